@@ -1,0 +1,44 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "forecast",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Forecast", targets: ["Forecast"]),
+        .executable(name: "forecast", targets: ["ForecastCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: System libraries
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "pkg-config"])]),
+        .systemLibrary(
+            name: "CCSV", path: "Sources/CCSV",
+            providers: [.apt(["libcsv-dev"])]),
+
+        // MARK: Library modules (dependencies point one way: Core <- Data, Layers <- Training <- Forecast <- CLI)
+        .target(name: "ForecastCore", dependencies: ["CBLAS"]),
+        .target(name: "ForecastData", dependencies: ["ForecastCore", "CCSV"]),
+        .target(name: "ForecastLayers", dependencies: ["ForecastCore"]),
+        .target(name: "ForecastTraining", dependencies: ["ForecastCore", "ForecastLayers", "ForecastData"]),
+        .target(name: "Forecast", dependencies: ["ForecastCore", "ForecastData", "ForecastLayers", "ForecastTraining"]),
+
+        // MARK: Executable
+        .executableTarget(
+            name: "ForecastCLI",
+            dependencies: ["Forecast", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        // MARK: Tests
+        .target(name: "_TestSupport", dependencies: ["Forecast"], path: "Tests/_TestSupport"),
+        .testTarget(name: "ForecastCoreTests", dependencies: ["ForecastCore", "_TestSupport"]),
+        .testTarget(name: "ForecastLayersTests", dependencies: ["ForecastLayers", "_TestSupport"]),
+        .testTarget(name: "ForecastDataTests", dependencies: ["ForecastData", "_TestSupport"]),
+        .testTarget(name: "ForecastTrainingTests", dependencies: ["ForecastTraining", "_TestSupport"]),
+        .testTarget(name: "ForecastCLITests", dependencies: ["_TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,4 @@
+@_exported import ForecastCore
+@_exported import ForecastData
+@_exported import ForecastLayers
+@_exported import ForecastTraining

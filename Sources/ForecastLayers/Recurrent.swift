@@ -1,0 +1,243 @@
+/// A stacked, optionally bidirectional recurrent layer (`RNN`, `LSTM` or `GRU`) with
+/// PyTorch's parameter names and gate layouts:
+///
+///     {prefix}.weight_ih_l{k}[_reverse]  [G*H, in_k]   in_0 = I, in_k = D*H
+///     {prefix}.weight_hh_l{k}[_reverse]  [G*H, H]
+///     {prefix}.bias_ih_l{k}[_reverse]    [G*H]
+///     {prefix}.bias_hh_l{k}[_reverse]    [G*H]
+///
+/// The layer is a description (offsets into a ``ParameterStore``); it holds no weights and no
+/// state, so one instance serves any number of threads, each with its own ``RecurrentCache``.
+///
+/// Per layer and direction the forward pass does one GEMM for the input projection of the
+/// whole window (`[T*B, in] x [in, G*H]`), then per step one GEMM `h_{t-1} W_hhᵀ` and the fused
+/// gate math. Backward walks time in reverse carrying dh (and dc), keeps the pre-activation
+/// gradients of every step, and then forms `dW_ih`, `dW_hh` and the input gradient with one
+/// large GEMM each.
+public struct Recurrent: Sendable {
+    public let config: RecurrentConfig
+    public let prefix: String
+
+    struct Slot: Sendable {
+        let weightIH: Int, weightHH: Int, biasIH: Int, biasHH: Int
+        let inputSize: Int
+    }
+    /// Offsets per (layer, direction), index `l*D + d`.
+    let slots: [Slot]
+
+    /// Adds this layer's parameters to `layout` in PyTorch's order.
+    public init(_ config: RecurrentConfig, prefix: String = "rnn", layout: inout ParameterLayout) {
+        self.config = config
+        self.prefix = prefix
+        let G = config.cell.gates, H = config.hiddenSize
+        var slots: [Slot] = []
+        for l in 0..<config.numLayers {
+            let inSize = l == 0 ? config.inputSize : config.outputSize
+            for d in 0..<config.directions {
+                let sfx = "_l\(l)" + (d == 1 ? "_reverse" : "")
+                let wih = layout.add("\(prefix).weight_ih\(sfx)", [G * H, inSize])
+                let whh = layout.add("\(prefix).weight_hh\(sfx)", [G * H, H])
+                let bih = layout.add("\(prefix).bias_ih\(sfx)", [G * H])
+                let bhh = layout.add("\(prefix).bias_hh\(sfx)", [G * H])
+                slots.append(Slot(weightIH: wih, weightHH: whh, biasIH: bih, biasHH: bhh, inputSize: inSize))
+            }
+        }
+        self.slots = slots
+    }
+
+    /// PyTorch's default initialisation: every weight and bias uniform in `[-1/√H, 1/√H]`.
+    public func initialize(_ params: ParameterStore, rng: inout SeededGenerator) {
+        let k = 1 / Float(config.hiddenSize).squareRoot()
+        let G = config.cell.gates, H = config.hiddenSize
+        for s in slots {
+            for (off, n) in [(s.weightIH, G * H * s.inputSize), (s.weightHH, G * H * H), (s.biasIH, G * H), (s.biasHH, G * H)] {
+                for i in 0..<n { params.base[off + i] = rng.nextFloat(in: -k, k) }
+            }
+        }
+    }
+
+    // MARK: Forward
+
+    /// Runs the whole window. Reads `cache.x` `[T, B, I]` (and `cache.h0`/`c0` when
+    /// `cache.useInitialState`); writes every layer's output `cache.ys[l]` `[T, B, D*H]` and
+    /// the final states `cache.hN`/`cN` `[L*D, B, H]`. With `training` and dropout > 0, the
+    /// outputs of layers below the top are dropped out with masks drawn from `rng`.
+    public func forward(_ cache: RecurrentCache, params: ParameterStore, training: Bool = false, rng: inout SeededGenerator) {
+        let cfg = config
+        let T = cache.length, B = cache.batch, H = cfg.hiddenSize, D = cfg.directions, G = cfg.cell.gates
+        let DH = D * H, GH = G * H
+        let p = params.base
+        let useDropout = training && cfg.dropout > 0
+        cache.droppedOut = useDropout
+        var input = UnsafePointer(cache.x.pointer)
+        var inSize = cfg.inputSize
+        for l in 0..<cfg.numLayers {
+            let y = cache.ys[l].pointer                                  // [T, B, D*H]
+            for d in 0..<D {
+                let slot = slots[l * D + d]
+                let gates = cache.gates[l * D + d].pointer               // [T, B, G*H]
+                // Input projection of the whole window: [T*B, in] x [in, G*H].
+                gemm(transB: true, m: T * B, n: GH, k: inSize, a: input, lda: inSize,
+                     b: p + slot.weightIH, ldb: inSize, c: gates, ldc: GH)
+                let stateIndex = (l * D + d) * B * H
+                let h0: UnsafePointer<Float>? = cache.useInitialState ? UnsafePointer(cache.h0.pointer + stateIndex) : nil
+                let c0: UnsafePointer<Float>? = (cache.useInitialState && cfg.cell.hasCellState) ? UnsafePointer(cache.c0.pointer + stateIndex) : nil
+                for s in 0..<T {
+                    let t = d == 0 ? s : T - 1 - s
+                    let tPrev = d == 0 ? t - 1 : t + 1
+                    // h_{t-1}: the previous step's output in place (row stride D*H), or h0.
+                    let hPrev: UnsafePointer<Float>? = s == 0 ? h0 : UnsafePointer(y + tPrev * B * DH + d * H)
+                    let hPrevStride = s == 0 ? H : DH
+                    var hh: UnsafePointer<Float>? = nil
+                    if let hPrev {
+                        // [B, H] x [H, G*H]
+                        gemm(transB: true, m: B, n: GH, k: H, a: hPrev, lda: hPrevStride,
+                             b: p + slot.weightHH, ldb: H, c: cache.stepScratch.pointer, ldc: GH)
+                        hh = UnsafePointer(cache.stepScratch.pointer)
+                    }
+                    let g = gates + t * B * GH
+                    let hOut = y + t * B * DH + d * H
+                    switch cfg.cell {
+                    case .lstm:
+                        let cells = cache.cells[l * D + d]!.pointer
+                        let cPrev: UnsafePointer<Float>? = s == 0 ? c0 : UnsafePointer(cells + tPrev * B * H)
+                        LSTMKernels.forward(B: B, H: H, gates: g, hh: hh, bih: p + slot.biasIH, bhh: p + slot.biasHH,
+                                            cPrev: cPrev, c: cells + t * B * H, h: hOut, hStride: DH)
+                    case .gru:
+                        GRUKernels.forward(B: B, H: H, gates: g, hh: hh, bih: p + slot.biasIH, bhh: p + slot.biasHH,
+                                           hPrev: hPrev, hPrevStride: hPrevStride,
+                                           hn: cache.hiddenN[l * D + d]!.pointer + t * B * H, h: hOut, hStride: DH)
+                    case .rnnTanh, .rnnRelu:
+                        ElmanKernels.forward(B: B, H: H, act: cfg.cell == .rnnTanh ? .tanh : .relu, gates: g, hh: hh,
+                                             bih: p + slot.biasIH, bhh: p + slot.biasHH, h: hOut, hStride: DH)
+                    }
+                }
+                // Final states: the last step processed in this direction.
+                let tLast = d == 0 ? T - 1 : 0
+                for b in 0..<B {
+                    (cache.hN.pointer + stateIndex + b * H).update(from: y + (tLast * B + b) * DH + d * H, count: H)
+                    if cfg.cell.hasCellState {
+                        (cache.cN.pointer + stateIndex + b * H).update(from: cache.cells[l * D + d]!.pointer + (tLast * B + b) * H, count: H)
+                    }
+                }
+            }
+            input = UnsafePointer(y)
+            inSize = DH
+            if useDropout, l < cfg.numLayers - 1, let out = cache.dropped[l], let mask = cache.masks[l] {
+                let keep = 1 - cfg.dropout, scale = 1 / keep
+                for i in 0..<(T * B * DH) {
+                    let m: Float = rng.nextUnitFloat() < keep ? scale : 0
+                    mask.pointer[i] = m
+                    out.pointer[i] = y[i] * m
+                }
+                input = UnsafePointer(out.pointer)
+            }
+        }
+    }
+
+    // MARK: Backward
+
+    /// Backpropagates through time. `dTop` `[T, B, D*H]` is the gradient of the loss with
+    /// respect to the top layer's outputs (zeros where the loss does not look); `dhN`/`dcN`
+    /// `[L*D, B, H]` are gradients with respect to the final states, or nil.
+    /// Accumulates (`+=`) parameter gradients into `grads` (same layout as `params`) and leaves
+    /// `cache.dX` `[T, B, I]`, `cache.dH0`/`dC0` `[L*D, B, H]`.
+    public func backward(_ cache: RecurrentCache, dTop: UnsafePointer<Float>?, dhN: UnsafePointer<Float>? = nil, dcN: UnsafePointer<Float>? = nil,
+                         params: ParameterStore, grads: ParameterStore) {
+        cache.prepareBackward()
+        let cfg = config
+        let T = cache.length, B = cache.batch, H = cfg.hiddenSize, D = cfg.directions, G = cfg.cell.gates
+        let DH = D * H, GH = G * H, L = cfg.numLayers
+        let p = params.base, gp = grads.base
+        let dG = cache.dGates!.pointer                                   // [T, B, G*H]
+        let dGh = cache.dGatesHidden?.pointer ?? dG                      // GRU: hidden side
+        let carryH = cache.carryH!.pointer, carryC = cache.carryC!.pointer  // [B, H]
+        var dY: UnsafePointer<Float>? = dTop                             // gradient for layer l's output
+        var usePing = true
+        for l in stride(from: L - 1, through: 0, by: -1) {
+            let inSize = l == 0 ? cfg.inputSize : DH
+            // This layer's input, as forward saw it.
+            let input: UnsafePointer<Float> = l == 0 ? UnsafePointer(cache.x.pointer)
+                : UnsafePointer(cache.droppedOut ? cache.dropped[l - 1]!.pointer : cache.ys[l - 1].pointer)
+            // Where the gradient for that input goes.
+            let dIn: UnsafeMutablePointer<Float> = l == 0 ? cache.dX!.pointer : (usePing ? cache.dPing! : cache.dPong!).pointer
+            let y = UnsafePointer(cache.ys[l].pointer)
+            for d in 0..<D {
+                let slot = slots[l * D + d]
+                let gates = UnsafePointer(cache.gates[l * D + d].pointer)
+                let stateIndex = (l * D + d) * B * H
+                let h0: UnsafePointer<Float>? = cache.useInitialState ? UnsafePointer(cache.h0.pointer + stateIndex) : nil
+                let c0: UnsafePointer<Float>? = (cache.useInitialState && cfg.cell.hasCellState) ? UnsafePointer(cache.c0.pointer + stateIndex) : nil
+                if let dhN { carryH.update(from: dhN + stateIndex, count: B * H) } else { carryH.update(repeating: 0, count: B * H) }
+                if cfg.cell.hasCellState {
+                    if let dcN { carryC.update(from: dcN + stateIndex, count: B * H) } else { carryC.update(repeating: 0, count: B * H) }
+                }
+                for s in 0..<T {
+                    // Reverse of the forward order.
+                    let t = d == 0 ? T - 1 - s : s
+                    let tPrev = d == 0 ? t - 1 : t + 1
+                    let first = s == T - 1                               // forward's first step
+                    let hPrev: UnsafePointer<Float>? = first ? h0 : y + tPrev * B * DH + d * H
+                    let hPrevStride = first ? H : DH
+                    let dyRow: UnsafePointer<Float>? = dY.map { $0 + t * B * DH + d * H }
+                    let g = gates + t * B * GH
+                    let dg = dG + t * B * GH
+                    switch cfg.cell {
+                    case .lstm:
+                        let cells = UnsafePointer(cache.cells[l * D + d]!.pointer)
+                        let cPrev: UnsafePointer<Float>? = first ? c0 : cells + tPrev * B * H
+                        LSTMKernels.backward(B: B, H: H, gates: g, c: cells + t * B * H, cPrev: cPrev,
+                                             dy: dyRow, dyStride: DH, carryH: carryH, carryC: carryC, dG: dg)
+                        gemm(m: B, n: H, k: GH, a: dg, lda: GH, b: p + slot.weightHH, ldb: H, c: carryH, ldc: H)
+                    case .gru:
+                        let dgh = dGh + t * B * GH
+                        GRUKernels.backward(B: B, H: H, gates: g, hn: cache.hiddenN[l * D + d]!.pointer + t * B * H,
+                                            hPrev: hPrev, hPrevStride: hPrevStride, dy: dyRow, dyStride: DH,
+                                            carryH: carryH, dGx: dg, dGh: dgh)
+                        gemm(m: B, n: H, k: GH, a: dgh, lda: GH, b: p + slot.weightHH, ldb: H, beta: 1, c: carryH, ldc: H)
+                    case .rnnTanh, .rnnRelu:
+                        ElmanKernels.backward(B: B, H: H, act: cfg.cell == .rnnTanh ? .tanh : .relu, gates: g,
+                                              dy: dyRow, dyStride: DH, carryH: carryH, dG: dg)
+                        gemm(m: B, n: H, k: GH, a: dg, lda: GH, b: p + slot.weightHH, ldb: H, c: carryH, ldc: H)
+                    }
+                }
+                // Gradients for the initial states.
+                (cache.dH0!.pointer + stateIndex).update(from: carryH, count: B * H)
+                if cfg.cell.hasCellState { (cache.dC0!.pointer + stateIndex).update(from: carryC, count: B * H) }
+
+                // dW_ih += dGᵀ X : [G*H, T*B] x [T*B, in]
+                gemm(transA: true, m: GH, n: inSize, k: T * B, a: dG, lda: GH, b: input, ldb: inSize,
+                     beta: 1, c: gp + slot.weightIH, ldc: inSize)
+                // dW_hh += Σ_t dG_tᵀ h_{t-1}: steps with an in-sequence predecessor in one GEMM.
+                if T > 1 {
+                    let dgFrom = d == 0 ? dGh + B * GH : dGh                 // t = 1..T-1 (fwd), 0..T-2 (rev)
+                    let hFrom = d == 0 ? y + d * H : y + B * DH + d * H       // h_{t-1} = y[t-1] (fwd), y[t+1] (rev)
+                    gemm(transA: true, m: GH, n: H, k: (T - 1) * B, a: dgFrom, lda: GH, b: hFrom, ldb: DH,
+                         beta: 1, c: gp + slot.weightHH, ldc: H)
+                }
+                if let h0 {
+                    let tFirst = d == 0 ? 0 : T - 1
+                    gemm(transA: true, m: GH, n: H, k: B, a: dGh + tFirst * B * GH, lda: GH, b: h0, ldb: H,
+                         beta: 1, c: gp + slot.weightHH, ldc: H)
+                }
+                // Bias gradients: column sums of the pre-activation gradients.
+                let dbih = gp + slot.biasIH, dbhh = gp + slot.biasHH
+                for r in 0..<(T * B) {
+                    let rowX = dG + r * GH, rowH = dGh + r * GH
+                    for k in 0..<GH { dbih[k] += rowX[k]; dbhh[k] += rowH[k] }
+                }
+                // dInput (+)= dG W_ih : [T*B, G*H] x [G*H, in]
+                gemm(m: T * B, n: inSize, k: GH, a: dG, lda: GH, b: p + slot.weightIH, ldb: inSize,
+                     beta: d == 0 ? 0 : 1, c: dIn, ldc: inSize)
+            }
+            if l > 0 {
+                // Through the dropout between layer l-1 and l.
+                if cache.droppedOut, let mask = cache.masks[l - 1] {
+                    for i in 0..<(T * B * DH) { dIn[i] *= mask.pointer[i] }
+                }
+                dY = UnsafePointer(dIn)
+                usePing.toggle()
+            }
+        }
+    }
+}

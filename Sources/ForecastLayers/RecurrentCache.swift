@@ -1,0 +1,91 @@
+/// Everything one forward pass of a ``Recurrent`` layer keeps for its backward pass, plus the
+/// scratch both passes use. Sized once for a (batch, length) pair and reused across calls, so
+/// no time loop allocates. All sequence buffers are time-major `[T, B, F]`.
+///
+/// A cache belongs to one thread at a time; concurrent callers (inference threads, training
+/// shards) each use their own.
+public final class RecurrentCache: @unchecked Sendable {
+    public let config: RecurrentConfig
+    public let batch: Int
+    public let length: Int
+
+    /// Layer input `[T, B, I]`: the caller writes it before ``Recurrent/forward``.
+    public let x: FloatBuffer
+    /// Given initial states `[L*D, B, H]`, used when `useInitialState` is true.
+    public let h0: FloatBuffer
+    public let c0: FloatBuffer
+    public var useInitialState = false
+
+    /// Per layer `l`: outputs `[T, B, D*H]` (both directions side by side).
+    public let ys: [FloatBuffer]
+    /// Per layer `l < L-1` with dropout: the dropped-out copy the next layer reads, and the
+    /// scaled mask (0 or 1/(1-p)).
+    var dropped: [FloatBuffer?]
+    var masks: [FloatBuffer?]
+    /// Per (layer, direction) `l*D + d`: activated gates `[T, B, G*H]` (the input projection
+    /// before the time loop), LSTM cell states `[T, B, H]`, GRU hidden-side n pre-activations
+    /// `W_hn h + b_hn` `[T, B, H]`.
+    let gates: [FloatBuffer]
+    let cells: [FloatBuffer?]
+    let hiddenN: [FloatBuffer?]
+    /// One step's hidden projection `[B, G*H]`.
+    let stepScratch: FloatBuffer
+    /// Final states `[L*D, B, H]`.
+    public let hN: FloatBuffer
+    public let cN: FloatBuffer
+    /// Whether the last forward ran with dropout active (training).
+    var droppedOut = false
+
+    // Backward buffers, created on first use.
+    var dGates: FloatBuffer?
+    var dGatesHidden: FloatBuffer?
+    var dPing: FloatBuffer?
+    var dPong: FloatBuffer?
+    var carryH: FloatBuffer?
+    var carryC: FloatBuffer?
+    /// Gradient of the loss with respect to `x` `[T, B, I]`, after ``Recurrent/backward``.
+    public private(set) var dX: FloatBuffer?
+    /// Gradients with respect to the initial states `[L*D, B, H]`, after backward.
+    public private(set) var dH0: FloatBuffer?
+    public private(set) var dC0: FloatBuffer?
+
+    public init(config: RecurrentConfig, batch: Int, length: Int) {
+        self.config = config
+        self.batch = batch
+        self.length = length
+        let L = config.numLayers, D = config.directions, H = config.hiddenSize, G = config.cell.gates
+        let TB = length * batch
+        x = FloatBuffer(count: TB * config.inputSize)
+        h0 = FloatBuffer(count: L * D * batch * H)
+        c0 = FloatBuffer(count: config.cell.hasCellState ? L * D * batch * H : 0)
+        ys = (0..<L).map { _ in FloatBuffer(count: TB * D * H) }
+        dropped = (0..<L).map { l in (config.dropout > 0 && l < L - 1) ? FloatBuffer(count: TB * D * H) : nil }
+        masks = (0..<L).map { l in (config.dropout > 0 && l < L - 1) ? FloatBuffer(count: TB * D * H) : nil }
+        gates = (0..<(L * D)).map { _ in FloatBuffer(count: TB * G * H) }
+        cells = (0..<(L * D)).map { _ in config.cell == .lstm ? FloatBuffer(count: TB * H) : nil }
+        hiddenN = (0..<(L * D)).map { _ in config.cell == .gru ? FloatBuffer(count: TB * H) : nil }
+        stepScratch = FloatBuffer(count: batch * G * H)
+        hN = FloatBuffer(count: L * D * batch * H)
+        cN = FloatBuffer(count: config.cell.hasCellState ? L * D * batch * H : 0)
+    }
+
+    /// The top layer's output `[T, B, D*H]`.
+    public var output: FloatBuffer { ys[config.numLayers - 1] }
+
+    func prepareBackward() {
+        if dGates != nil { return }
+        let L = config.numLayers, D = config.directions, H = config.hiddenSize, G = config.cell.gates
+        let TB = length * batch
+        dGates = FloatBuffer(count: TB * G * H)
+        if config.cell == .gru { dGatesHidden = FloatBuffer(count: TB * G * H) }
+        if L > 1 {
+            dPing = FloatBuffer(count: TB * D * H)
+            dPong = FloatBuffer(count: TB * D * H)
+        }
+        carryH = FloatBuffer(count: batch * H)
+        carryC = FloatBuffer(count: batch * H)
+        dX = FloatBuffer(count: TB * config.inputSize)
+        dH0 = FloatBuffer(count: L * D * batch * H)
+        dC0 = FloatBuffer(count: config.cell.hasCellState ? L * D * batch * H : 0)
+    }
+}

@@ -1,0 +1,3 @@
+@_exported import ForecastCore
+@_exported import ForecastLayers
+@_exported import ForecastData

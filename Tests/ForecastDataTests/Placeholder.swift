@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderDataTests: XCTestCase { func testNothing() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderLayersTests: XCTestCase { func testNothing() {} }
