@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderLayersTests: XCTestCase { func testNothing() {} }
