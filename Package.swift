@@ -21,9 +21,10 @@ let package = Package(
             providers: [.apt(["libcsv-dev"])]),
 
         // MARK: Library modules (dependencies point one way: Core <- Data, Layers <- Training <- Forecast <- CLI)
+        .target(name: "CKernels", path: "Sources/CKernels"),
         .target(name: "ForecastCore", dependencies: ["CBLAS"]),
         .target(name: "ForecastData", dependencies: ["ForecastCore", "CCSV"]),
-        .target(name: "ForecastLayers", dependencies: ["ForecastCore"]),
+        .target(name: "ForecastLayers", dependencies: ["ForecastCore", "CKernels"]),
         .target(name: "ForecastTraining", dependencies: ["ForecastCore", "ForecastLayers", "ForecastData"]),
         .target(name: "Forecast", dependencies: ["ForecastCore", "ForecastData", "ForecastLayers", "ForecastTraining"]),
 
@@ -35,7 +36,7 @@ let package = Package(
         // MARK: Tests
         .target(name: "_TestSupport", dependencies: ["Forecast"], path: "Tests/_TestSupport"),
         .testTarget(name: "ForecastCoreTests", dependencies: ["ForecastCore", "_TestSupport"]),
-        .testTarget(name: "ForecastLayersTests", dependencies: ["ForecastLayers", "_TestSupport"]),
+        .testTarget(name: "ForecastLayersTests", dependencies: ["ForecastLayers", "CKernels", "_TestSupport"]),
         .testTarget(name: "ForecastDataTests", dependencies: ["ForecastData", "_TestSupport"]),
         .testTarget(name: "ForecastTrainingTests", dependencies: ["ForecastTraining", "_TestSupport"]),
         .testTarget(name: "ForecastCLITests", dependencies: ["_TestSupport"]),

@@ -1,3 +1,5 @@
+import CKernels
+
 /// A stacked, optionally bidirectional recurrent layer (`RNN`, `LSTM` or `GRU`) with
 /// PyTorch's parameter names and gate layouts:
 ///
@@ -221,11 +223,8 @@ public struct Recurrent: Sendable {
                          beta: 1, c: gp + slot.weightHH, ldc: H)
                 }
                 // Bias gradients: column sums of the pre-activation gradients.
-                let dbih = gp + slot.biasIH, dbhh = gp + slot.biasHH
-                for r in 0..<(T * B) {
-                    let rowX = dG + r * GH, rowH = dGh + r * GH
-                    for k in 0..<GH { dbih[k] += rowX[k]; dbhh[k] += rowH[k] }
-                }
+                fk_column_sums(Int32(T * B), Int32(GH), dG, Int32(GH), gp + slot.biasIH)
+                fk_column_sums(Int32(T * B), Int32(GH), dGh, Int32(GH), gp + slot.biasHH)
                 // dInput (+)= dG W_ih : [T*B, G*H] x [G*H, in]
                 gemm(m: T * B, n: inSize, k: GH, a: dG, lda: GH, b: p + slot.weightIH, ldb: inSize,
                      beta: d == 0 ? 0 : 1, c: dIn, ldc: inSize)

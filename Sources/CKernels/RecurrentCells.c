@@ -1,0 +1,207 @@
+// Fused elementwise math of recurrent cells, written so compilers vectorise the inner loops.
+//
+// exp uses the Cephes single-precision polynomial (max relative error about 1 ulp on the
+// clamped range); tanh uses Cephes' odd polynomial below |x| = 0.625 and 1 - 2/(e^2x + 1)
+// above; sigmoid is 1 / (1 + e^-x). All are branch-free so loops over them vectorise.
+#include "forecast_kernels.h"
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__)
+#define FK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define FK_CLONES
+#endif
+
+static inline float fk_exp(float x) {
+    x = x < -87.0f ? -87.0f : x;
+    x = x > 88.0f ? 88.0f : x;
+    // n = round(x / ln 2) with the 1.5 * 2^23 trick (no rounding instruction needed).
+    float t = x * 1.44269504088896341f + 12582912.0f;
+    float n = t - 12582912.0f;
+    float r = x - n * 0.693359375f;
+    r = r + n * 2.12194440e-4f;
+    float z = r * r;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * z + r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+static inline float fk_sigmoid1(float x) { return 1.0f / (1.0f + fk_exp(-x)); }
+
+static inline float fk_tanh1(float x) {
+    float ax = x < 0 ? -x : x;
+    float z = x * x;
+    float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z
+                    + 1.33314422036e-1f) * z - 3.33332819422e-1f) * z * x + x;
+    float big = 1.0f - 2.0f / (fk_exp(2.0f * ax) + 1.0f);
+    big = x < 0 ? -big : big;
+    return ax < 0.625f ? small : big;
+}
+
+FK_CLONES
+void fk_sigmoid(int n, const float *restrict x, float *restrict y) {
+    for (int i = 0; i < n; i++) y[i] = fk_sigmoid1(x[i]);
+}
+
+FK_CLONES
+void fk_tanh(int n, const float *restrict x, float *restrict y) {
+    for (int i = 0; i < n; i++) y[i] = fk_tanh1(x[i]);
+}
+
+FK_CLONES
+void fk_lstm_forward(int B, int H, float *restrict gates, const float *restrict hh,
+                     const float *restrict b_ih, const float *restrict b_hh,
+                     const float *restrict c_prev, float *restrict c, float *restrict h, int h_stride) {
+    const int G = 4 * H;
+    for (int b = 0; b < B; b++) {
+        float *restrict g = gates + (size_t)b * G;
+        const float *restrict p = hh ? hh + (size_t)b * G : NULL;
+        const float *restrict cp = c_prev ? c_prev + (size_t)b * H : NULL;
+        float *restrict cr = c + (size_t)b * H;
+        float *restrict hr = h + (size_t)b * h_stride;
+        if (p) { for (int k = 0; k < G; k++) g[k] += p[k] + b_ih[k] + b_hh[k]; }
+        else   { for (int k = 0; k < G; k++) g[k] += b_ih[k] + b_hh[k]; }
+        for (int j = 0; j < H; j++) {
+            float ig = fk_sigmoid1(g[j]);
+            float fg = fk_sigmoid1(g[H + j]);
+            float gg = fk_tanh1(g[2 * H + j]);
+            float og = fk_sigmoid1(g[3 * H + j]);
+            float cn = fg * (cp ? cp[j] : 0.0f) + ig * gg;
+            g[j] = ig; g[H + j] = fg; g[2 * H + j] = gg; g[3 * H + j] = og;
+            cr[j] = cn;
+            hr[j] = og * fk_tanh1(cn);
+        }
+    }
+}
+
+FK_CLONES
+void fk_lstm_backward(int B, int H, const float *restrict gates, const float *restrict c,
+                      const float *restrict c_prev, const float *restrict dy, int dy_stride,
+                      const float *restrict carry_h, float *restrict carry_c, float *restrict dG) {
+    const int G = 4 * H;
+    for (int b = 0; b < B; b++) {
+        const float *restrict g = gates + (size_t)b * G;
+        float *restrict d = dG + (size_t)b * G;
+        const float *restrict cr = c + (size_t)b * H;
+        const float *restrict cp = c_prev ? c_prev + (size_t)b * H : NULL;
+        const float *restrict dyr = dy ? dy + (size_t)b * dy_stride : NULL;
+        const float *restrict ch = carry_h + (size_t)b * H;
+        float *restrict cc = carry_c + (size_t)b * H;
+        for (int j = 0; j < H; j++) {
+            float ig = g[j], fg = g[H + j], gg = g[2 * H + j], og = g[3 * H + j];
+            float tc = fk_tanh1(cr[j]);
+            float dh = ch[j] + (dyr ? dyr[j] : 0.0f);
+            float dc = cc[j] + dh * og * (1.0f - tc * tc);
+            float cpv = cp ? cp[j] : 0.0f;
+            d[j] = dc * gg * ig * (1.0f - ig);
+            d[H + j] = dc * cpv * fg * (1.0f - fg);
+            d[2 * H + j] = dc * ig * (1.0f - gg * gg);
+            d[3 * H + j] = dh * tc * og * (1.0f - og);
+            cc[j] = dc * fg;
+        }
+    }
+}
+
+FK_CLONES
+void fk_gru_forward(int B, int H, float *restrict gates, const float *restrict hh,
+                    const float *restrict b_ih, const float *restrict b_hh,
+                    const float *restrict h_prev, int h_prev_stride, float *restrict hn,
+                    float *restrict h, int h_stride) {
+    const int G = 3 * H;
+    for (int b = 0; b < B; b++) {
+        float *restrict g = gates + (size_t)b * G;
+        const float *restrict p = hh ? hh + (size_t)b * G : NULL;
+        const float *restrict hp = h_prev ? h_prev + (size_t)b * h_prev_stride : NULL;
+        float *restrict hnr = hn + (size_t)b * H;
+        float *restrict hr = h + (size_t)b * h_stride;
+        for (int j = 0; j < H; j++) {
+            float hr_ = (p ? p[j] : 0.0f) + b_hh[j];
+            float hz = (p ? p[H + j] : 0.0f) + b_hh[H + j];
+            float hnj = (p ? p[2 * H + j] : 0.0f) + b_hh[2 * H + j];
+            float r = fk_sigmoid1(g[j] + b_ih[j] + hr_);
+            float z = fk_sigmoid1(g[H + j] + b_ih[H + j] + hz);
+            float n = fk_tanh1(g[2 * H + j] + b_ih[2 * H + j] + r * hnj);
+            float hpv = hp ? hp[j] : 0.0f;
+            g[j] = r; g[H + j] = z; g[2 * H + j] = n;
+            hnr[j] = hnj;
+            hr[j] = (1.0f - z) * n + z * hpv;
+        }
+    }
+}
+
+FK_CLONES
+void fk_gru_backward(int B, int H, const float *restrict gates, const float *restrict hn,
+                     const float *restrict h_prev, int h_prev_stride,
+                     const float *restrict dy, int dy_stride, float *restrict carry_h,
+                     float *restrict dGx, float *restrict dGh) {
+    const int G = 3 * H;
+    for (int b = 0; b < B; b++) {
+        const float *restrict g = gates + (size_t)b * G;
+        const float *restrict hnr = hn + (size_t)b * H;
+        const float *restrict hp = h_prev ? h_prev + (size_t)b * h_prev_stride : NULL;
+        const float *restrict dyr = dy ? dy + (size_t)b * dy_stride : NULL;
+        float *restrict ch = carry_h + (size_t)b * H;
+        float *restrict dx = dGx + (size_t)b * G;
+        float *restrict dh_ = dGh + (size_t)b * G;
+        for (int j = 0; j < H; j++) {
+            float r = g[j], z = g[H + j], n = g[2 * H + j];
+            float dh = ch[j] + (dyr ? dyr[j] : 0.0f);
+            float hpv = hp ? hp[j] : 0.0f;
+            float dan = dh * (1.0f - z) * (1.0f - n * n);
+            float dar = dan * hnr[j] * r * (1.0f - r);
+            float daz = dh * (hpv - n) * z * (1.0f - z);
+            dx[j] = dar; dx[H + j] = daz; dx[2 * H + j] = dan;
+            dh_[j] = dar; dh_[H + j] = daz; dh_[2 * H + j] = dan * r;
+            ch[j] = dh * z;
+        }
+    }
+}
+
+FK_CLONES
+void fk_elman_forward(int B, int H, int relu, float *restrict gates, const float *restrict hh,
+                      const float *restrict b_ih, const float *restrict b_hh, float *restrict h, int h_stride) {
+    for (int b = 0; b < B; b++) {
+        float *restrict g = gates + (size_t)b * H;
+        const float *restrict p = hh ? hh + (size_t)b * H : NULL;
+        float *restrict hr = h + (size_t)b * h_stride;
+        for (int j = 0; j < H; j++) {
+            float a = g[j] + (p ? p[j] : 0.0f) + b_ih[j] + b_hh[j];
+            float y = relu ? (a > 0.0f ? a : 0.0f) : fk_tanh1(a);
+            g[j] = y;
+            hr[j] = y;
+        }
+    }
+}
+
+FK_CLONES
+void fk_elman_backward(int B, int H, int relu, const float *restrict gates, const float *restrict dy, int dy_stride,
+                       const float *restrict carry_h, float *restrict dG) {
+    for (int b = 0; b < B; b++) {
+        const float *restrict g = gates + (size_t)b * H;
+        const float *restrict dyr = dy ? dy + (size_t)b * dy_stride : NULL;
+        const float *restrict ch = carry_h + (size_t)b * H;
+        float *restrict d = dG + (size_t)b * H;
+        for (int j = 0; j < H; j++) {
+            float dh = ch[j] + (dyr ? dyr[j] : 0.0f);
+            float y = g[j];
+            d[j] = dh * (relu ? (y > 0.0f ? 1.0f : 0.0f) : (1.0f - y * y));
+        }
+    }
+}
+
+FK_CLONES
+void fk_column_sums(int rows, int n, const float *restrict x, int ld, float *restrict acc) {
+    for (int r = 0; r < rows; r++) {
+        const float *restrict row = x + (size_t)r * ld;
+        for (int j = 0; j < n; j++) acc[j] += row[j];
+    }
+}

@@ -1,0 +1,43 @@
+// Fused elementwise kernels for recurrent cells (see RecurrentCells.c for the math).
+// Row-major buffers; B rows of H hidden units; gate blocks stacked as in PyTorch.
+// The functions are compiled for AVX-512, AVX2 and baseline x86-64 and the best one is picked
+// at load time (target_clones); elsewhere they are plain portable C.
+#ifndef FORECAST_KERNELS_H
+#define FORECAST_KERNELS_H
+#include <stddef.h>
+
+/// LSTM step forward (gates i, f, g, o). gates [B, 4H]: input projection in, activations out.
+/// hh [B, 4H] hidden projection or NULL; c_prev [B, H] or NULL; c [B, H]; h rows h_stride apart.
+void fk_lstm_forward(int B, int H, float *gates, const float *hh, const float *b_ih, const float *b_hh,
+                     const float *c_prev, float *c, float *h, int h_stride);
+
+/// LSTM step backward. dy rows dy_stride apart or NULL; carry_h [B, H] read; carry_c [B, H]
+/// read and replaced by dc_prev; dG [B, 4H] pre-activation gradients written.
+void fk_lstm_backward(int B, int H, const float *gates, const float *c, const float *c_prev,
+                      const float *dy, int dy_stride, const float *carry_h, float *carry_c, float *dG);
+
+/// GRU step forward (gates r, z, n; reset after the hidden matmul). hh [B, 3H] without bias or
+/// NULL; h_prev rows h_prev_stride apart or NULL; hn [B, H] saves W_hn h + b_hn.
+void fk_gru_forward(int B, int H, float *gates, const float *hh, const float *b_ih, const float *b_hh,
+                    const float *h_prev, int h_prev_stride, float *hn, float *h, int h_stride);
+
+/// GRU step backward. carry_h [B, H] read and replaced by dh * z; dGx, dGh [B, 3H] written.
+void fk_gru_backward(int B, int H, const float *gates, const float *hn, const float *h_prev, int h_prev_stride,
+                     const float *dy, int dy_stride, float *carry_h, float *dGx, float *dGh);
+
+/// Elman step forward, relu != 0 selects ReLU over tanh. gates [B, H] in: projection, out: h.
+void fk_elman_forward(int B, int H, int relu, float *gates, const float *hh, const float *b_ih, const float *b_hh,
+                      float *h, int h_stride);
+
+/// Elman step backward: dG = (dy + carry_h) * act'(h).
+void fk_elman_backward(int B, int H, int relu, const float *gates, const float *dy, int dy_stride,
+                       const float *carry_h, float *dG);
+
+/// acc[j] += sum over rows of x[r * ld + j], j < n.
+void fk_column_sums(int rows, int n, const float *x, int ld, float *acc);
+
+/// y[i] = sigmoid(x[i]) and tanh(x[i]) over n values (the kernels' own approximations, exposed
+/// for tests).
+void fk_sigmoid(int n, const float *x, float *y);
+void fk_tanh(int n, const float *x, float *y);
+#endif
