@@ -67,9 +67,6 @@ final class GoldenParityTests: XCTestCase {
         var rng = SeededGenerator(seed: 0)
         let h0 = file["h0"]?.scalars, c0 = file["c0"]?.scalars
         x.withUnsafeBufferPointer { xp in
-            let h0p = h0.map { a in a.withUnsafeBufferPointer { $0.baseAddress! } }
-            let c0p = c0.map { a in a.withUnsafeBufferPointer { $0.baseAddress! } }
-            _ = h0p; _ = c0p
             if let h0 {
                 h0.withUnsafeBufferPointer { hp in
                     if let c0 { c0.withUnsafeBufferPointer { cp in model.forward(xp.baseAddress!, workspace: ws, params: params, h0: hp.baseAddress!, c0: cp.baseAddress!, rng: &rng) } }
@@ -89,7 +86,8 @@ final class GoldenParityTests: XCTestCase {
         assertClose(pred, try XCTUnwrap(file["expect.pred"]).scalars, tol: 1e-5, "\(name) expect.pred")
         var dPred = [Float](repeating: 0, count: pred.count)
         let loss = pred.withUnsafeBufferPointer { p in target.withUnsafeBufferPointer { t in dPred.withUnsafeMutableBufferPointer { d in
-            MSELoss.compute(pred: p.baseAddress!, target: t.baseAddress!, count: pred.count, dPred: d.baseAddress!)
+            Float(LossKind.mse.evaluate(pred: p.baseAddress!, target: t.baseAddress!, rows: 1, targets: pred.count,
+                                        normalizer: pred.count, dPred: d.baseAddress!))
         } } }
         assertClose([loss], try XCTUnwrap(file["expect.loss"]).scalars, tol: 1e-5, "\(name) expect.loss")
 

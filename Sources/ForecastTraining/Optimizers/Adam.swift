@@ -5,7 +5,7 @@
 ///     g ← g + λ p                        (Adam, L2)        p ← p (1 - lr λ)   (AdamW)
 ///     m ← β1 m + (1 - β1) g              v ← β2 v + (1 - β2) g²
 ///     p ← p - (lr / (1 - β1ᵗ)) · m / (√v / √(1 - β2ᵗ) + ε)
-public final class Adam: @unchecked Sendable {
+public final class Adam: Optimizer, @unchecked Sendable {
     public var learningRate: Float
     public let beta1: Float, beta2: Float, epsilon: Float
     public var weightDecay: Float
@@ -25,6 +25,8 @@ public final class Adam: @unchecked Sendable {
         m = ParameterStore(layout: layout)
         v = ParameterStore(layout: layout)
     }
+
+    public var stateStores: [(name: String, store: ParameterStore)] { [("exp_avg", m), ("exp_avg_sq", v)] }
 
     /// Restores the step count (from a checkpoint; moments are restored through `m`/`v`).
     public func restore(step: Int) { self.step = step }

@@ -1,0 +1,107 @@
+import Dispatch
+
+/// One gradient computation over a minibatch, cut into a fixed number of shards that run on
+/// Dispatch workers.
+///
+/// The minibatch of N windows is split into `shards` contiguous parts (sizes differ by at most
+/// one; the split depends only on N and `shards`). Each shard runs forward, loss and backward
+/// in its own workspace and writes its own gradient store; BLAS is single-threaded inside the
+/// workers. The shard gradients are then summed in shard order into `grads`, and the shard
+/// losses likewise. Because neither the split nor the order of the sum depends on how many
+/// workers ran, the result is bit-identical for any `workers`.
+public final class DataParallelStep: @unchecked Sendable {
+    public let model: SequenceRegressor
+    public let loss: LossKind
+    public let shards: Int
+    public let workers: Int
+    /// The summed gradient of the last minibatch.
+    public let grads: ParameterStore
+    private let shardGrads: [ParameterStore]
+    private var workspaces: [Int: SequenceRegressor.Workspace] = [:]   // key: shard * 1_000_000 + rows
+    private var dPred: [FloatBuffer]
+    private var shardLoss: [Double]
+    private let lookback: Int
+
+    public init(model: SequenceRegressor, loss: LossKind, lookback: Int, shards: Int = 4, workers: Int) {
+        self.model = model
+        self.loss = loss
+        self.lookback = lookback
+        self.shards = max(1, shards)
+        self.workers = max(1, min(workers, self.shards))
+        grads = ParameterStore(layout: model.layout)
+        shardGrads = (0..<self.shards).map { _ in ParameterStore(layout: model.layout) }
+        dPred = (0..<self.shards).map { _ in FloatBuffer(count: 0) }
+        shardLoss = [Double](repeating: 0, count: self.shards)
+    }
+
+    /// Rows of shard `s` for a minibatch of `n` windows: a contiguous range.
+    public func shardRange(_ s: Int, of n: Int) -> Range<Int> {
+        let base = n / shards, extra = n % shards
+        let start = s * base + min(s, extra)
+        return start..<(start + base + (s < extra ? 1 : 0))
+    }
+
+    private func workspace(shard s: Int, rows: Int) -> SequenceRegressor.Workspace {
+        let key = s * 1_000_000 + rows
+        if let w = workspaces[key] { return w }
+        let w = SequenceRegressor.Workspace(model: model, batch: rows, length: lookback)
+        workspaces[key] = w
+        return w
+    }
+
+    /// Computes the minibatch loss and its gradient (into ``grads``).
+    ///
+    /// - Parameters:
+    ///   - x: `[n, lookback, F]` inputs, batch-first.   - y: `[n, M]` targets.
+    ///   - rng: dropout masks for shard s come from `rng.fork(s)`.
+    /// - Returns: the mean loss over the minibatch.
+    public func run(x: UnsafePointer<Float>, y: UnsafePointer<Float>, rows n: Int, targets M: Int,
+                    params: ParameterStore, training: Bool = true, rng: SeededGenerator) -> Double {
+        let F = model.config.recurrent.inputSize
+        let K = loss.outputsPerTarget
+        precondition(model.predictionCount(length: lookback) == M * K, "head width \(model.predictionCount(length: lookback)) != targets \(M) x \(K)")
+        // Workspaces are created here, on the calling thread, before the workers start.
+        let plan: [(Range<Int>, SequenceRegressor.Workspace?)] = (0..<shards).map { s in
+            let r = shardRange(s, of: n)
+            return (r, r.isEmpty ? nil : workspace(shard: s, rows: r.count))
+        }
+        for s in 0..<shards where dPred[s].count < plan[s].0.count * M * K {
+            dPred[s] = FloatBuffer(count: plan[s].0.count * M * K)
+        }
+        let normalizer = n * M
+        let lossKind = loss
+        let model = self.model
+        let shardCount = shards, workerCount = workers
+        let dPredBuffers = dPred, grads = shardGrads
+        let losses = UnsafeMutableBufferPointer<Double>.allocate(capacity: shardCount)
+        defer { losses.deallocate() }
+        losses.initialize(repeating: 0)
+        let work = { (s: Int) in
+            let (range, wsOpt) = plan[s]
+            grads[s].zero()
+            guard let ws = wsOpt else { return }
+            var r = rng.fork(UInt64(s))
+            let pred = model.forward(x + range.lowerBound * self.lookback * F, workspace: ws, params: params, training: training, rng: &r)
+            losses[s] = lossKind.evaluate(pred: pred.pointer, target: y + range.lowerBound * M, rows: range.count, targets: M,
+                                          normalizer: normalizer, dPred: dPredBuffers[s].pointer)
+            model.backward(dPredBuffers[s].pointer, workspace: ws, params: params, grads: grads[s])
+        }
+        if workerCount == 1 {
+            for s in 0..<shardCount { work(s) }
+        } else {
+            let previous = BLASRuntime.threads
+            BLASRuntime.setThreads(1)
+            DispatchQueue.concurrentPerform(iterations: workerCount) { w in
+                var s = w
+                while s < shardCount { work(s); s += workerCount }
+            }
+            BLASRuntime.setThreads(previous)
+        }
+        // Sum in shard order: independent of the worker count.
+        grads.copy(from: shardGrads[0])
+        for s in 1..<shardCount { grads.add(shardGrads[s]) }
+        var total = 0.0
+        for s in 0..<shardCount { total += losses[s] }
+        return total
+    }
+}
