@@ -72,19 +72,19 @@ public final class DataParallelStep: @unchecked Sendable {
         let lossKind = loss
         let model = self.model
         let shardCount = shards, workerCount = workers
-        let dPredBuffers = dPred, grads = shardGrads
+        let dPredBuffers = dPred, shardStores = shardGrads
         let losses = UnsafeMutableBufferPointer<Double>.allocate(capacity: shardCount)
         defer { losses.deallocate() }
         losses.initialize(repeating: 0)
         let work = { (s: Int) in
             let (range, wsOpt) = plan[s]
-            grads[s].zero()
+            shardStores[s].zero()
             guard let ws = wsOpt else { return }
             var r = rng.fork(UInt64(s))
             let pred = model.forward(x + range.lowerBound * self.lookback * F, workspace: ws, params: params, training: training, rng: &r)
             losses[s] = lossKind.evaluate(pred: pred.pointer, target: y + range.lowerBound * M, rows: range.count, targets: M,
                                           normalizer: normalizer, dPred: dPredBuffers[s].pointer)
-            model.backward(dPredBuffers[s].pointer, workspace: ws, params: params, grads: grads[s])
+            model.backward(dPredBuffers[s].pointer, workspace: ws, params: params, grads: shardStores[s])
         }
         if workerCount == 1 {
             for s in 0..<shardCount { work(s) }

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import Forecast
+
+/// `forecast bench`: the workloads of shared/peers/torch_rnn_bench.py, same names and keys.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time train steps and single-window inference on the standard workloads.",
+        discussion: """
+        Workloads: \(RecurrentWorkload.all.map(\.name).joined(separator: ", ")).
+        Same definitions and JSON keys as the PyTorch peer script torch_rnn_bench.py, so both can be
+        run side by side on one machine. Compare ratios from the same run, never absolute times.
+        """)
+
+    @Option(help: "Run only this workload.")
+    var workload: String?
+
+    @Option(help: "Dispatch workers for data-parallel train steps (default: number of cores).")
+    var workers: Int?
+
+    @Option(help: "Shards per minibatch (default: 4, the trainer's default).")
+    var shards: Int = 4
+
+    @Option(help: "Seconds to time each workload (after 3 warm-up calls).")
+    var seconds: Double = 2
+
+    @Flag(help: "Print one JSON object per workload.")
+    var json = false
+
+    func validate() throws {
+        if let w = workload, !RecurrentWorkload.all.contains(where: { $0.name == w }) {
+            throw ValidationError("unknown workload '\(w)'; expected one of \(RecurrentWorkload.all.map(\.name).joined(separator: ", "))")
+        }
+        if let w = workers, w < 1 { throw ValidationError("--workers must be at least 1") }
+        if shards < 1 { throw ValidationError("--shards must be at least 1") }
+    }
+
+    func run() throws {
+        let workers = self.workers ?? ProcessInfo.processInfo.activeProcessorCount
+        let core = BLASRuntime.coreName
+        if let w = BLASRuntime.kernelCheck().warning { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+        for w in RecurrentWorkload.all where workload == nil || workload == w.name {
+            let s = w.measure(seconds: seconds, workers: workers, shards: shards)
+            var obj: [String: Any] = ["workload": w.name, "blas_core": core, "workers": w.inferenceOnly ? 1 : workers]
+            if w.inferenceOnly {
+                obj["latency_us"] = (s * 1e7).rounded() / 10
+            } else {
+                obj["train_step_ms"] = (s * 1e6).rounded() / 1000
+                obj["samples_per_s"] = (Double(w.batch) / s * 10).rounded() / 10
+                obj["shards"] = shards
+                obj["gflops"] = (w.trainStepFlops / s / 1e9 * 10).rounded() / 10
+            }
+            if json {
+                let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            } else if w.inferenceOnly {
+                print("\(w.name): \(obj["latency_us"]!) µs per window  [\(core)]")
+            } else {
+                print("\(w.name): \(obj["train_step_ms"]!) ms per train step, \(obj["samples_per_s"]!) samples/s, \(obj["gflops"]!) GFLOP/s  [\(core), \(workers) workers, \(shards) shards]")
+            }
+            fflush(stdout)
+        }
+    }
+}

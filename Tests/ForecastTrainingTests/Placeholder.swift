@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderTrainingTests: XCTestCase { func testNothing() {} }
