@@ -205,3 +205,41 @@ void fk_column_sums(int rows, int n, const float *restrict x, int ld, float *res
         for (int j = 0; j < n; j++) acc[j] += row[j];
     }
 }
+
+FK_CLONES
+void fk_small_matmul_t(int B, int K, int N, const float *restrict x, int ldx, const float *restrict wt, float *restrict y) {
+    for (int b = 0; b < B; b++) {
+        const float *restrict xb = x + (size_t)b * ldx;
+        float *restrict yb = y + (size_t)b * N;
+        int nb = 0;
+        // Blocks of 128 outputs stay in vector registers while the weight rows stream past.
+        for (; nb + 128 <= N; nb += 128) {
+            float acc[128] = {0};
+            for (int k = 0; k < K; k++) {
+                const float xk = xb[k];
+                const float *restrict w = wt + (size_t)k * N + nb;
+                for (int j = 0; j < 128; j++) acc[j] += xk * w[j];
+            }
+            for (int j = 0; j < 128; j++) yb[nb + j] = acc[j];
+        }
+        for (; nb + 16 <= N; nb += 16) {
+            float acc[16] = {0};
+            for (int k = 0; k < K; k++) {
+                const float xk = xb[k];
+                const float *restrict w = wt + (size_t)k * N + nb;
+                for (int j = 0; j < 16; j++) acc[j] += xk * w[j];
+            }
+            for (int j = 0; j < 16; j++) yb[nb + j] = acc[j];
+        }
+        for (; nb < N; nb++) {
+            float s = 0.0f;
+            for (int k = 0; k < K; k++) s += xb[k] * wt[(size_t)k * N + nb];
+            yb[nb] = s;
+        }
+    }
+}
+
+void fk_transpose(int N, int K, const float *restrict src, float *restrict dst) {
+    for (int n = 0; n < N; n++)
+        for (int k = 0; k < K; k++) dst[(size_t)k * N + n] = src[(size_t)n * K + k];
+}

@@ -47,6 +47,15 @@ public final class ParameterStore: @unchecked Sendable {
     public let layout: ParameterLayout
     /// The first float of the buffer.
     public let base: UnsafeMutablePointer<Float>
+    /// Bumped by every change made through this API or by an optimizer (``markModified()``),
+    /// so caches derived from the values (transposed weights for inference) know when to
+    /// refresh. Code that writes through `base` directly must call ``markModified()``.
+    public private(set) var generation: Int = 0
+    /// A random identity, never reused (unlike an address), for cache keys.
+    public let identity = UInt64.random(in: 1...UInt64.max)
+
+    /// Records that the values changed.
+    public func markModified() { generation &+= 1 }
 
     /// A zero-filled store with `layout`.
     public init(layout: ParameterLayout) {
@@ -97,15 +106,17 @@ public final class ParameterStore: @unchecked Sendable {
         tensor.scalars.withUnsafeBufferPointer { src in
             (base + e.offset).update(from: src.baseAddress!, count: e.count)
         }
+        markModified()
     }
 
     /// Sets every element (padding included) to zero.
-    public func zero() { base.update(repeating: 0, count: layout.count) }
+    public func zero() { base.update(repeating: 0, count: layout.count); markModified() }
 
     /// Copies all values from `other`, which must have the same layout.
     public func copy(from other: ParameterStore) {
         precondition(other.layout.count == layout.count, "layout mismatch")
         base.update(from: other.base, count: layout.count)
+        markModified()
     }
 
     /// `self += other`, elementwise over the flat buffer.
@@ -113,6 +124,7 @@ public final class ParameterStore: @unchecked Sendable {
         precondition(other.layout.count == layout.count, "layout mismatch")
         let a = base, b = other.base
         for i in 0..<layout.count { a[i] += b[i] }
+        markModified()
     }
 
     /// A new store with the same layout and a copy of the values.

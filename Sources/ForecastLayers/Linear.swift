@@ -21,6 +21,7 @@ public struct Linear: Sendable {
         let k = 1 / Float(inFeatures).squareRoot()
         for i in 0..<(inFeatures * outFeatures) { params.base[weight + i] = rng.nextFloat(in: -k, k) }
         for i in 0..<outFeatures { params.base[bias + i] = rng.nextFloat(in: -k, k) }
+        params.markModified()
     }
 
     /// `y[N, out] = x[N, in] Wᵀ + b`; `x` rows are `ldx` floats apart.

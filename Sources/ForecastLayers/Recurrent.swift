@@ -56,6 +56,7 @@ public struct Recurrent: Sendable {
                 for i in 0..<n { params.base[off + i] = rng.nextFloat(in: -k, k) }
             }
         }
+        params.markModified()
     }
 
     // MARK: Forward
@@ -71,6 +72,10 @@ public struct Recurrent: Sendable {
         let p = params.base
         let useDropout = training && cfg.dropout > 0
         cache.droppedOut = useDropout
+        // Small batches (single-window inference): a register-blocked product against W_hhᵀ,
+        // transposed once per weight version, beats a BLAS call per step.
+        let smallBatch = B <= Recurrent.smallBatchLimit
+        if smallBatch { refreshTransposedWeights(cache, params) }
         var input = UnsafePointer(cache.x.pointer)
         var inSize = cfg.inputSize
         for l in 0..<cfg.numLayers {
@@ -84,6 +89,7 @@ public struct Recurrent: Sendable {
                 let stateIndex = (l * D + d) * B * H
                 let h0: UnsafePointer<Float>? = cache.useInitialState ? UnsafePointer(cache.h0.pointer + stateIndex) : nil
                 let c0: UnsafePointer<Float>? = (cache.useInitialState && cfg.cell.hasCellState) ? UnsafePointer(cache.c0.pointer + stateIndex) : nil
+                let transposedHH = smallBatch ? UnsafePointer(cache.transposedHH[l * D + d].pointer) : nil
                 for s in 0..<T {
                     let t = d == 0 ? s : T - 1 - s
                     let tPrev = d == 0 ? t - 1 : t + 1
@@ -93,8 +99,12 @@ public struct Recurrent: Sendable {
                     var hh: UnsafePointer<Float>? = nil
                     if let hPrev {
                         // [B, H] x [H, G*H]
-                        gemm(transB: true, m: B, n: GH, k: H, a: hPrev, lda: hPrevStride,
-                             b: p + slot.weightHH, ldb: H, c: cache.stepScratch.pointer, ldc: GH)
+                        if let wt = transposedHH {
+                            fk_small_matmul_t(Int32(B), Int32(H), Int32(GH), hPrev, Int32(hPrevStride), wt, cache.stepScratch.pointer)
+                        } else {
+                            gemm(transB: true, m: B, n: GH, k: H, a: hPrev, lda: hPrevStride,
+                                 b: p + slot.weightHH, ldb: H, c: cache.stepScratch.pointer, ldc: GH)
+                        }
                         hh = UnsafePointer(cache.stepScratch.pointer)
                     }
                     let g = gates + t * B * GH
@@ -135,6 +145,21 @@ public struct Recurrent: Sendable {
                 input = UnsafePointer(out.pointer)
             }
         }
+    }
+
+    /// Largest batch that uses the small-batch hidden product.
+    public static let smallBatchLimit = 4
+
+    /// Makes `cache.transposedHH` hold `W_hhᵀ` `[H, G*H]` for the current values of `params`.
+    func refreshTransposedWeights(_ cache: RecurrentCache, _ params: ParameterStore) {
+        let key = RecurrentCache.WeightsKey(store: params.identity, generation: params.generation)
+        if cache.transposedKey == key { return }
+        let H = config.hiddenSize, GH = config.cell.gates * H
+        if cache.transposedHH.isEmpty { cache.transposedHH = slots.map { _ in FloatBuffer(count: GH * H) } }
+        for (i, slot) in slots.enumerated() {
+            fk_transpose(Int32(GH), Int32(H), params.base + slot.weightHH, cache.transposedHH[i].pointer)
+        }
+        cache.transposedKey = key
     }
 
     // MARK: Backward

@@ -36,6 +36,12 @@ public final class RecurrentCache: @unchecked Sendable {
     /// Whether the last forward ran with dropout active (training).
     var droppedOut = false
 
+    /// Small-batch inference: `W_hhᵀ` `[H, G*H]` per (layer, direction), and which weights
+    /// (store identity and generation) they were made from.
+    struct WeightsKey: Equatable { let store: UInt64; let generation: Int }
+    var transposedHH: [FloatBuffer] = []
+    var transposedKey: WeightsKey?
+
     // Backward buffers, created on first use.
     var dGates: FloatBuffer?
     var dGatesHidden: FloatBuffer?

@@ -29,9 +29,9 @@ final class DropoutTests: XCTestCase {
         for k in 0..<5 {
             let i = e.offset + k * 7
             let old = params.base[i]
-            params.base[i] = old + 1e-2; let fp = run(training: true, seed: 5).reduce(0, +)
-            params.base[i] = old - 1e-2; let fm = run(training: true, seed: 5).reduce(0, +)
-            params.base[i] = old
+            params.base[i] = old + 1e-2; params.markModified(); let fp = run(training: true, seed: 5).reduce(0, +)
+            params.base[i] = old - 1e-2; params.markModified(); let fm = run(training: true, seed: 5).reduce(0, +)
+            params.base[i] = old; params.markModified()
             let num = Double(fp - fm) / 2e-2
             XCTAssertEqual(Double(grads.base[i]), num, accuracy: 2e-3 + 2e-2 * abs(num))
         }

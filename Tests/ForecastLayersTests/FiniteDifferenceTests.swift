@@ -18,6 +18,7 @@ final class FiniteDifferenceTests: XCTestCase {
         let params = model.makeParameters(rng: &rng)
         // Spread weights wider than the default so gates leave their linear range.
         for i in 0..<params.layout.count { params.base[i] *= 2 }
+        params.markModified()
         let D = rc.directions
         var x = randomArray(s.B * s.T * s.I, &rng)
         var h0 = s.initialState ? randomArray(s.L * D * s.B * s.H, &rng, scale: 0.5) : []
@@ -54,9 +55,9 @@ final class FiniteDifferenceTests: XCTestCase {
             for _ in 0..<3 {
                 let i = e.offset + Int(rng.next() % UInt64(e.count))
                 let old = params.base[i]
-                params.base[i] = old + eps; let fp = lossValue(x, h0, c0)
-                params.base[i] = old - eps; let fm = lossValue(x, h0, c0)
-                params.base[i] = old
+                params.base[i] = old + eps; params.markModified(); let fp = lossValue(x, h0, c0)
+                params.base[i] = old - eps; params.markModified(); let fm = lossValue(x, h0, c0)
+                params.base[i] = old; params.markModified()
                 compare(grads.base[i], (fp - fm) / Double(2 * eps), e.name)
             }
         }

@@ -41,3 +41,14 @@ void fk_column_sums(int rows, int n, const float *x, int ld, float *acc);
 void fk_sigmoid(int n, const float *x, float *y);
 void fk_tanh(int n, const float *x, float *y);
 #endif
+
+#ifndef FORECAST_KERNELS_SMALL_H
+#define FORECAST_KERNELS_SMALL_H
+/// Small-batch product against a transposed weight: y[b, n] = sum_k x[b * ldx + k] * wt[k * N + n]
+/// for b < B (B small, e.g. single-window inference). wt is [K, N] (the transpose of a PyTorch
+/// [N, K] weight), streamed once per row of x with the outputs held in registers.
+void fk_small_matmul_t(int B, int K, int N, const float *x, int ldx, const float *wt, float *y);
+
+/// dst[k * N + n] = src[n * K + k]: the transpose of an [N, K] matrix.
+void fk_transpose(int N, int K, const float *src, float *dst);
+#endif

@@ -52,7 +52,11 @@ public struct RecurrentWorkload: Sendable {
         let x = (0..<(batch * lookback * input)).map { _ in rng.nextNormal() }
         let y = (0..<(batch * horizon)).map { _ in rng.nextNormal() }
         let body: () -> Void
+        let previousThreads = BLASRuntime.threads
+        defer { BLASRuntime.setThreads(previousThreads) }
         if inferenceOnly {
+            // One window is far too small to share across threads.
+            BLASRuntime.setThreads(1)
             let ws = SequenceRegressor.Workspace(model: model, batch: batch, length: lookback)
             var r = SeededGenerator(seed: 1)
             body = { x.withUnsafeBufferPointer { _ = model.forward($0.baseAddress!, workspace: ws, params: params, rng: &r) } }

@@ -51,6 +51,7 @@ public final class Adam: Optimizer, @unchecked Sendable {
             m[i] = mi; v[i] = vi
             p[i] -= stepSize * mi / (vi.squareRoot() / bc2Sqrt + eps)
         }
+        params.markModified()
     }
 }
 

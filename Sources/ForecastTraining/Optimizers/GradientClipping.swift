@@ -9,6 +9,7 @@ public enum GradientClipping {
             let scale = Float(Double(maxNorm) / (n + 1e-6))
             let g = grads.base
             for i in 0..<grads.layout.count { g[i] *= scale }
+            grads.markModified()
         }
         return n
     }

@@ -38,5 +38,6 @@ public final class SGD: Optimizer, @unchecked Sendable {
             }
             p[i] -= lr * gi
         }
+        params.markModified()
     }
 }
