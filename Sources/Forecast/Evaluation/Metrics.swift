@@ -1,0 +1,55 @@
+/// Point-forecast accuracy over a set of (actual, forecast) pairs.
+///
+///     MAE   = mean |a - f|
+///     RMSE  = sqrt(mean (a - f)²)
+///     sMAPE = mean 200 |a - f| / (|a| + |f|)      (pairs with a = f = 0 count 0)
+///     MASE  = MAE / scale, scale = mean |y_t - y_{t-m}| over the training rows
+///             (in-sample seasonal-naive error, m = season length; m = 1 without a season)
+public struct Metrics: Codable, Sendable, Equatable {
+    public var mae: Double
+    public var rmse: Double
+    public var smape: Double
+    public var mase: Double
+    /// Pairs evaluated.
+    public var count: Int
+    /// Share of actuals inside the prediction interval, when the model has one.
+    public var coverage: Double?
+    /// Nominal coverage of that interval (e.g. 0.8).
+    public var nominalCoverage: Double?
+
+    public init(mae: Double, rmse: Double, smape: Double, mase: Double, count: Int, coverage: Double? = nil, nominalCoverage: Double? = nil) {
+        self.mae = mae; self.rmse = rmse; self.smape = smape; self.mase = mase; self.count = count
+        self.coverage = coverage; self.nominalCoverage = nominalCoverage
+    }
+
+    /// The MASE scale of a series: mean |y_t - y_{t-m}| over `values` (NaNs skipped).
+    public static func maseScale(_ values: ArraySlice<Float>, season m: Int) -> (sum: Double, count: Int) {
+        var s = 0.0, n = 0
+        let m = max(1, m)
+        var i = values.startIndex + m
+        while i < values.endIndex {
+            let a = values[i], b = values[i - m]
+            if a.isFinite && b.isFinite { s += Swift.abs(Double(a) - Double(b)); n += 1 }
+            i += 1
+        }
+        return (s, n)
+    }
+}
+
+/// Metrics of the model and of the baselines on the same forecasts: `forecast evaluate`'s
+/// result, with the keys its `--json` output uses.
+public struct EvaluationReport: Codable, Sendable, Equatable {
+    public var model: Metrics
+    public var naive: Metrics
+    public var seasonalNaive: Metrics
+    public var drift: Metrics
+    public var windows: Int
+    public var horizon: Int
+    public var seasonLength: Int
+
+    enum CodingKeys: String, CodingKey {
+        case model, naive, drift, windows, horizon
+        case seasonalNaive = "seasonal_naive"
+        case seasonLength = "season_length"
+    }
+}

@@ -1,0 +1,316 @@
+import Foundation
+
+/// One series' forecast: `horizon` future steps of every target, in the data's own units.
+public struct SeriesForecast: Sendable, Equatable {
+    public var key: String?
+    /// Timestamps of the forecast steps (ms since the epoch), empty without a time axis.
+    public var times: [Int64]
+    /// The same, formatted like the input's time column (or step numbers).
+    public var labels: [String]
+    public var targets: [String]
+    /// Point forecasts `[horizon][P]`.
+    public var values: [[Float]]
+    /// Prediction interval bounds `[horizon][P]` (Gaussian: 80% central interval; quantile
+    /// loss: the lowest and highest quantile), nil for point losses.
+    public var lower: [[Float]]?
+    public var upper: [[Float]]?
+    /// Nominal coverage of the interval.
+    public var intervalLevel: Float?
+}
+
+/// The high-level API: fit a recurrent forecaster on a time-series set, forecast, evaluate,
+/// save and load.
+///
+/// ```swift
+/// let set = try TimeSeriesSet(table: CSVReader.read(path: "air_passengers.csv"))
+/// let model = try Forecaster.fit(set, targets: ["value"])
+/// let forecast = try model.predict(set)            // [SeriesForecast], one per series
+/// try model.save(to: "air.safetensors")
+/// let again = try Forecaster.load(from: "air.safetensors")
+/// ```
+///
+/// A forecaster is immutable after `fit`/`load`; `predict` and `evaluate` use per-call
+/// workspaces and are safe to call from many threads at once.
+public final class Forecaster: @unchecked Sendable {
+    public let spec: ModelSpec
+    public let model: SequenceRegressor
+    public let params: ParameterStore
+    public let provenance: Provenance?
+
+    public init(spec: ModelSpec, params: ParameterStore, provenance: Provenance?) {
+        self.spec = spec
+        self.model = SequenceRegressor(spec.architecture)
+        self.params = params
+        self.provenance = provenance
+    }
+
+    // MARK: Fit
+
+    /// Trains a model to forecast `targets` of `set`. The last `split.test` share of every
+    /// series is held out (never trained on) and scored into `provenance.testMetrics`.
+    public static func fit(_ set: TimeSeriesSet, targets: [String], options: ForecasterOptions = ForecasterOptions(),
+                           dataFile: String? = nil, onEvent: ((TrainingEvent) -> Void)? = nil) throws -> Forecaster {
+        guard !targets.isEmpty else { throw DataError.invalidArgument("no target column given") }
+        let season = max(1, set.report.seasonLength ?? set.frequency?.seasonLength ?? 1)
+        let shortest = set.series.map(\.count).min() ?? 0
+        let horizon = options.horizon ?? (season > 1 ? season : 1)
+        let trainRows = Int(Double(shortest) * (1 - options.split.validation - options.split.test))
+        let lookback = options.lookback ?? max(8, min(2 * season, max(1, (trainRows - horizon) / 2)))
+        guard lookback >= 1, horizon >= 1 else { throw DataError.invalidArgument("lookback and horizon must be at least 1") }
+        let window = WindowSpec(lookback: lookback, horizon: horizon, targets: targets, features: options.features,
+                                knownFuture: options.knownFuture, calendar: options.calendar)
+        let data = try PreparedData(set, spec: window, split: options.split, scaler: options.scaler, missing: options.missing)
+        if data.train.isEmpty {
+            throw DataError.invalidArgument("\(set.source): no training windows: the shortest series has \(shortest) rows, too few for lookback \(lookback) + horizon \(horizon) after holding out \(Int((options.split.validation + options.split.test) * 100))% for validation and test")
+        }
+        var train = data.train, validation = data.validation
+        if options.levelNormalization {
+            LevelNormalization.apply(to: &train, targets: targets.count)
+            LevelNormalization.apply(to: &validation, targets: targets.count)
+        }
+        let loss = options.training.loss
+        let architecture = SequenceRegressor.Config(
+            recurrent: RecurrentConfig(cell: options.cell, inputSize: data.inputNames.count, hiddenSize: options.hidden,
+                                       numLayers: options.layers, bidirectional: options.bidirectional, dropout: options.dropout),
+            outputs: window.targetLength * loss.outputsPerTarget)
+        let spec = ModelSpec(architecture: architecture, loss: loss, window: window, scaler: data.scaler, missing: options.missing,
+                             levelNormalization: options.levelNormalization, inputNames: data.inputNames,
+                             timeColumn: set.timeColumn, seriesKey: set.seriesKeyColumn, frequency: set.frequency,
+                             seasonLength: season, split: options.split)
+        let model = SequenceRegressor(architecture)
+        var rng = SeededGenerator(seed: options.training.seed)
+        let params = model.makeParameters(rng: &rng)
+        let trainer = Trainer(model: model, params: params, config: options.training)
+        trainer.onEvent = onEvent
+        try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation)
+        let untested = Forecaster(spec: spec, params: params, provenance: nil)
+        let report = data.test.isEmpty ? nil : try untested.evaluate(set, prepared: data)
+        let hash = dataFile.flatMap { try? SHA256.hex(AtomicFile.read($0)) } ?? ""
+        let provenance = Provenance(
+            forecastVersion: forecastVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
+            dataFile: dataFile ?? set.source, dataSHA256: hash, rows: set.rowCount, series: set.series.count,
+            training: options.training, history: trainer.history, bestEpoch: trainer.bestEpoch,
+            trainWindows: data.train.count, validationWindows: data.validation.count, testWindows: data.test.count,
+            testMetrics: report)
+        return Forecaster(spec: spec, params: params, provenance: provenance)
+    }
+
+    // MARK: Predict
+
+    /// Raw model outputs for windows `x [N, lookback, F]` in model units: `[N, outputs]`
+    /// (level normalisation undone). Thread-safe.
+    public func predictScaled(_ x: [Float], windows n: Int) -> [Float] {
+        let T = spec.window.lookback, F = spec.inputNames.count, P = spec.window.targets.count
+        let M = spec.window.targetLength, K = spec.loss.outputsPerTarget
+        var input = x
+        var levels: [Float] = []
+        if spec.levelNormalization {
+            levels = input.withUnsafeBufferPointer { LevelNormalization.levels(x: $0.baseAddress!, windows: n, lookback: T, features: F, targets: P) }
+            input.withUnsafeMutableBufferPointer { LevelNormalization.normalizeInputs($0.baseAddress!, levels: levels, windows: n, lookback: T, features: F, targets: P) }
+        }
+        var out = [Float](repeating: 0, count: n * M * K)
+        let chunk = 256
+        var rng = SeededGenerator(seed: 0)
+        var ws: SequenceRegressor.Workspace? = nil
+        var start = 0
+        while start < n {
+            let b = min(chunk, n - start)
+            if ws?.batch != b { ws = SequenceRegressor.Workspace(model: model, batch: b, length: T) }
+            let pred = input.withUnsafeBufferPointer { model.forward($0.baseAddress! + start * T * F, workspace: ws!, params: params, rng: &rng) }
+            out.withUnsafeMutableBufferPointer { ($0.baseAddress! + start * M * K).update(from: pred.pointer, count: b * M * K) }
+            start += b
+        }
+        if spec.levelNormalization {
+            let levelBlocks: Int
+            switch spec.loss { case .gaussian: levelBlocks = 1; default: levelBlocks = K }
+            out.withUnsafeMutableBufferPointer {
+                LevelNormalization.shift($0.baseAddress!, levels: levels, windows: n, stepsTimesP: M, targets: P, blocks: K, levelBlocks: levelBlocks, sign: 1)
+            }
+        }
+        return out
+    }
+
+    /// Interval settings of the loss: z of the Gaussian 80% interval, or the quantile blocks.
+    private var intervalBlocks: (lower: Int, upper: Int, level: Float)? {
+        switch spec.loss {
+        case .quantile(let qs) where qs.count >= 2:
+            let lo = qs.indices.min { qs[$0] < qs[$1] }!, hi = qs.indices.max { qs[$0] < qs[$1] }!
+            return (lo, hi, qs[hi] - qs[lo])
+        case .gaussian: return (0, 0, 0.8)
+        default: return nil
+        }
+    }
+
+    /// Converts raw outputs of one window to (point, lower, upper) per `[step][P]` in data units.
+    func decode(_ out: ArraySlice<Float>) -> (values: [[Float]], lower: [[Float]]?, upper: [[Float]]?) {
+        let P = spec.window.targets.count, M = spec.window.targetLength, steps = M / P
+        let base = out.startIndex
+        var values = [[Float]](repeating: [Float](repeating: 0, count: P), count: steps)
+        var lower: [[Float]]? = nil, upper: [[Float]]? = nil
+        let interval = intervalBlocks
+        if interval != nil { lower = values; upper = values }
+        for s in 0..<steps {
+            for p in 0..<P {
+                let m = s * P + p
+                let sc = spec.scaler.scaler(for: spec.window.targets[p])
+                values[s][p] = sc.inverse(out[base + spec.loss.pointIndex(target: m, targets: M)])
+                if let iv = interval {
+                    if case .gaussian = spec.loss {
+                        let mu = out[base + m], sigma = expf(0.5 * out[base + M + m])
+                        lower![s][p] = sc.inverse(mu - 1.2816 * sigma)
+                        upper![s][p] = sc.inverse(mu + 1.2816 * sigma)
+                    } else {
+                        lower![s][p] = sc.inverse(out[base + iv.lower * M + m])
+                        upper![s][p] = sc.inverse(out[base + iv.upper * M + m])
+                    }
+                    if lower![s][p] > upper![s][p] { swap(&lower![s][p], &upper![s][p]) }
+                }
+            }
+        }
+        return (values, lower, upper)
+    }
+
+    /// Forecasts the `horizon` steps after the end of every series in `set`. Thread-safe.
+    public func predict(_ set: TimeSeriesSet) throws -> [SeriesForecast] {
+        guard spec.window.mode == .manyToOne else { throw DataError.invalidArgument("this model forecasts per input step (many-to-many); use predictScaled") }
+        let input = try ForecastInput(set, spec: spec.window, scaler: spec.scaler, missing: spec.missing == .drop ? .error : spec.missing)
+        let n = input.seriesKeys.count
+        let out = predictScaled(input.x, windows: n)
+        let width = spec.outputs
+        return (0..<n).map { s in
+            let d = decode(out[(s * width)..<((s + 1) * width)])
+            let labels = input.futureLabels[s].isEmpty ? (1...spec.window.horizon).map { "+\($0)" } : input.futureLabels[s]
+            return SeriesForecast(key: input.seriesKeys[s], times: input.futureTimes[s], labels: labels, targets: spec.window.targets,
+                                  values: d.values, lower: d.lower, upper: d.upper, intervalLevel: intervalBlocks?.level)
+        }
+    }
+
+    // MARK: Evaluate
+
+    /// Scores the model and the baselines on the test split of `set` (the last `split.test`
+    /// share of each series, as at training time).
+    public func evaluate(_ set: TimeSeriesSet) throws -> EvaluationReport {
+        let data = try PreparedData(set, spec: spec.window, split: spec.split, scaler: .standard, missing: spec.missing)
+        return try evaluate(set, prepared: data)
+    }
+
+    func evaluate(_ set: TimeSeriesSet, prepared data: PreparedData) throws -> EvaluationReport {
+        guard !data.test.isEmpty else {
+            throw DataError.invalidArgument("\(set.source): the test split holds no complete window (lookback \(spec.window.lookback) + horizon \(spec.window.horizon)); use a longer file or a larger test fraction")
+        }
+        let test = rescale(data.test, from: data.scaler)
+        let out = predictScaled(test.x, windows: test.count)
+        let P = spec.window.targets.count, steps = spec.window.targetLength / P, width = spec.outputs
+        let columns = spec.window.targets.map { set.columnIndex($0) ?? 0 }
+        let m = spec.seasonLength
+        // MASE scale per (series, target): in-sample seasonal-naive error on the training rows.
+        var scales = [[Double]](repeating: [Double](repeating: 1, count: P), count: set.series.count)
+        for (s, series) in set.series.enumerated() {
+            let end = spec.split.boundaries(rows: series.count).validationStart
+            for p in 0..<P {
+                let (sum, count) = Metrics.maseScale(series.values[columns[p]][0..<end], season: m)
+                scales[s][p] = count > 0 && sum > 0 ? sum / Double(count) : 1
+            }
+        }
+        var acc = [MetricsAccumulator](repeating: MetricsAccumulator(), count: 4)
+        for w in 0..<test.count {
+            let s = test.series[w], e = test.end[w]
+            let series = set.series[s]
+            let d = decode(out[(w * width)..<((w + 1) * width)])
+            for p in 0..<P {
+                let values = series.values[columns[p]]
+                let history = values[0...e]
+                let baselines = Baseline.allCases.map { $0.forecast(history: history, horizon: steps, season: m) }
+                for h in 0..<steps where e + 1 + h < values.count {
+                    let actual = values[e + 1 + h]
+                    let scale = scales[s][p]
+                    acc[0].add(actual: actual, forecast: d.values[h][p], scale: scale)
+                    if let lo = d.lower, let hi = d.upper { acc[0].addInterval(actual: actual, lower: lo[h][p], upper: hi[h][p]) }
+                    for (b, f) in baselines.enumerated() { acc[b + 1].add(actual: actual, forecast: f[h], scale: scale) }
+                }
+            }
+        }
+        let level = intervalBlocks.map { Double($0.level) }
+        return EvaluationReport(model: acc[0].metrics(nominalCoverage: level), naive: acc[1].metrics(), seasonalNaive: acc[2].metrics(),
+                                drift: acc[3].metrics(), windows: test.count, horizon: steps, seasonLength: m)
+    }
+
+    /// Re-expresses windows scaled with `other` in this model's scaling (data columns only;
+    /// calendar features are not scaled).
+    func rescale(_ w: Windows, from other: Scaler) -> Windows {
+        var out = w
+        let F = w.features
+        let names = spec.window.inputColumns
+        for (f, name) in names.enumerated() where f < F {
+            let a = other.scaler(for: name), b = spec.scaler.scaler(for: name)
+            if a == b { continue }
+            var i = f
+            while i < out.x.count { out.x[i] = b.transform(a.inverse(out.x[i])); i += F }
+        }
+        let P = spec.window.targets.count
+        for (p, name) in spec.window.targets.enumerated() {
+            let a = other.scaler(for: name), b = spec.scaler.scaler(for: name)
+            if a == b { continue }
+            var i = p
+            while i < out.y.count { out.y[i] = b.transform(a.inverse(out.y[i])); i += P }
+        }
+        return out
+    }
+
+    // MARK: Files
+
+    /// Writes the model file atomically (see docs/model-format.md).
+    public func save(to path: String) throws {
+        var archive = ModelArchive(kind: .model, tensors: params.namedTensors())
+        try archive.setSection("config", spec)
+        if let provenance { try archive.setSection("provenance", provenance) }
+        try archive.write(path: path)
+    }
+
+    /// Loads and verifies a model file (format, version, checksum, tensor names and shapes).
+    public static func load(from path: String) throws -> Forecaster {
+        let archive = try ModelArchive.read(path: path, expecting: .model)
+        let spec = try archive.section("config", as: ModelSpec.self, path: path)
+        let provenance = archive.sections["provenance"] == nil ? nil : try archive.section("provenance", as: Provenance.self, path: path)
+        let model = SequenceRegressor(spec.architecture)
+        let params = ParameterStore(layout: model.layout)
+        for e in model.layout.entries {
+            guard let t = archive[e.name] else { throw ModelArchive.ArchiveError.badSection(path: path, name: "tensors", reason: "no tensor '\(e.name)'") }
+            do { try params.assign(e.name, t) }
+            catch { throw ModelArchive.ArchiveError.badSection(path: path, name: "tensors", reason: "\(error)") }
+        }
+        return Forecaster(spec: spec, params: params, provenance: provenance)
+    }
+}
+
+/// Accumulates model or baseline errors with a per-pair MASE scale.
+struct MetricsAccumulator {
+    var abs = 0.0, sq = 0.0, smape = 0.0, scaled = 0.0, n = 0
+    var inside = 0, intervalCount = 0
+
+    mutating func add(actual a: Float, forecast f: Float, scale: Double) {
+        guard a.isFinite, f.isFinite else { return }
+        let e = Double(a) - Double(f)
+        abs += Swift.abs(e); sq += e * e
+        let denom = Swift.abs(Double(a)) + Swift.abs(Double(f))
+        smape += denom == 0 ? 0 : 200 * Swift.abs(e) / denom
+        scaled += Swift.abs(e) / scale
+        n += 1
+    }
+
+    mutating func addInterval(actual a: Float, lower: Float, upper: Float) {
+        guard a.isFinite else { return }
+        intervalCount += 1
+        if a >= lower && a <= upper { inside += 1 }
+    }
+
+    func metrics(nominalCoverage: Double? = nil) -> Metrics {
+        let c = Double(max(n, 1))
+        return Metrics(mae: abs / c, rmse: (sq / c).squareRoot(), smape: smape / c, mase: scaled / c, count: n,
+                       coverage: intervalCount > 0 ? Double(inside) / Double(intervalCount) : nil,
+                       nominalCoverage: intervalCount > 0 ? nominalCoverage : nil)
+    }
+}
+
+/// The toolkit's version, recorded in model provenance.
+public let forecastVersion = "0.1.0"

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Settings for ``Forecaster/fit(_:targets:options:onEvent:)``. Every field has a default that
+/// works without tuning; nil lookback and horizon are inferred from the data's frequency.
+public struct ForecasterOptions: Sendable {
+    public var cell: CellKind = .lstm
+    public var hidden: Int = 64
+    public var layers: Int = 1
+    public var bidirectional = false
+    public var dropout: Float = 0
+    /// Input steps per window; nil: two seasons (at least 8), limited by the data's length.
+    public var lookback: Int? = nil
+    /// Steps to forecast; nil: one season (1 without a season).
+    public var horizon: Int? = nil
+    /// Extra input columns (past-only covariates).
+    public var features: [String] = []
+    /// Input columns known in the future (e.g. a working-day flag).
+    public var knownFuture: [String] = []
+    public var calendar: [CalendarFeature] = []
+    public var split = SplitSpec(validation: 0.1, test: 0.1)
+    public var scaler: ScalerKind = .standard
+    public var missing: MissingPolicy = .error
+    public var levelNormalization = true
+    public var training: TrainingConfig
+
+    public init() {
+        var t = TrainingConfig()
+        t.epochs = 60
+        t.batchSize = 32
+        t.learningRate = 3e-3
+        t.patience = 10
+        t.workers = defaultWorkers()
+        training = t
+    }
+}
+
+/// The default number of Dispatch workers: the number of active cores.
+public func defaultWorkers() -> Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import Forecast
+
+/// `forecast predict`: the next `horizon` steps after the end of a file.
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Forecast the steps after the end of a CSV file with a trained model.",
+        discussion: """
+        Prints a table (or writes CSV with --out): one row per series and step, with timestamps
+        continuing the data's frequency, the forecast of every target, and interval columns
+        (<target>_lower, <target>_upper) when the model was trained with a gaussian or quantile loss.
+
+        Example:
+          forecast predict --model air.safetensors --data air_passengers.csv --out next_year.csv
+        """)
+
+    @Option(help: ArgumentHelp("The model file.", valueName: "file"))
+    var model: String
+
+    @OptionGroup var input: DataOptions
+
+    @Option(help: ArgumentHelp("Write the forecast as CSV to this file (atomically).", valueName: "file"))
+    var out: String?
+
+    func run() throws {
+        let forecaster = try Forecaster.load(from: model)
+        BLASRuntime.setThreads(1)
+        let set = try input.load()
+        if set.timeColumn == nil, forecaster.spec.timeColumn != nil, input.time == nil {
+            throw CLIError.data("\(input.data): the model was trained with time column '\(forecaster.spec.timeColumn!)', but this file has none")
+        }
+        let forecasts = try forecaster.predict(set)
+        let csv = ForecastCSV.render(forecasts, seriesKey: forecaster.spec.seriesKey, timeColumn: forecaster.spec.timeColumn)
+        if let out {
+            try AtomicFile.write(csv, to: out)
+            Output.note("wrote \(forecasts.count) series x \(forecaster.spec.window.horizon) steps to \(out)")
+        } else {
+            print(csv, terminator: "")
+        }
+    }
+}
+
+/// Forecast tables as CSV text.
+enum ForecastCSV {
+    static func render(_ forecasts: [SeriesForecast], seriesKey: String?, timeColumn: String?) -> String {
+        guard let first = forecasts.first else { return "" }
+        var header: [String] = []
+        let keyed = forecasts.contains { $0.key != nil }
+        if keyed { header.append(seriesKey ?? "series") }
+        header.append(timeColumn ?? "step")
+        for t in first.targets {
+            header.append(t)
+            if first.lower != nil { header.append("\(t)_lower"); header.append("\(t)_upper") }
+        }
+        var lines = [header.map(quote).joined(separator: ",")]
+        for f in forecasts {
+            for (h, label) in f.labels.enumerated() where h < f.values.count {
+                var row: [String] = []
+                if keyed { row.append(quote(f.key ?? "")) }
+                row.append(quote(label))
+                for p in 0..<f.targets.count {
+                    row.append(number(f.values[h][p]))
+                    if let lo = f.lower, let hi = f.upper { row.append(number(lo[h][p])); row.append(number(hi[h][p])) }
+                }
+                lines.append(row.joined(separator: ","))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func number(_ v: Float) -> String {
+        v.isFinite ? String(format: "%.6g", Double(v)) : ""
+    }
+
+    static func quote(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Forecast
+
+/// Options shared by every command that reads a CSV file.
+struct DataOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The CSV file to read.", valueName: "file"))
+    var data: String
+
+    @Option(help: ArgumentHelp("The time column (default: detected; row order when there is none).", valueName: "column"))
+    var time: String?
+
+    @Option(name: .customLong("series-key"), help: ArgumentHelp("A column naming separate series in one file (e.g. origin).", valueName: "column"))
+    var seriesKey: String?
+
+    @Flag(name: .customLong("no-header"), help: "The file has no header row (columns are named 1, 2, ...).")
+    var noHeader = false
+
+    @Option(help: ArgumentHelp("Field delimiter (default: detected among , ; tab |).", valueName: "char"))
+    var delimiter: String?
+
+    @Flag(help: "Sort rows by time (default: unsorted rows are an error).")
+    var sort = false
+
+    @Option(help: ArgumentHelp("Step of a file without a time column, e.g. 30min, 1h, 1d, 1mo (with --start, rows get timestamps).", valueName: "step"))
+    var step: String?
+
+    @Option(help: ArgumentHelp("First timestamp of a file without a time column, ISO-8601.", valueName: "time"))
+    var start: String?
+
+    func validate() throws {
+        if let d = delimiter, d.utf8.count != 1, d != "\\t", d != "tab" {
+            throw ValidationError("--delimiter takes one character (or 'tab'), got '\(d)'")
+        }
+        if let s = step, Frequency(parsing: s) == nil {
+            throw ValidationError("--step '\(s)' is not a frequency such as 30min, 1h, 1d, 1w, 1mo, 1y")
+        }
+        if start != nil && step == nil { throw ValidationError("--start needs --step") }
+        if (step != nil || start != nil) && time != nil { throw ValidationError("--step/--start are for files without a time column; do not combine them with --time") }
+    }
+
+    var csvOptions: CSVOptions {
+        var o = CSVOptions()
+        o.hasHeader = !noHeader
+        if let d = delimiter { o.delimiter = (d == "\\t" || d == "tab") ? 0x09 : d.utf8.first }
+        return o
+    }
+
+    /// Reads the file into series.
+    func load() throws -> TimeSeriesSet {
+        let table = try CSVReader.read(path: data, options: csvOptions)
+        let source: TimeSource
+        if let t = time { source = .column(.name(t)) }
+        else if let s = step { source = .rowOrder(start: start, step: Frequency(parsing: s)) }
+        else { source = .auto }
+        var options = TimeSeriesOptions()
+        options.sort = sort
+        return try TimeSeriesSet(table: table, time: source, seriesKey: seriesKey.map { .name($0) }, options: options)
+    }
+}
