@@ -10,6 +10,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         // MARK: System libraries
@@ -26,7 +28,11 @@ let package = Package(
         .target(name: "ForecastData", dependencies: ["ForecastCore", "CCSV"]),
         .target(name: "ForecastLayers", dependencies: ["ForecastCore", "CKernels"]),
         .target(name: "ForecastTraining", dependencies: ["ForecastCore", "ForecastLayers", "ForecastData"]),
-        .target(name: "Forecast", dependencies: ["ForecastCore", "ForecastData", "ForecastLayers", "ForecastTraining"]),
+        .target(name: "Forecast", dependencies: [
+            "ForecastCore", "ForecastData", "ForecastLayers", "ForecastTraining",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
 
         // MARK: Executable
         .executableTarget(
@@ -39,6 +45,7 @@ let package = Package(
         .testTarget(name: "ForecastLayersTests", dependencies: ["ForecastLayers", "CKernels", "_TestSupport"]),
         .testTarget(name: "ForecastDataTests", dependencies: ["ForecastData", "_TestSupport"]),
         .testTarget(name: "ForecastTrainingTests", dependencies: ["ForecastTraining", "_TestSupport"]),
+        .testTarget(name: "ForecastTests", dependencies: ["Forecast", "_TestSupport"]),
         .testTarget(name: "ForecastCLITests", dependencies: ["_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
