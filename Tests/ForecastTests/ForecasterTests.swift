@@ -66,3 +66,31 @@ func truncated(_ s: TimeSeries, to n: Int) -> TimeSeries {
     TimeSeries(key: s.key, times: s.times.map { Array($0.prefix(n)) }, values: s.values.map { Array($0.prefix(n)) },
                lines: Array(s.lines.prefix(n)), segmentStarts: s.segmentStarts.filter { $0 < n })
 }
+
+final class ForecasterResumeTests: XCTestCase {
+    /// fit(4 epochs) == fit(2 epochs, checkpoint) + fit(resume, 4 epochs), bit for bit; and a
+    /// fine-tune keeps the spec and changes the weights.
+    func testResumeAndFineTune() throws {
+        let set = try TimeSeriesSet(table: CSVReader.read(path: fixturePath("air_passengers.csv")))
+        let dir = NSTemporaryDirectory() + "fcr-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var options = ForecasterOptions()
+        options.training.epochs = 4
+        options.training.patience = nil
+        let straight = try Forecaster.fit(set, targets: ["value"], options: options)
+        var half = options
+        half.training.epochs = 2
+        let ck = dir + "/ck.safetensors"
+        _ = try Forecaster.fit(set, targets: ["value"], options: half, checkpointPath: ck)
+        let resumed = try Forecaster.fit(set, targets: ["value"], options: options, checkpointPath: ck, resume: true)
+        XCTAssertEqual(resumed.params.tensorBytes(), straight.params.tensorBytes())
+
+        var tune = options.training
+        tune.epochs = 2
+        let tuned = try straight.fineTuned(on: set, training: tune)
+        XCTAssertEqual(tuned.spec, straight.spec)
+        XCTAssertNotEqual(tuned.params.tensorBytes(), straight.params.tensorBytes())
+        XCTAssertEqual(tuned.provenance?.history.count, 6)
+    }
+}

@@ -48,8 +48,13 @@ public final class Forecaster: @unchecked Sendable {
 
     /// Trains a model to forecast `targets` of `set`. The last `split.test` share of every
     /// series is held out (never trained on) and scored into `provenance.testMetrics`.
+    ///
+    /// With `checkpointPath`, a checkpoint is written atomically after every epoch; with
+    /// `resume` and an existing checkpoint there, training continues from it exactly where it
+    /// stopped (same data and options give the same final weights as an uninterrupted run).
     public static func fit(_ set: TimeSeriesSet, targets: [String], options: ForecasterOptions = ForecasterOptions(),
-                           dataFile: String? = nil, onEvent: ((TrainingEvent) -> Void)? = nil) throws -> Forecaster {
+                           dataFile: String? = nil, checkpointPath: String? = nil, resume: Bool = false,
+                           onEvent: ((TrainingEvent) -> Void)? = nil) throws -> Forecaster {
         guard !targets.isEmpty else { throw DataError.invalidArgument("no target column given") }
         let season = max(1, set.report.seasonLength ?? set.frequency?.seasonLength ?? 1)
         let shortest = set.series.map(\.count).min() ?? 0
@@ -77,12 +82,11 @@ public final class Forecaster: @unchecked Sendable {
                              levelNormalization: options.levelNormalization, inputNames: data.inputNames,
                              timeColumn: set.timeColumn, seriesKey: set.seriesKeyColumn, frequency: set.frequency,
                              seasonLength: season, split: options.split)
-        let model = SequenceRegressor(architecture)
-        var rng = SeededGenerator(seed: options.training.seed)
-        let params = model.makeParameters(rng: &rng)
-        let trainer = Trainer(model: model, params: params, config: options.training)
+        let trainer = try makeTrainer(spec: spec, training: options.training, checkpointPath: checkpointPath, resume: resume)
         trainer.onEvent = onEvent
-        try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation)
+        try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation, checkpointPath: checkpointPath,
+                        checkpointSections: try specSection(spec))
+        let params = trainer.params
         let untested = Forecaster(spec: spec, params: params, provenance: nil)
         let report = data.test.isEmpty ? nil : try untested.evaluate(set, prepared: data)
         let hash = dataFile.flatMap { try? SHA256.hex(AtomicFile.read($0)) } ?? ""
@@ -93,6 +97,67 @@ public final class Forecaster: @unchecked Sendable {
             trainWindows: data.train.count, validationWindows: data.validation.count, testWindows: data.test.count,
             testMetrics: report)
         return Forecaster(spec: spec, params: params, provenance: provenance)
+    }
+
+    /// A fresh trainer, or one restored from `checkpointPath` when `resume` is set and the file
+    /// exists (its model must match `spec`).
+    static func makeTrainer(spec: ModelSpec, training: TrainingConfig, checkpointPath: String?, resume: Bool,
+                            initial: ParameterStore? = nil) throws -> Trainer {
+        if resume, let path = checkpointPath, FileManager.default.fileExists(atPath: path) {
+            let (trainer, archive) = try Trainer.resume(from: path, epochs: training.epochs, workers: training.workers)
+            if let saved = try? archive.section("config", as: ModelSpec.self, path: path), saved != spec {
+                throw TrainingError.badCheckpoint("\(path): the checkpoint was made with other data or settings (its model spec differs); remove it or train without --resume")
+            }
+            guard trainer.model.config == spec.architecture else {
+                throw TrainingError.badCheckpoint("\(path): the checkpoint's architecture differs from the requested one")
+            }
+            return trainer
+        }
+        let model = SequenceRegressor(spec.architecture)
+        let params: ParameterStore
+        if let initial { params = initial.clone() } else {
+            var rng = SeededGenerator(seed: training.seed)
+            params = model.makeParameters(rng: &rng)
+        }
+        return Trainer(model: model, params: params, config: training)
+    }
+
+    static func specSection(_ spec: ModelSpec) throws -> [String: String] {
+        var a = ModelArchive(kind: .checkpoint)
+        try a.setSection("config", spec)
+        return a.sections
+    }
+
+    /// Warm start: continues training this model on `set` for `training.epochs` epochs with a
+    /// fresh optimizer, keeping its architecture, windowing and scaler (so the weights keep
+    /// their meaning). Returns a new forecaster; `self` is unchanged.
+    public func fineTuned(on set: TimeSeriesSet, training: TrainingConfig, dataFile: String? = nil,
+                          checkpointPath: String? = nil, resume: Bool = false,
+                          onEvent: ((TrainingEvent) -> Void)? = nil) throws -> Forecaster {
+        let data = try PreparedData(set, spec: spec.window, split: spec.split, scaler: .standard, missing: spec.missing)
+        var train = rescale(data.train, from: data.scaler), validation = rescale(data.validation, from: data.scaler)
+        if train.isEmpty { throw TrainingError.emptyTrainingSet }
+        if spec.levelNormalization {
+            LevelNormalization.apply(to: &train, targets: spec.window.targets.count)
+            LevelNormalization.apply(to: &validation, targets: spec.window.targets.count)
+        }
+        var cfg = training
+        cfg.loss = spec.loss
+        let trainer = try Forecaster.makeTrainer(spec: spec, training: cfg, checkpointPath: checkpointPath, resume: resume, initial: params)
+        trainer.onEvent = onEvent
+        try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation, checkpointPath: checkpointPath,
+                        checkpointSections: try Forecaster.specSection(spec))
+        let tuned = Forecaster(spec: spec, params: trainer.params, provenance: nil)
+        let report = data.test.isEmpty ? nil : try tuned.evaluate(set, prepared: data)
+        var prov = provenance
+        let hash = dataFile.flatMap { try? SHA256.hex(AtomicFile.read($0)) } ?? ""
+        let base = Provenance(forecastVersion: forecastVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
+                              dataFile: dataFile ?? set.source, dataSHA256: hash, rows: set.rowCount, series: set.series.count,
+                              training: cfg, history: (prov?.history ?? []) + trainer.history, bestEpoch: trainer.bestEpoch,
+                              trainWindows: data.train.count, validationWindows: data.validation.count, testWindows: data.test.count,
+                              testMetrics: report)
+        prov = base
+        return Forecaster(spec: spec, params: trainer.params, provenance: prov)
     }
 
     // MARK: Predict
