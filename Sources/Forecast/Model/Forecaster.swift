@@ -56,14 +56,9 @@ public final class Forecaster: @unchecked Sendable {
                            dataFile: String? = nil, checkpointPath: String? = nil, resume: Bool = false,
                            onEvent: ((TrainingEvent) -> Void)? = nil) throws -> Forecaster {
         guard !targets.isEmpty else { throw DataError.invalidArgument("no target column given") }
-        let season = max(1, set.report.seasonLength ?? set.frequency?.seasonLength ?? 1)
+        let (window, season) = try resolveWindow(set, targets: targets, options: options)
         let shortest = set.series.map(\.count).min() ?? 0
-        let horizon = options.horizon ?? (season > 1 ? season : 1)
-        let trainRows = Int(Double(shortest) * (1 - options.split.validation - options.split.test))
-        let lookback = options.lookback ?? max(8, min(2 * season, max(1, (trainRows - horizon) / 2)))
-        guard lookback >= 1, horizon >= 1 else { throw DataError.invalidArgument("lookback and horizon must be at least 1") }
-        let window = WindowSpec(lookback: lookback, horizon: horizon, targets: targets, features: options.features,
-                                knownFuture: options.knownFuture, calendar: options.calendar)
+        let lookback = window.lookback, horizon = window.horizon
         let data = try PreparedData(set, spec: window, split: options.split, scaler: options.scaler, missing: options.missing)
         if data.train.isEmpty {
             throw DataError.invalidArgument("\(set.source): no training windows: the shortest series has \(shortest) rows, too few for lookback \(lookback) + horizon \(horizon) after holding out \(Int((options.split.validation + options.split.test) * 100))% for validation and test")
@@ -97,6 +92,21 @@ public final class Forecaster: @unchecked Sendable {
             trainWindows: data.train.count, validationWindows: data.validation.count, testWindows: data.test.count,
             testMetrics: report)
         return Forecaster(spec: spec, params: params, provenance: provenance)
+    }
+
+    /// The window (lookback, horizon, columns) and season length `fit` uses for `options` on
+    /// `set`: season from the frequency; horizon one season (1 without); lookback two seasons,
+    /// at least 8, at most half the training rows of the shortest series.
+    public static func resolveWindow(_ set: TimeSeriesSet, targets: [String], options: ForecasterOptions) throws -> (WindowSpec, season: Int) {
+        let season = max(1, set.report.seasonLength ?? set.frequency?.seasonLength ?? 1)
+        let shortest = set.series.map(\.count).min() ?? 0
+        let horizon = options.horizon ?? (season > 1 ? season : 1)
+        let trainRows = Int(Double(shortest) * (1 - options.split.validation - options.split.test))
+        let lookback = options.lookback ?? max(8, min(2 * season, max(1, (trainRows - horizon) / 2)))
+        guard lookback >= 1, horizon >= 1 else { throw DataError.invalidArgument("lookback and horizon must be at least 1") }
+        let window = WindowSpec(lookback: lookback, horizon: horizon, targets: targets, features: options.features,
+                                knownFuture: options.knownFuture, calendar: options.calendar)
+        return (window, season)
     }
 
     /// A fresh trainer, or one restored from `checkpointPath` when `resume` is set and the file

@@ -1,0 +1,108 @@
+/// Rolling-origin evaluation ("time-series cross-validation").
+///
+/// The last `folds * horizon` rows of every series are cut into `folds` consecutive blocks of
+/// `horizon` rows. For fold k the model sees only the rows before block k (its forecast origin),
+/// forecasts `horizon` steps, and is scored against the block's actual values, next to the naive,
+/// seasonal-naive and drift forecasts from the same origin. Without `refit` one model is trained
+/// on the history of the first fold and reused (it reads the later, longer histories as inputs);
+/// with `refit` a model is trained afresh for every fold.
+public enum Backtest {
+    public struct Fold: Codable, Sendable, Equatable {
+        public var fold: Int
+        /// Rows of history before the origin (shortest series).
+        public var originRow: Int
+        /// Formatted time of the first forecast step (first series), if the data has times.
+        public var originTime: String?
+        public var model: Metrics
+        public var naive: Metrics
+        public var seasonalNaive: Metrics
+        public var drift: Metrics
+
+        enum CodingKeys: String, CodingKey {
+            case fold, model, naive, drift
+            case originRow = "origin_row", originTime = "origin_time", seasonalNaive = "seasonal_naive"
+        }
+    }
+
+    public struct Result: Codable, Sendable, Equatable {
+        public var folds: [Fold]
+        /// Means of each metric over the folds.
+        public var mean: [String: [String: Double]]
+        public var horizon: Int
+        public var seasonLength: Int
+    }
+
+    public static func run(_ set: TimeSeriesSet, targets: [String], options: ForecasterOptions, folds: Int, refit: Bool,
+                           onFold: ((Fold) -> Void)? = nil, onEvent: ((TrainingEvent) -> Void)? = nil) throws -> Result {
+        guard folds >= 1 else { throw DataError.invalidArgument("--folds must be at least 1") }
+        var opts = options
+        opts.split = SplitSpec(validation: options.split.validation, test: 0)
+        // The window is resolved on the first fold's history so every fold uses the same one.
+        let H0 = try options.horizon ?? Forecaster.resolveWindow(set, targets: targets, options: options).0.horizon
+        let firstHistory = try cut(set, endOffset: folds * H0)
+        let (window, season) = try Forecaster.resolveWindow(firstHistory, targets: targets, options: opts)
+        opts.lookback = window.lookback
+        opts.horizon = window.horizon
+        let H = window.horizon
+        let columns = try targets.map { t -> Int in
+            guard let c = set.columnIndex(t) else { throw DataError.invalidArgument("\(set.source): no column '\(t)'") }
+            return c
+        }
+        var model: Forecaster? = nil
+        var results: [Fold] = []
+        for k in 0..<folds {
+            let history = try cut(set, endOffset: (folds - k) * H)
+            if refit || model == nil {
+                model = try Forecaster.fit(history, targets: targets, options: opts, onEvent: onEvent)
+            }
+            guard let m = model else { break }
+            let forecasts = try m.predict(history)
+            var acc = [MetricsAccumulator](repeating: MetricsAccumulator(), count: 4)
+            for (s, series) in set.series.enumerated() {
+                let origin = series.count - (folds - k) * H
+                for (p, c) in columns.enumerated() {
+                    let values = series.values[c]
+                    let past = values[0..<origin]
+                    let (sum, count) = Metrics.maseScale(past, season: season)
+                    let scale = count > 0 && sum > 0 ? sum / Double(count) : 1
+                    let baselines = Baseline.allCases.map { $0.forecast(history: past, horizon: H, season: season) }
+                    for h in 0..<H where origin + h < values.count {
+                        let actual = values[origin + h]
+                        acc[0].add(actual: actual, forecast: forecasts[s].values[h][p], scale: scale)
+                        if let lo = forecasts[s].lower, let hi = forecasts[s].upper { acc[0].addInterval(actual: actual, lower: lo[h][p], upper: hi[h][p]) }
+                        for (b, f) in baselines.enumerated() { acc[b + 1].add(actual: actual, forecast: f[h], scale: scale) }
+                    }
+                }
+            }
+            let first = set.series[0]
+            let originRow = first.count - (folds - k) * H
+            let label = first.times.map { set.format($0[originRow]) }
+            let fold = Fold(fold: k + 1, originRow: originRow, originTime: label, model: acc[0].metrics(), naive: acc[1].metrics(),
+                            seasonalNaive: acc[2].metrics(), drift: acc[3].metrics())
+            results.append(fold)
+            onFold?(fold)
+        }
+        var mean: [String: [String: Double]] = [:]
+        for (name, get) in [("model", { (f: Fold) in f.model }), ("naive", { $0.naive }), ("seasonal_naive", { $0.seasonalNaive }), ("drift", { $0.drift })] {
+            let ms = results.map(get)
+            let c = Double(max(ms.count, 1))
+            mean[name] = ["mae": ms.map(\.mae).reduce(0, +) / c, "rmse": ms.map(\.rmse).reduce(0, +) / c,
+                          "smape": ms.map(\.smape).reduce(0, +) / c, "mase": ms.map(\.mase).reduce(0, +) / c]
+        }
+        return Result(folds: results, mean: mean, horizon: H, seasonLength: season)
+    }
+
+    /// `set` without the last `endOffset` rows of every series.
+    static func cut(_ set: TimeSeriesSet, endOffset: Int) throws -> TimeSeriesSet {
+        var out = set
+        for (i, s) in set.series.enumerated() {
+            let n = s.count - endOffset
+            guard n > 0 else {
+                throw DataError.invalidArgument("\(set.source): series\(s.key.map { " '\($0)'" } ?? "") has \(s.count) rows, too few for the requested folds x horizon (\(endOffset) rows)")
+            }
+            out.series[i] = TimeSeries(key: s.key, times: s.times.map { Array($0.prefix(n)) }, values: s.values.map { Array($0.prefix(n)) },
+                                       lines: Array(s.lines.prefix(n)), segmentStarts: s.segmentStarts.filter { $0 < n })
+        }
+        return out
+    }
+}

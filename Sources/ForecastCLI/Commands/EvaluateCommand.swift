@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import Forecast
+
+/// `forecast evaluate`: test-split accuracy of a model and of the baselines.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Score a model on the test split of a CSV file against naive, seasonal-naive and drift forecasts.",
+        discussion: """
+        The test split is the last test fraction of every series, as at training time. Metrics:
+        MAE, RMSE, sMAPE (0-200) and MASE (MAE over the in-sample seasonal-naive error; below 1
+        beats seasonal naive on the training data's scale), plus interval coverage for models
+        trained with a gaussian or quantile loss.
+
+        --json prints one object with keys model, naive, seasonal_naive and drift, each holding
+        mae, rmse, smape and mase.
+        """)
+
+    @Option(help: ArgumentHelp("The model file.", valueName: "file"))
+    var model: String
+
+    @OptionGroup var input: DataOptions
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        let forecaster = try Forecaster.load(from: model)
+        let set = try input.load()
+        let report = try forecaster.evaluate(set)
+        if json {
+            Output.json(EvaluateCommand.jsonObject(report))
+            return
+        }
+        print("test split: \(report.windows) windows x \(report.horizon) steps, season \(report.seasonLength)")
+        print(EvaluateCommand.table(report))
+    }
+
+    static func metricsObject(_ m: Metrics, intervals: Bool = false) -> [String: Any] {
+        var o: [String: Any] = ["mae": m.mae, "rmse": m.rmse, "smape": m.smape, "mase": m.mase, "count": m.count]
+        if intervals, let c = m.coverage { o["coverage"] = c; o["nominal_coverage"] = m.nominalCoverage ?? NSNull() }
+        return o
+    }
+
+    static func jsonObject(_ r: EvaluationReport) -> [String: Any] {
+        ["model": metricsObject(r.model, intervals: true), "naive": metricsObject(r.naive),
+         "seasonal_naive": metricsObject(r.seasonalNaive), "drift": metricsObject(r.drift)]
+    }
+
+    static func table(_ r: EvaluationReport) -> String {
+        var rows = [["", "MAE", "RMSE", "sMAPE", "MASE"]]
+        for (name, m) in [("model", r.model), ("naive", r.naive), ("seasonal naive", r.seasonalNaive), ("drift", r.drift)] {
+            rows.append([name, Output.format(m.mae), Output.format(m.rmse), Output.format(m.smape), Output.format(m.mase)])
+        }
+        var text = TextTable.render(rows)
+        if let c = r.model.coverage, let n = r.model.nominalCoverage {
+            text += "\ninterval coverage: \(Output.format(c * 100))% (nominal \(Output.format(n * 100))%)"
+        }
+        return text
+    }
+}
+
+/// Plain aligned text tables.
+enum TextTable {
+    static func render(_ rows: [[String]]) -> String {
+        guard let width = rows.map(\.count).max() else { return "" }
+        var w = [Int](repeating: 0, count: width)
+        for r in rows { for (i, c) in r.enumerated() { w[i] = max(w[i], c.count) } }
+        return rows.map { r in
+            r.enumerated().map { i, c in i == 0 ? c.padding(toLength: w[i], withPad: " ", startingAt: 0) : String(repeating: " ", count: w[i] - c.count) + c }
+                .joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

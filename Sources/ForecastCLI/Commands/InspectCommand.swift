@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Forecast
+
+/// `forecast inspect`: what a model file holds.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show a model's architecture, parameters, columns, scaler, season, provenance and metrics.")
+
+    @Argument(help: ArgumentHelp("The model file.", valueName: "model"))
+    var model: String
+
+    @Flag(help: "Print the model's config and provenance as JSON.")
+    var json = false
+
+    func run() throws {
+        let f = try Forecaster.load(from: model)
+        let spec = f.spec
+        if json {
+            struct Doc: Encodable { let config: ModelSpec; let provenance: Provenance?; let parameters: Int; let tensors: [String: [Int]] }
+            let tensors = Dictionary(uniqueKeysWithValues: f.model.layout.entries.map { ($0.name, $0.shape.dims) })
+            Output.json(encodable: Doc(config: spec, provenance: f.provenance, parameters: f.model.layout.parameterCount, tensors: tensors), pretty: true)
+            return
+        }
+        let rc = spec.architecture.recurrent
+        print("model:        \(model)")
+        print("architecture: \(rc.cell.rawValue), \(rc.numLayers) layer(s) x \(rc.hiddenSize) hidden\(rc.bidirectional ? ", bidirectional" : "")\(rc.dropout > 0 ? ", dropout \(rc.dropout)" : ""), head \(rc.outputSize) -> \(spec.architecture.outputs)")
+        print("parameters:   \(f.model.layout.parameterCount) in \(f.model.layout.entries.count) tensors")
+        for e in f.model.layout.entries { print("  \(e.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(e.shape)") }
+        print("loss:         \(spec.loss.name)")
+        print("window:       lookback \(spec.window.lookback), horizon \(spec.window.horizon), stride \(spec.window.stride)\(spec.levelNormalization ? ", level-normalised" : "")")
+        print("targets:      \(spec.window.targets.joined(separator: ", "))")
+        print("inputs:       \(spec.inputNames.joined(separator: ", "))")
+        print("time:         \(spec.timeColumn ?? "row order")\(spec.frequency.map { ", frequency \($0)" } ?? ""), season \(spec.seasonLength)")
+        if let key = spec.seriesKey { print("series key:   \(key)") }
+        print("scaler:       " + zip(spec.scaler.columns, spec.scaler.scalers).map { "\($0) \($1.kind.rawValue) (offset \(Output.format($1.offset)), scale \(Output.format($1.scale)))" }.joined(separator: "; "))
+        print("missing:      \(spec.missing.rawValue)")
+        if let p = f.provenance {
+            print("trained:      \(p.createdAt) by forecast \(p.forecastVersion), seed \(p.training.seed)")
+            print("data:         \(p.dataFile) (\(p.rows) rows, \(p.series) series\(p.dataSHA256.isEmpty ? "" : ", sha256 \(p.dataSHA256.prefix(16))…"))")
+            print("windows:      train \(p.trainWindows), validation \(p.validationWindows), test \(p.testWindows)")
+            if let last = p.history.last {
+                print("epochs:       \(p.history.count) (best \(p.bestEpoch)), last loss \(Output.format(last.trainLoss))\(last.validationLoss.map { ", val_loss \(Output.format($0))" } ?? "")")
+            }
+            if let r = p.testMetrics {
+                print("test metrics:")
+                print(EvaluateCommand.table(r).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+            }
+        }
+    }
+}

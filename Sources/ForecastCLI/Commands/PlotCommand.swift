@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Forecast
+
+/// `forecast plot`: an SVG chart of history, test forecasts, the forecast and training curves.
+struct PlotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plot",
+        abstract: "Draw history, test-split forecasts against actuals, the forecast with its interval, and training curves (SVG).",
+        discussion: """
+        Example:
+          forecast plot --model air.safetensors --data air_passengers.csv --out air.svg
+        Open the SVG in any browser.
+        """)
+
+    @Option(help: ArgumentHelp("The model file.", valueName: "file"))
+    var model: String
+
+    @OptionGroup var input: DataOptions
+
+    @Option(help: ArgumentHelp("The SVG file to write.", valueName: "file"))
+    var out: String
+
+    @Option(help: ArgumentHelp("Series to draw, by key (default: the first).", valueName: "key"))
+    var series: String?
+
+    @Option(help: ArgumentHelp("Target to draw (default: the first).", valueName: "column"))
+    var target: String?
+
+    func run() throws {
+        let forecaster = try Forecaster.load(from: model)
+        let set = try input.load()
+        var s = 0
+        if let key = series {
+            guard let i = set.series.firstIndex(where: { $0.key == key }) else {
+                throw CLIError.data("\(input.data): no series '\(key)'; series are \(set.series.compactMap(\.key).prefix(10).joined(separator: ", "))")
+            }
+            s = i
+        }
+        var p = 0
+        if let t = target {
+            guard let i = forecaster.spec.window.targets.firstIndex(of: t) else {
+                throw CLIError.data("the model forecasts \(forecaster.spec.window.targets.joined(separator: ", ")), not '\(t)'")
+            }
+            p = i
+        }
+        let svg = try ForecastPlot.render(forecaster, set, series: s, target: p)
+        try AtomicFile.write(svg, to: out)
+        Output.note("wrote \(out)")
+    }
+}
