@@ -43,10 +43,8 @@ struct TrainCommand: ParsableCommand {
         let set = try input.load()
         let options = settings.forecasterOptions()
         let reporter = ProgressReporter(json: json, quiet: quiet)
-        if !quiet && !json {
-            let freq = set.frequency.map { "\($0)" } ?? "row order"
-            Output.note("read \(input.data): \(set.rowCount) rows, \(set.series.count) series, frequency \(freq)")
-        }
+        let freq = set.frequency.map { "\($0)" } ?? "row order"
+        reporter.preamble = "read \(input.data): \(set.rowCount) rows, \(set.series.count) series, frequency \(freq)"
         var checkpoint: String? = nil
         if let dir = checkpointDir {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

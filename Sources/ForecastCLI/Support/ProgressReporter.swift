@@ -6,12 +6,19 @@ final class ProgressReporter: @unchecked Sendable {
     enum Style { case bar, lines, json, quiet }
     let style: Style
     private var lastDraw = 0.0
+    /// Printed (human styles only) before the first event, so a run that fails before training
+    /// starts prints nothing but its error.
+    var preamble: String?
 
     init(json: Bool, quiet: Bool) {
         style = quiet ? .quiet : (json ? .json : (Output.stderrIsTerminal ? .bar : .lines))
     }
 
     func handle(_ event: TrainingEvent) {
+        if let p = preamble, style == .bar || style == .lines {
+            Output.note(p)
+            preamble = nil
+        }
         switch (style, event) {
         case (.quiet, _): return
         case (.json, .batch): return
