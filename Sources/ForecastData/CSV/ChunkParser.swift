@@ -1,0 +1,295 @@
+import CCSV
+
+/// A problem found while parsing a chunk, with the line relative to the chunk start (0-based);
+/// the reader turns it into a `DataError` once it knows the chunk's first line.
+struct ChunkProblem: Sendable {
+    enum Kind: Sendable { case malformed, badValue, badTime }
+    var kind: Kind
+    var relativeLine: Int
+    var column: Int?
+    var message: String
+}
+
+/// The mutable state and output of one chunk parse. It lives behind a pointer so the libcsv
+/// callbacks reach it without reference counting or dynamic exclusivity checks (both are
+/// costly per cell, and reference counts shared between threads stall the parallel parse).
+struct ChunkState {
+    // Output, by slot.
+    var numbers: [[Float]]
+    var numberMissing: [Int]
+    var textCodes: [[Int32]]
+    var textLevels: [[String]]
+    var textIndex: [[String: Int32]]
+    var textMissing: [Int]
+    var times: [[Int64]]
+    var timeMissing: [Int]
+    var rowLines = RowLines(firstLine: 0)
+    var rows = 0
+    // Parse state.
+    /// LF characters passed so far (relative line of the current position).
+    var line = 0
+    var recordLine = 0
+    var newlinesInRecord = 0
+    var field = 0
+    var pendingCR = false
+    var problem: ChunkProblem?
+    /// Records to skip at the start (the header, in the first chunk).
+    var skipRecords = 0
+}
+
+/// Parses one chunk of complete records with libcsv into typed column buffers.
+///
+/// A chunk starts at a record boundary; the reader cuts chunks at newlines outside quotes so
+/// chunks can be parsed independently on several threads. Lines are counted per chunk
+/// (relative) and shifted afterwards.
+final class ChunkParser {
+    /// Per file column: 0 skip, 1 number, 2 text, 3 ISO time, 4 numeric time.
+    private let kinds: UnsafeMutableBufferPointer<UInt8>
+    private let slots: UnsafeMutableBufferPointer<Int>
+    private let names: [String]
+    private let formats: [TimeFormat]
+    private let numericKinds: [TimeFormat.Kind]
+    let columnCount: Int
+    let missing: MissingMatcher
+    /// Whether the chunk contains a quote (then fields are scanned for embedded newlines).
+    let hasQuotes: Bool
+    let state: UnsafeMutablePointer<ChunkState>
+
+    init(plan: ColumnPlan, missing: MissingMatcher, hasQuotes: Bool, expectedRows: Int) {
+        columnCount = plan.actions.count
+        kinds = .allocate(capacity: max(1, columnCount))
+        slots = .allocate(capacity: max(1, columnCount))
+        var formats: [TimeFormat] = [], numericKinds: [TimeFormat.Kind] = []
+        for (i, a) in plan.actions.enumerated() {
+            switch a {
+            case .skip: kinds[i] = 0; slots[i] = 0
+            case .number(let s): kinds[i] = 1; slots[i] = s
+            case .text(let s): kinds[i] = 2; slots[i] = s
+            case .isoTime(let s, let f): kinds[i] = 3; slots[i] = s
+                while formats.count <= s { formats.append(f) }; formats[s] = f
+            case .numericTime(let s, let k): kinds[i] = 4; slots[i] = s
+                while numericKinds.count <= s { numericKinds.append(k) }; numericKinds[s] = k
+            }
+        }
+        self.formats = formats
+        self.numericKinds = numericKinds
+        names = plan.names
+        self.missing = missing
+        self.hasQuotes = hasQuotes
+        state = .allocate(capacity: 1)
+        state.initialize(to: ChunkState(
+            numbers: (0..<plan.numberSlots).map { _ in var a = [Float](); a.reserveCapacity(expectedRows); return a },
+            numberMissing: [Int](repeating: 0, count: plan.numberSlots),
+            textCodes: (0..<plan.textSlots).map { _ in var a = [Int32](); a.reserveCapacity(expectedRows); return a },
+            textLevels: [[String]](repeating: [], count: plan.textSlots),
+            textIndex: [[String: Int32]](repeating: [:], count: plan.textSlots),
+            textMissing: [Int](repeating: 0, count: plan.textSlots),
+            times: (0..<plan.timeSlots).map { _ in var a = [Int64](); a.reserveCapacity(expectedRows); return a },
+            timeMissing: [Int](repeating: 0, count: plan.timeSlots)))
+    }
+
+    deinit {
+        state.deinitialize(count: 1)
+        state.deallocate()
+        kinds.deallocate()
+        slots.deallocate()
+    }
+
+    // Results, read by the reader after parsing.
+    var numbers: [[Float]] { state.pointee.numbers }
+    var numberMissing: [Int] { state.pointee.numberMissing }
+    var textCodes: [[Int32]] { state.pointee.textCodes }
+    var textLevels: [[String]] { state.pointee.textLevels }
+    var textMissing: [Int] { state.pointee.textMissing }
+    var times: [[Int64]] { state.pointee.times }
+    var timeMissing: [Int] { state.pointee.timeMissing }
+    var rowLines: RowLines { state.pointee.rowLines }
+    var rows: Int { state.pointee.rows }
+    var line: Int { state.pointee.line }
+    var problem: ChunkProblem? { state.pointee.problem }
+    var skipRecords: Int {
+        get { state.pointee.skipRecords }
+        set { state.pointee.skipRecords = newValue }
+    }
+
+    /// Parses `bytes` (complete records; the last may lack its newline).
+    func parse(_ bytes: UnsafeRawBufferPointer, delimiter: UInt8) {
+        let parser = UnsafeMutablePointer<csv_parser>.allocate(capacity: 1)
+        defer { parser.deallocate() }
+        guard csv_init(parser, UInt8(CSV_STRICT | CSV_REPALL_NL | CSV_STRICT_FINI)) == 0 else {
+            state.pointee.problem = ChunkProblem(kind: .malformed, relativeLine: 0, column: nil, message: "cannot initialise the CSV parser")
+            return
+        }
+        defer { csv_free(parser) }
+        csv_set_delim(parser, delimiter)
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        let onField: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutableRawPointer?) -> Void = { p, n, ctx in
+            guard let ctx else { return }
+            Unmanaged<ChunkParser>.fromOpaque(ctx)._withUnsafeGuaranteedRef {
+                $0.onField(p.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) }, n)
+            }
+        }
+        let onRecord: @convention(c) (Int32, UnsafeMutableRawPointer?) -> Void = { c, ctx in
+            guard let ctx else { return }
+            Unmanaged<ChunkParser>.fromOpaque(ctx)._withUnsafeGuaranteedRef { $0.onRecord(c) }
+        }
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        let used = csv_parse(parser, base, bytes.count, onField, onRecord, context)
+        if state.pointee.problem != nil { return }
+        if used != bytes.count {
+            reportSyntax(at: base.assumingMemoryBound(to: UInt8.self), offset: used, count: bytes.count)
+            return
+        }
+        if csv_fini(parser, onField, onRecord, context) != 0 && state.pointee.problem == nil {
+            state.pointee.problem = ChunkProblem(kind: .malformed, relativeLine: state.pointee.recordLine, column: state.pointee.field + 1,
+                                                 message: "unterminated quoted field: a field opened with a quote is never closed")
+        }
+    }
+
+    /// Explains a libcsv strict-mode failure at byte `offset`.
+    private func reportSyntax(at p: UnsafePointer<UInt8>, offset: Int, count: Int) {
+        let at = min(offset, count - 1)
+        let c = p[at]
+        let message: String
+        if c == 0x22 {
+            message = "unexpected quote character inside an unquoted field (quote the whole field and double inner quotes: \"a\"\"b\")"
+        } else {
+            message = "unexpected character \(quoteForMessage([c])) after a closing quote; expected a delimiter or the end of the line"
+        }
+        fail(.malformed, message)
+    }
+
+    private func fail(_ kind: ChunkProblem.Kind, _ message: String, line l: Int? = nil, column: Int? = nil) {
+        let s = state
+        if s.pointee.problem == nil {
+            s.pointee.problem = ChunkProblem(kind: kind, relativeLine: l ?? (s.pointee.line + s.pointee.newlinesInRecord),
+                                             column: column ?? (s.pointee.field + 1), message: message)
+        }
+    }
+
+    private func cellText(_ p: UnsafePointer<UInt8>?, _ n: Int) -> String {
+        quoteForMessage(UnsafeBufferPointer(start: p, count: p == nil ? 0 : n))
+    }
+
+    @inline(__always)
+    func onField(_ p: UnsafePointer<UInt8>?, _ n: Int) {
+        let s = state
+        if s.pointee.problem != nil { return }
+        if s.pointee.pendingCR {
+            fail(.malformed, "a carriage return (CR) without a line feed ends the previous line; lines must end with LF or CRLF", column: 1)
+            return
+        }
+        let field = s.pointee.field
+        if field == 0 { s.pointee.recordLine = s.pointee.line }
+        s.pointee.field = field + 1
+        if hasQuotes, let p, n > 0 {
+            var k = 0
+            for i in 0..<n where p[i] == 0x0A { k += 1 }
+            s.pointee.newlinesInRecord += k
+        }
+        guard field < columnCount, s.pointee.skipRecords == 0 else { return }   // extra fields are reported at the end of the record
+        let slot = slots[field]
+        switch kinds[field] {
+        case 1:
+            if missing.hasNumericTokens && missing.isMissing(p, n) {
+                s.pointee.numbers[slot].append(.nan); s.pointee.numberMissing[slot] += 1
+                return
+            }
+            switch NumberParser.parseFloat(p, n) {
+            case .value(let v):
+                s.pointee.numbers[slot].append(v)
+            case .invalid:
+                if missing.isMissing(p, n) {
+                    s.pointee.numbers[slot].append(.nan); s.pointee.numberMissing[slot] += 1
+                } else {
+                    failCell(.badValue, "expected a number in column '\(names[field])', found \(cellText(p, n))")
+                }
+            case .outOfRange:
+                failCell(.badValue, "number out of range for Float32 (largest is about 3.4e38) in column '\(names[field])': \(cellText(p, n))")
+            }
+        case 2:
+            if missing.isMissing(p, n) {
+                s.pointee.textCodes[slot].append(-1); s.pointee.textMissing[slot] += 1
+                return
+            }
+            let text = p.map { String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self) } ?? ""
+            if let code = s.pointee.textIndex[slot][text] {
+                s.pointee.textCodes[slot].append(code)
+            } else {
+                let code = Int32(s.pointee.textLevels[slot].count)
+                s.pointee.textIndex[slot][text] = code
+                s.pointee.textLevels[slot].append(text)
+                s.pointee.textCodes[slot].append(code)
+            }
+        case 3:
+            if let t = TimeParser.parseISO(p, n) {
+                let format = formats[slot]
+                if TimeParser.compatible(t.format, format) {
+                    s.pointee.times[slot].append(t.instant)
+                } else {
+                    failCell(.badTime, "mixed time formats in column '\(names[field])': expected \(format) like the rows before, found \(cellText(p, n)) (\(t.format))")
+                }
+            } else if missing.isMissing(p, n) {
+                s.pointee.times[slot].append(Int64.min); s.pointee.timeMissing[slot] += 1
+            } else {
+                failCell(.badTime, "expected a time (\(formats[slot])) in column '\(names[field])', found \(cellText(p, n))")
+            }
+        case 4:
+            let kind = numericKinds[slot]
+            if let v = NumberParser.parseDouble(p, n), let t = TimeParser.instant(fromNumber: v, kind: kind) {
+                s.pointee.times[slot].append(t)
+            } else if missing.isMissing(p, n) {
+                s.pointee.times[slot].append(Int64.min); s.pointee.timeMissing[slot] += 1
+            } else {
+                failCell(.badTime, "expected a time (\(TimeFormat(kind: kind))) in column '\(names[field])', found \(cellText(p, n))")
+            }
+        default:
+            return
+        }
+    }
+
+    /// Fails for the cell just counted (field was already advanced).
+    private func failCell(_ kind: ChunkProblem.Kind, _ message: String) {
+        fail(kind, message, column: state.pointee.field)
+    }
+
+    @inline(__always)
+    func onRecord(_ c: Int32) {
+        let s = state
+        if s.pointee.problem != nil { return }
+        switch c {
+        case 0x0D:
+            if s.pointee.pendingCR {
+                fail(.malformed, "a carriage return (CR) without a line feed ends the previous line; lines must end with LF or CRLF", column: 1)
+                return
+            }
+            finishRecord()
+            s.pointee.pendingCR = true
+        case 0x0A:
+            if s.pointee.field > 0 { finishRecord() }
+            s.pointee.pendingCR = false
+            s.pointee.line += 1
+        default:   // end of input
+            if s.pointee.field > 0 { finishRecord() }
+        }
+    }
+
+    private func finishRecord() {
+        let s = state
+        let found = s.pointee.field
+        guard found > 0 else { return }
+        if s.pointee.skipRecords > 0 {
+            s.pointee.skipRecords -= 1
+        } else if found != columnCount {
+            let col = found < columnCount ? found + 1 : columnCount + 1
+            fail(.malformed, "expected \(columnCount) fields as in the header, found \(found)", line: s.pointee.recordLine, column: col)
+            return
+        } else {
+            s.pointee.rowLines.append(line: s.pointee.recordLine)
+            s.pointee.rows += 1
+        }
+        s.pointee.line += s.pointee.newlinesInRecord
+        s.pointee.newlinesInRecord = 0
+        s.pointee.field = 0
+    }
+}

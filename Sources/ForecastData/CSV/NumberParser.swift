@@ -1,0 +1,204 @@
+/// A fast, exact parser of decimal and scientific numbers working on raw bytes.
+///
+/// Accepts optional surrounding spaces, a sign, digits with an optional decimal point
+/// (`12`, `-3.5`, `.5`, `5.`) and an optional exponent (`1e-3`, `2.5E+07`). It rejects
+/// everything else (hex, `inf`, `nan`, thousands separators, decimal commas); missing-value
+/// tokens are handled by the caller.
+///
+/// Rounding is correct (round to nearest, ties to even): the common case computes
+/// `mantissa * 10^e` with one correctly rounded Double operation (mantissa < 2^53,
+/// |e| <= 22, Clinger's fast path), then rounds to Float32. Rounding twice is exact unless
+/// the Double lands exactly halfway between two Float32 values; that rare case, and numbers
+/// with more than 19 significant digits or large exponents, go to the C library's correctly
+/// rounded conversion on a small stack copy.
+public enum NumberParser {
+    /// The outcome of parsing one cell.
+    public enum Outcome: Equatable, Sendable {
+        case value(Float)
+        /// Not a number at all.
+        case invalid
+        /// A number whose magnitude exceeds Float32's largest finite value (about 3.4e38).
+        case outOfRange
+    }
+
+    /// Parses the bytes of `text` as a Float32.
+    public static func parseFloat(_ text: String) -> Outcome {
+        var t = text
+        return t.withUTF8 { parseFloat($0.baseAddress, $0.count) }
+    }
+
+    /// Parses `count` bytes at `p` as a Float32.
+    @inline(__always)
+    public static func parseFloat(_ p: UnsafePointer<UInt8>?, _ count: Int) -> Outcome {
+        guard let p, count > 0 else { return .invalid }
+        guard let d = scan(p, count) else { return .invalid }
+        if d.mantissa == 0 { return .value(d.negative ? -0.0 : 0.0) }
+        // Magnitude bounds: value lies in [10^(e10+digits-1), 10^(e10+digits)).
+        let magnitude = d.exponent + d.digits
+        if magnitude > 39 { return .outOfRange }
+        if magnitude < -46 { return .value(d.negative ? -0.0 : 0.0) }
+        if !d.truncated && d.mantissa <= (1 << 53) && d.exponent >= -22 && d.exponent <= 22 {
+            var x = Double(d.mantissa)
+            x = d.exponent < 0 ? x / powerOfTen(-d.exponent) : x * powerOfTen(d.exponent)
+            let f = Float(x)
+            if f.isInfinite { return .outOfRange }
+            if !isFloatMidpoint(x, f) { return .value(d.negative ? -f : f) }
+        }
+        return slowFloat(p, count)
+    }
+
+    /// Parses `count` bytes at `p` as a Double (used for time-like numeric columns); nil if invalid.
+    @inline(__always)
+    public static func parseDouble(_ p: UnsafePointer<UInt8>?, _ count: Int) -> Double? {
+        guard let p, count > 0 else { return nil }
+        guard let d = scan(p, count) else { return nil }
+        if d.mantissa == 0 { return d.negative ? -0.0 : 0.0 }
+        if !d.truncated && d.mantissa <= (1 << 53) && d.exponent >= -22 && d.exponent <= 22 {
+            var x = Double(d.mantissa)
+            x = d.exponent < 0 ? x / powerOfTen(-d.exponent) : x * powerOfTen(d.exponent)
+            return d.negative ? -x : x
+        }
+        guard let v = Double(String(decoding: UnsafeBufferPointer(start: p, count: count), as: UTF8.self).trimmingSpaces()), v.isFinite else { return nil }
+        return v
+    }
+
+    /// The decimal pieces of a number: value = ±mantissa × 10^exponent.
+    public struct Decimal: Sendable {
+        public var mantissa: UInt64
+        public var exponent: Int
+        /// Significant digits held in `mantissa` (at most 19).
+        public var digits: Int
+        public var negative: Bool
+        /// Non-zero digits beyond the 19th were dropped.
+        public var truncated: Bool
+    }
+
+    /// Exact powers of ten 10^0 ... 10^22 (a switch, not a lazy global, to keep the hot path free of `swift_once`).
+    @inline(__always)
+    static func powerOfTen(_ e: Int) -> Double {
+        switch e {
+        case 0: return 1e0
+        case 1: return 1e1
+        case 2: return 1e2
+        case 3: return 1e3
+        case 4: return 1e4
+        case 5: return 1e5
+        case 6: return 1e6
+        case 7: return 1e7
+        case 8: return 1e8
+        case 9: return 1e9
+        case 10: return 1e10
+        case 11: return 1e11
+        case 12: return 1e12
+        case 13: return 1e13
+        case 14: return 1e14
+        case 15: return 1e15
+        case 16: return 1e16
+        case 17: return 1e17
+        case 18: return 1e18
+        case 19: return 1e19
+        case 20: return 1e20
+        case 21: return 1e21
+        default: return 1e22
+        }
+    }
+
+    /// Splits the bytes into sign, mantissa digits and exponent; nil if the syntax is wrong.
+    @inline(__always)
+    public static func scan(_ p: UnsafePointer<UInt8>, _ n: Int) -> Decimal? {
+        var i = 0
+        while i < n && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
+        var negative = false
+        if i < n && (p[i] == 0x2D || p[i] == 0x2B) { negative = p[i] == 0x2D; i += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var exponent = 0
+        var truncated = false
+        var sawDigit = false
+        while i < n {
+            let c = p[i] &- 0x30
+            if c > 9 { break }
+            sawDigit = true
+            if mantissa == 0 && c == 0 {
+                // leading zero
+            } else if digits < 19 {
+                mantissa = mantissa &* 10 &+ UInt64(c); digits += 1
+            } else {
+                exponent += 1; if c != 0 { truncated = true }
+            }
+            i += 1
+        }
+        if i < n && p[i] == 0x2E {
+            i += 1
+            while i < n {
+                let c = p[i] &- 0x30
+                if c > 9 { break }
+                sawDigit = true
+                if mantissa == 0 && c == 0 {
+                    exponent -= 1
+                } else if digits < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(c); digits += 1; exponent -= 1
+                } else if c != 0 {
+                    truncated = true
+                }
+                i += 1
+            }
+        }
+        if !sawDigit { return nil }
+        if i < n && (p[i] == 0x65 || p[i] == 0x45) {
+            i += 1
+            var eNeg = false
+            if i < n && (p[i] == 0x2D || p[i] == 0x2B) { eNeg = p[i] == 0x2D; i += 1 }
+            var e = 0
+            var eDigits = 0
+            while i < n {
+                let c = p[i] &- 0x30
+                if c > 9 { break }
+                if e < 100_000 { e = e * 10 + Int(c) }
+                eDigits += 1
+                i += 1
+            }
+            if eDigits == 0 { return nil }
+            exponent += eNeg ? -e : e
+        }
+        while i < n && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
+        if i != n { return nil }
+        return Decimal(mantissa: mantissa, exponent: exponent, digits: digits, negative: negative, truncated: truncated)
+    }
+
+    /// True when `x` lies exactly halfway between two adjacent Float32 values (so rounding
+    /// `x` to Float32 may differ from rounding the exact decimal).
+    @inline(__always)
+    static func isFloatMidpoint(_ x: Double, _ f: Float) -> Bool {
+        let ax = abs(x)
+        if ax >= 1.1754943508222875e-38 {
+            // Normal Float range: the 29 low significand bits Float drops are exactly 1000…0.
+            return ax.bitPattern & 0x1FFF_FFFF == 0x1000_0000
+        }
+        let af = abs(f)
+        let lo: Float = Double(af) <= ax ? af : af.nextDown
+        let hi = lo.nextUp
+        guard hi.isFinite else { return false }
+        return (Double(lo) + Double(hi)) * 0.5 == ax
+    }
+
+    /// The C library's correctly rounded conversion, for the rare hard cases.
+    @usableFromInline
+    static func slowFloat(_ p: UnsafePointer<UInt8>, _ n: Int) -> Outcome {
+        let text = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self).trimmingSpaces()
+        guard let f = Float(text) else { return .invalid }
+        if f.isInfinite { return .outOfRange }
+        if f.isNaN { return .invalid }
+        return .value(f)
+    }
+}
+
+extension String {
+    /// The string without leading and trailing spaces and tabs.
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while let c = s.first, c == " " || c == "\t" { s.removeFirst() }
+        while let c = s.last, c == " " || c == "\t" { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,156 @@
+/// Training, validation and test windows cut from a `TimeSeriesSet`, with the fitted scaler.
+///
+///     train.x / validation.x / test.x   [N, lookback, F]   F = inputNames.count, scaled
+///     train.y / ...                     [N, targetLength]  step-major [steps, P], scaled
+///
+/// Steps: check the spec; apply the missing-value policy per series; split each series
+/// chronologically (`SplitSpec`); fit the scaler on the training rows only; cut windows
+/// per series and segment (never across series, gaps or split boundaries).
+public struct PreparedData: Sendable {
+    public var train: Windows
+    public var validation: Windows
+    public var test: Windows
+    /// Fitted on the training portion; covers every data column in `inputNames` and the targets.
+    public var scaler: Scaler
+    public var spec: WindowSpec
+    public var split: SplitSpec
+    public var missing: MissingPolicy
+    /// Names of the F inputs per step (data columns, then calendar sin/cos).
+    public var inputNames: [String]
+    public var targetNames: [String]
+    /// Indices into `inputNames` of inputs known in the future (knownFuture columns and calendar features).
+    public var knownFutureInputs: [Int]
+    /// Key of each series (window `series[i]` indexes this).
+    public var seriesKeys: [String?]
+    /// Windows dropped because they touched a missing value (policy `.drop`).
+    public var droppedWindows: Int
+
+    /// - Parameters:
+    ///   - scaler: the scaling for every column, unless `columnScalers` names another for it.
+    public init(_ set: TimeSeriesSet, spec: WindowSpec, split: SplitSpec = SplitSpec(), scaler: ScalerKind = .standard,
+                columnScalers: [String: ScalerKind] = [:], missing: MissingPolicy = .error) throws {
+        try spec.validate(columns: set.columnNames, hasTimes: set.series.allSatisfy { $0.times != nil })
+        try split.validate()
+        self.spec = spec
+        self.split = split
+        self.missing = missing
+        inputNames = spec.inputNames
+        targetNames = spec.targets
+        seriesKeys = set.series.map(\.key)
+        let dataColumns = spec.inputColumns
+        knownFutureInputs = inputNames.indices.filter { i in
+            i >= dataColumns.count || spec.knownFuture.contains(dataColumns[i])
+        }
+
+        // 1. Missing values, per series, on the data columns used.
+        let prepared = try PreparedData.columns(of: set, names: dataColumns, missing: missing)
+
+        // 2. Scaler fitted on training rows of every series.
+        var fitted: [ColumnScaler] = []
+        for (c, name) in dataColumns.enumerated() {
+            let kind = columnScalers[name] ?? scaler
+            var trainValues: [Float] = []
+            for (s, series) in prepared.enumerated() {
+                let end = split.boundaries(rows: set.series[s].count).validationStart
+                trainValues.append(contentsOf: series[c][0..<end])
+            }
+            fitted.append(ColumnScaler.fit(kind, trainValues))
+        }
+        let fittedScaler = Scaler(columns: dataColumns, scalers: fitted)
+        self.scaler = fittedScaler
+
+        // 3. Windows.
+        let F = inputNames.count
+        var parts = [Windows](repeating: Windows(lookback: spec.lookback, features: F, targetLength: spec.targetLength), count: 3)
+        var dropped = 0
+        let offset = set.timeFormat?.offsetMinutes ?? 0
+        let targetColumns = spec.targets.compactMap { dataColumns.firstIndex(of: $0) }
+        for (s, series) in set.series.enumerated() {
+            let n = series.count
+            guard n >= spec.span else { continue }
+            let inputs = PreparedData.inputMatrix(prepared[s], scaler: fittedScaler, times: series.times, calendar: spec.calendar, offset: offset)
+            let targets = targetColumns.map { c in prepared[s][c].map { fittedScaler.scalers[c].transform($0) } }
+            // Rows with a missing value (only possible with .drop): prefix counts.
+            var badPrefix = [Int](repeating: 0, count: n + 1)
+            for r in 0..<n {
+                let bad = prepared[s].contains { $0[r].isNaN }
+                badPrefix[r + 1] = badPrefix[r] + (bad ? 1 : 0)
+            }
+            let (vStart, tStart) = split.boundaries(rows: n)
+            func part(_ r: Int) -> Int { r < vStart ? 0 : (r < tStart ? 1 : 2) }
+            for segment in series.segments where segment.count >= spec.span {
+                var start = segment.lowerBound
+                while start + spec.span <= segment.upperBound {
+                    defer { start += spec.stride }
+                    let end = start + spec.lookback - 1          // last input row
+                    let lastRow = end + spec.horizon
+                    let firstTarget = spec.mode == .manyToOne ? end + 1 : start + spec.horizon
+                    let p = part(lastRow)
+                    guard part(firstTarget) == p else { continue }
+                    if split.boundary == .whole && part(start) != p { continue }
+                    if badPrefix[lastRow + 1] - badPrefix[start] > 0 { dropped += 1; continue }
+                    let xs = inputs[(start * F)..<((end + 1) * F)]
+                    var ys: [Float] = []
+                    ys.reserveCapacity(spec.targetLength)
+                    let rows = spec.mode == .manyToOne ? Array((end + 1)...lastRow) : Array(firstTarget...lastRow)
+                    for r in rows { for t in targets { ys.append(t[r]) } }
+                    parts[p].append(x: xs, y: ys, series: s, end: end)
+                }
+            }
+        }
+        train = parts[0]
+        validation = parts[1]
+        test = parts[2]
+        droppedWindows = dropped
+    }
+
+    /// The used data columns of every series with the missing policy applied: [series][column][rows].
+    static func columns(of set: TimeSeriesSet, names: [String], missing: MissingPolicy) throws -> [[[Float]]] {
+        let indices = names.compactMap { set.columnIndex($0) }
+        var out: [[[Float]]] = []
+        for series in set.series {
+            var cols: [[Float]] = []
+            for c in indices {
+                var v = series.values[c]
+                if missing == .error, let r = v.firstIndex(where: { $0.isNaN }) {
+                    let name = set.columnNames[c]
+                    let inSeries = series.key.map { " of series '\($0)'" } ?? ""
+                    if series.lines[r] == 0 {
+                        let when = series.times.map { " at \(set.format($0[r]))" } ?? ""
+                        throw DataError.missingValue(SourceLocation(file: set.source),
+                                                     "missing row\(when)\(inSeries), inserted to fill a gap (column '\(name)'); choose the missing-value policy drop, ffill or interpolate")
+                    }
+                    throw DataError.missingValue(SourceLocation(file: set.source, line: series.lines[r], column: set.columnFileIndices[c] + 1),
+                                                 "missing value in column '\(name)'\(inSeries); the missing-value policy is error: choose drop, ffill or interpolate")
+                }
+                if !missing.fill(&v, times: series.times) {
+                    throw DataError.missingValue(SourceLocation(file: set.source),
+                                                 "column '\(set.columnNames[c])'\(series.key.map { " of series '\($0)'" } ?? "") has no values at all")
+                }
+                cols.append(v)
+            }
+            out.append(cols)
+        }
+        return out
+    }
+
+    /// Scaled inputs of one series, row-major [rows, F]: data columns then calendar sin/cos.
+    static func inputMatrix(_ columns: [[Float]], scaler: Scaler, times: [Int64]?, calendar: [CalendarFeature], offset: Int,
+                            rows: Range<Int>? = nil) -> [Float] {
+        let n = columns.first?.count ?? 0
+        let range = rows ?? 0..<n
+        let F = columns.count + 2 * calendar.count
+        var out = [Float](repeating: 0, count: range.count * F)
+        for (i, r) in range.enumerated() {
+            for c in columns.indices { out[i * F + c] = scaler.scalers[c].transform(columns[c][r]) }
+            if let t = times {
+                for (k, feature) in calendar.enumerated() {
+                    let (s, co) = feature.encode(t[r], offsetMinutes: offset)
+                    out[i * F + columns.count + 2 * k] = s
+                    out[i * F + columns.count + 2 * k + 1] = co
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderDataTests: XCTestCase { func testNothing() {} }
