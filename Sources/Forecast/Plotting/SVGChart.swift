@@ -80,7 +80,8 @@ public struct SVGChart {
         s += "<text x=\"\(left)\" y=\"\(top + 18)\" font-size=\"15\" font-weight=\"bold\">\(escape(p.title))</text>\n"
         s += "<rect x=\"\(left)\" y=\"\(plotTop)\" width=\"\(right - left)\" height=\"\(bottom - plotTop)\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n"
         // y ticks
-        for t in niceTicks(y0, y1, count: 6) {
+        let yTicks: [Double] = p.logY ? logTicks(y0, y1) : niceTicks(y0, y1, count: 6)
+        for t in yTicks {
             let yy = bottom - (t - y0) / (y1 - y0) * (bottom - plotTop)
             s += "<line x1=\"\(left)\" x2=\"\(right)\" y1=\"\(f(yy))\" y2=\"\(f(yy))\" stroke=\"#e4e4e4\"/>\n"
             s += "<text x=\"\(left - 6)\" y=\"\(f(yy + 4))\" text-anchor=\"end\" fill=\"#444\">\(escape(number(p.logY ? pow(10, t) : t)))</text>\n"
@@ -146,6 +147,18 @@ public struct SVGChart {
         guard ticks.count > max else { return ticks }
         let step = Int((Double(ticks.count) / Double(max)).rounded(.up))
         return stride(from: 0, to: ticks.count, by: step).map { ticks[$0] }
+    }
+
+    /// 1-2-5 ticks per decade between 10^a and 10^b, as log10 values.
+    func logTicks(_ a: Double, _ b: Double) -> [Double] {
+        var out: [Double] = []
+        for e in Int(floor(a))...Int(ceil(b)) {
+            for m in [1.0, 2, 5] {
+                let v = log10(m) + Double(e)
+                if v >= a && v <= b { out.append(v) }
+            }
+        }
+        return out.count > 8 ? out.filter { abs($0 - $0.rounded()) < 1e-9 } : out
     }
 
     /// Evenly spaced round numbers covering [a, b].
