@@ -39,6 +39,9 @@ let package = Package(
             name: "ForecastCLI",
             dependencies: ["Forecast", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+        // MARK: Examples
+        .executableTarget(name: "QuickStart", dependencies: ["Forecast"], path: "Examples/QuickStart"),
+
         // MARK: Tests
         .target(name: "_TestSupport", dependencies: ["Forecast"], path: "Tests/_TestSupport"),
         .testTarget(name: "ForecastCoreTests", dependencies: ["ForecastCore", "_TestSupport"]),

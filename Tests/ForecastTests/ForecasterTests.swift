@@ -94,3 +94,17 @@ final class ForecasterResumeTests: XCTestCase {
         XCTAssertEqual(tuned.provenance?.history.count, 6)
     }
 }
+
+final class SeasonDetectionTests: XCTestCase {
+    func testDetectsDailyCycleOfHalfHourlyDemandWithoutTimeColumn() throws {
+        let set = try TimeSeriesSet(table: CSVReader.read(path: fixturePath("elecdemand_halfhourly.csv")))
+        XCTAssertNil(set.frequency)
+        let c = try XCTUnwrap(set.columnIndex("Demand"))
+        XCTAssertEqual(SeasonDetection.detect(set.series[0].values[c][0..<5000]), 48)
+        var rng = SeededGenerator(seed: 1)
+        let noise = (0..<500).map { _ in rng.nextNormal() }
+        XCTAssertNil(SeasonDetection.detect(noise[...]))
+        let seasonal = (0..<600).map { i in Float(sin(Double(i) * 2 * .pi / 12)) + 0.1 * noise[i % 500] }
+        XCTAssertEqual(SeasonDetection.detect(seasonal[...]), 12)
+    }
+}

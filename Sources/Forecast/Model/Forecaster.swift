@@ -95,11 +95,17 @@ public final class Forecaster: @unchecked Sendable {
     }
 
     /// The window (lookback, horizon, columns) and season length `fit` uses for `options` on
-    /// `set`: season from the frequency; horizon one season (1 without); lookback two seasons,
-    /// at least 8, at most half the training rows of the shortest series.
+    /// `set`: season from the frequency (detected from the first target's autocorrelation when
+    /// the file has no time axis); horizon one season (1 without); lookback two seasons, at
+    /// least 8, at most half the training rows of the shortest series.
     public static func resolveWindow(_ set: TimeSeriesSet, targets: [String], options: ForecasterOptions) throws -> (WindowSpec, season: Int) {
-        let season = max(1, set.report.seasonLength ?? set.frequency?.seasonLength ?? 1)
+        var season = max(1, set.report.seasonLength ?? set.frequency?.seasonLength ?? 1)
         let shortest = set.series.map(\.count).min() ?? 0
+        if set.frequency == nil, let first = targets.first, let c = set.columnIndex(first), let series = set.series.first {
+            // No time axis: detect the period from the training rows of the first target.
+            let end = options.split.boundaries(rows: series.count).validationStart
+            season = SeasonDetection.detect(series.values[c][0..<end]) ?? 1
+        }
         let horizon = options.horizon ?? (season > 1 ? season : 1)
         let trainRows = Int(Double(shortest) * (1 - options.split.validation - options.split.test))
         let lookback = options.lookback ?? max(8, min(2 * season, max(1, (trainRows - horizon) / 2)))

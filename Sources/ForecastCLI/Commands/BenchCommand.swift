@@ -13,8 +13,11 @@ struct BenchCommand: ParsableCommand {
         run side by side on one machine. Compare ratios from the same run, never absolute times.
         """)
 
-    @Option(help: "Run only this workload.")
+    @Option(help: "Run only this workload (or 'ingest' with --data).")
     var workload: String?
+
+    @Option(help: ArgumentHelp("For --workload ingest: the CSV file to read into Float32 columns.", valueName: "file"))
+    var data: String?
 
     @Option(help: "Dispatch workers for data-parallel train steps (default: number of cores).")
     var workers: Int?
@@ -29,14 +32,21 @@ struct BenchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let w = workload, !RecurrentWorkload.all.contains(where: { $0.name == w }) {
-            throw ValidationError("unknown workload '\(w)'; expected one of \(RecurrentWorkload.all.map(\.name).joined(separator: ", "))")
+        if let w = workload, w != "ingest", !RecurrentWorkload.all.contains(where: { $0.name == w }) {
+            throw ValidationError("unknown workload '\(w)'; expected one of \((RecurrentWorkload.all.map(\.name) + ["ingest"]).joined(separator: ", "))")
         }
+        if workload == "ingest" && data == nil { throw ValidationError("--workload ingest needs --data FILE") }
         if let w = workers, w < 1 { throw ValidationError("--workers must be at least 1") }
         if shards < 1 { throw ValidationError("--shards must be at least 1") }
     }
 
     func run() throws {
+        if workload == "ingest", let path = data {
+            let result = try IngestBenchmark.run(path: path)
+            if json { Output.json(encodable: result) }
+            else { print("ingest: \(result.rows) rows, \(result.bytes) bytes in \(Output.format(result.seconds)) s: \(Output.format(result.mbPerSecond)) MB/s") }
+            return
+        }
         let workers = self.workers ?? ProcessInfo.processInfo.activeProcessorCount
         let core = BLASRuntime.coreName
         if let w = BLASRuntime.kernelCheck().warning { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }

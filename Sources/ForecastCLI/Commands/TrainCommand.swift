@@ -44,7 +44,12 @@ struct TrainCommand: ParsableCommand {
         let options = settings.forecasterOptions()
         let reporter = ProgressReporter(json: json, quiet: quiet)
         let freq = set.frequency.map { "\($0)" } ?? "row order"
-        reporter.preamble = "read \(input.data): \(set.rowCount) rows, \(set.series.count) series, frequency \(freq)"
+        var preamble = "read \(input.data): \(set.rowCount) rows, \(set.series.count) series, frequency \(freq)"
+        if let note = MissingReport.describe(set, columns: settings.target + splitList(settings.features) + splitList(settings.knownFuture),
+                                             policy: options.missing) {
+            preamble += "\n" + note
+        }
+        reporter.preamble = preamble
         var checkpoint: String? = nil
         if let dir = checkpointDir {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -61,8 +61,8 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("test-fraction"), help: "Share of each series held out for the test metrics.")
     var testFraction: Double = 0.1
 
-    @Option(help: ArgumentHelp("Missing values: error, drop, ffill or interpolate.", valueName: "policy"))
-    var missing: String = "error"
+    @Option(help: ArgumentHelp("Missing values in the columns used: interpolate (linear in time; the default, reported on stderr), ffill, drop (skip windows touching one) or error.", valueName: "policy"))
+    var missing: String = "interpolate"
 
     @Flag(name: .customLong("skip-nonfinite"), help: "Skip minibatches whose loss or gradient is not finite instead of stopping.")
     var skipNonFinite = false
