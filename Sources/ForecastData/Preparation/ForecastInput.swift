@@ -16,7 +16,7 @@ public struct ForecastInput: Sendable {
     /// Builds the input from `set` with a scaler fitted earlier (e.g. stored in the model).
     /// With policy `.drop` or `.error`, a missing value in a last window is an error.
     public init(_ set: TimeSeriesSet, spec: WindowSpec, scaler: Scaler, missing: MissingPolicy = .error) throws {
-        try spec.validate(columns: set.columnNames, hasTimes: set.series.allSatisfy { $0.times != nil })
+        try spec.validate(columns: set.columnNames, hasTimes: set.series.allSatisfy { $0.times != nil }, source: set.source)
         let names = spec.inputColumns
         let dataScaler = Scaler(columns: names, scalers: names.map { scaler.scaler(for: $0) })
         let columns = try PreparedData.columns(of: set, names: names, missing: missing == .drop ? .error : missing)

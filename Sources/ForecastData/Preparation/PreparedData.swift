@@ -29,7 +29,7 @@ public struct PreparedData: Sendable {
     ///   - scaler: the scaling for every column, unless `columnScalers` names another for it.
     public init(_ set: TimeSeriesSet, spec: WindowSpec, split: SplitSpec = SplitSpec(), scaler: ScalerKind = .standard,
                 columnScalers: [String: ScalerKind] = [:], missing: MissingPolicy = .error) throws {
-        try spec.validate(columns: set.columnNames, hasTimes: set.series.allSatisfy { $0.times != nil })
+        try spec.validate(columns: set.columnNames, hasTimes: set.series.allSatisfy { $0.times != nil }, source: set.source)
         try split.validate()
         self.spec = spec
         self.split = split

@@ -68,16 +68,18 @@ public struct WindowSpec: Sendable, Equatable, Codable {
     public var span: Int { lookback + horizon }
 
     /// Checks the numbers and names against the columns available.
-    public func validate(columns: [String], hasTimes: Bool) throws {
+    /// Checks the spec against the data; `source` (the file) prefixes errors about its columns.
+    public func validate(columns: [String], hasTimes: Bool, source: String? = nil) throws {
+        let file = source.map { "\($0): " } ?? ""
         guard lookback >= 1 else { throw DataError.invalidArgument("lookback must be at least 1 (got \(lookback))") }
         guard horizon >= 1 else { throw DataError.invalidArgument("horizon must be at least 1 (got \(horizon))") }
         guard stride >= 1 else { throw DataError.invalidArgument("stride must be at least 1 (got \(stride))") }
         guard !targets.isEmpty else { throw DataError.invalidArgument("at least one target column is needed") }
         for name in inputColumns where !columns.contains(name) {
-            throw DataError.invalidArgument("no numeric column '\(name)'; the numeric columns are \(columns.map { "'\($0)'" }.joined(separator: ", "))")
+            throw DataError.invalidArgument("\(file)no numeric column '\(name)'; the numeric columns are \(columns.map { "'\($0)'" }.joined(separator: ", "))")
         }
         if !calendar.isEmpty && !hasTimes {
-            throw DataError.invalidArgument("calendar features need timestamps, but the data has no time axis (give a time column, or a start and step)")
+            throw DataError.invalidArgument("\(file)calendar features need timestamps, but the data has no time axis (give a time column, or a start and step)")
         }
     }
 }
