@@ -243,3 +243,45 @@ void fk_transpose(int N, int K, const float *restrict src, float *restrict dst) 
     for (int n = 0; n < N; n++)
         for (int k = 0; k < K; k++) dst[(size_t)k * N + n] = src[(size_t)n * K + k];
 }
+
+FK_CLONES
+void fk_step_matmul(int B, int K, int N, const float *restrict x, int ldx, const float *restrict w,
+                    float *restrict y, int ldy, int accumulate) {
+    int b = 0;
+    for (; b + 4 <= B; b += 4) {
+        const float *restrict x0 = x + (size_t)b * ldx, *restrict x1 = x0 + ldx, *restrict x2 = x1 + ldx, *restrict x3 = x2 + ldx;
+        float *restrict y0 = y + (size_t)b * ldy, *restrict y1 = y0 + ldy, *restrict y2 = y1 + ldy, *restrict y3 = y2 + ldy;
+        int nb = 0;
+        for (; nb + 64 <= N; nb += 64) {
+            float a0[64] = {0}, a1[64] = {0}, a2[64] = {0}, a3[64] = {0};
+            for (int k = 0; k < K; k++) {
+                const float *restrict wr = w + (size_t)k * N + nb;
+                const float v0 = x0[k], v1 = x1[k], v2 = x2[k], v3 = x3[k];
+                for (int j = 0; j < 64; j++) { const float wj = wr[j]; a0[j] += v0 * wj; a1[j] += v1 * wj; a2[j] += v2 * wj; a3[j] += v3 * wj; }
+            }
+            if (accumulate) { for (int j = 0; j < 64; j++) { y0[nb + j] += a0[j]; y1[nb + j] += a1[j]; y2[nb + j] += a2[j]; y3[nb + j] += a3[j]; } }
+            else            { for (int j = 0; j < 64; j++) { y0[nb + j] = a0[j];  y1[nb + j] = a1[j];  y2[nb + j] = a2[j];  y3[nb + j] = a3[j]; } }
+        }
+        for (; nb < N; nb++) {
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (int k = 0; k < K; k++) { const float wj = w[(size_t)k * N + nb]; s0 += x0[k] * wj; s1 += x1[k] * wj; s2 += x2[k] * wj; s3 += x3[k] * wj; }
+            if (accumulate) { y0[nb] += s0; y1[nb] += s1; y2[nb] += s2; y3[nb] += s3; }
+            else            { y0[nb] = s0;  y1[nb] = s1;  y2[nb] = s2;  y3[nb] = s3; }
+        }
+    }
+    for (; b < B; b++) {
+        const float *restrict xb = x + (size_t)b * ldx;
+        float *restrict yb = y + (size_t)b * ldy;
+        int nb = 0;
+        for (; nb + 64 <= N; nb += 64) {
+            float a[64] = {0};
+            for (int k = 0; k < K; k++) { const float v = xb[k]; const float *restrict wr = w + (size_t)k * N + nb; for (int j = 0; j < 64; j++) a[j] += v * wr[j]; }
+            if (accumulate) { for (int j = 0; j < 64; j++) yb[nb + j] += a[j]; } else { for (int j = 0; j < 64; j++) yb[nb + j] = a[j]; }
+        }
+        for (; nb < N; nb++) {
+            float s = 0;
+            for (int k = 0; k < K; k++) s += xb[k] * w[(size_t)k * N + nb];
+            if (accumulate) yb[nb] += s; else yb[nb] = s;
+        }
+    }
+}

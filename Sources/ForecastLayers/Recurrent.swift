@@ -72,10 +72,10 @@ public struct Recurrent: Sendable {
         let p = params.base
         let useDropout = training && cfg.dropout > 0
         cache.droppedOut = useDropout
-        // Small batches (single-window inference): a register-blocked product against W_hhᵀ,
-        // transposed once per weight version, beats a BLAS call per step.
-        let smallBatch = B <= Recurrent.smallBatchLimit
-        if smallBatch { refreshTransposedWeights(cache, params) }
+        // Moderate hidden sizes: a register-blocked product against W_hhᵀ (transposed once per
+        // weight version) beats a BLAS call per step, which repacks W_hh every time.
+        let stepKernel = usesStepKernel
+        if stepKernel { refreshTransposedWeights(cache, params) }
         var input = UnsafePointer(cache.x.pointer)
         var inSize = cfg.inputSize
         for l in 0..<cfg.numLayers {
@@ -89,7 +89,7 @@ public struct Recurrent: Sendable {
                 let stateIndex = (l * D + d) * B * H
                 let h0: UnsafePointer<Float>? = cache.useInitialState ? UnsafePointer(cache.h0.pointer + stateIndex) : nil
                 let c0: UnsafePointer<Float>? = (cache.useInitialState && cfg.cell.hasCellState) ? UnsafePointer(cache.c0.pointer + stateIndex) : nil
-                let transposedHH = smallBatch ? UnsafePointer(cache.transposedHH[l * D + d].pointer) : nil
+                let transposedHH = stepKernel ? UnsafePointer(cache.transposedHH[l * D + d].pointer) : nil
                 for s in 0..<T {
                     let t = d == 0 ? s : T - 1 - s
                     let tPrev = d == 0 ? t - 1 : t + 1
@@ -100,7 +100,7 @@ public struct Recurrent: Sendable {
                     if let hPrev {
                         // [B, H] x [H, G*H]
                         if let wt = transposedHH {
-                            fk_small_matmul_t(Int32(B), Int32(H), Int32(GH), hPrev, Int32(hPrevStride), wt, cache.stepScratch.pointer)
+                            fk_step_matmul(Int32(B), Int32(H), Int32(GH), hPrev, Int32(hPrevStride), wt, cache.stepScratch.pointer, Int32(GH), 0)
                         } else {
                             gemm(transB: true, m: B, n: GH, k: H, a: hPrev, lda: hPrevStride,
                                  b: p + slot.weightHH, ldb: H, c: cache.stepScratch.pointer, ldc: GH)
@@ -147,8 +147,24 @@ public struct Recurrent: Sendable {
         }
     }
 
-    /// Largest batch that uses the small-batch hidden product.
-    public static let smallBatchLimit = 4
+    /// Recurrent weights up to this many floats per (layer, direction) use the step kernel
+    /// (`fk_step_matmul`) instead of `sgemm` for the per-step products: about 640 KB, so the
+    /// weight stays in L2 (LSTM up to H = 128, GRU up to H = 144).
+    public static let stepKernelMaxWeights = 160_000
+
+    /// Whether this layer's per-step products use the step kernel.
+    public var usesStepKernel: Bool { config.cell.gates * config.hiddenSize * config.hiddenSize <= Recurrent.stepKernelMaxWeights }
+
+    /// `dh_{t-1} (+)= dG_t W_hh`: `[B, G*H] x [G*H, H]`, W_hh in its stored layout.
+    @inline(__always)
+    func carryProduct(B: Int, dG: UnsafePointer<Float>, weightHH: UnsafePointer<Float>, carry: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let H = config.hiddenSize, GH = config.cell.gates * H
+        if usesStepKernel {
+            fk_step_matmul(Int32(B), Int32(GH), Int32(H), dG, Int32(GH), weightHH, carry, Int32(H), accumulate ? 1 : 0)
+        } else {
+            gemm(m: B, n: H, k: GH, a: dG, lda: GH, b: weightHH, ldb: H, beta: accumulate ? 1 : 0, c: carry, ldc: H)
+        }
+    }
 
     /// Makes `cache.transposedHH` hold `W_hhᵀ` `[H, G*H]` for the current values of `params`.
     func refreshTransposedWeights(_ cache: RecurrentCache, _ params: ParameterStore) {
@@ -215,17 +231,17 @@ public struct Recurrent: Sendable {
                         let cPrev: UnsafePointer<Float>? = first ? c0 : cells + tPrev * B * H
                         LSTMKernels.backward(B: B, H: H, gates: g, c: cells + t * B * H, cPrev: cPrev,
                                              dy: dyRow, dyStride: DH, carryH: carryH, carryC: carryC, dG: dg)
-                        gemm(m: B, n: H, k: GH, a: dg, lda: GH, b: p + slot.weightHH, ldb: H, c: carryH, ldc: H)
+                        carryProduct(B: B, dG: dg, weightHH: p + slot.weightHH, carry: carryH, accumulate: false)
                     case .gru:
                         let dgh = dGh + t * B * GH
                         GRUKernels.backward(B: B, H: H, gates: g, hn: cache.hiddenN[l * D + d]!.pointer + t * B * H,
                                             hPrev: hPrev, hPrevStride: hPrevStride, dy: dyRow, dyStride: DH,
                                             carryH: carryH, dGx: dg, dGh: dgh)
-                        gemm(m: B, n: H, k: GH, a: dgh, lda: GH, b: p + slot.weightHH, ldb: H, beta: 1, c: carryH, ldc: H)
+                        carryProduct(B: B, dG: dgh, weightHH: p + slot.weightHH, carry: carryH, accumulate: true)
                     case .rnnTanh, .rnnRelu:
                         ElmanKernels.backward(B: B, H: H, act: cfg.cell == .rnnTanh ? .tanh : .relu, gates: g,
                                               dy: dyRow, dyStride: DH, carryH: carryH, dG: dg)
-                        gemm(m: B, n: H, k: GH, a: dg, lda: GH, b: p + slot.weightHH, ldb: H, c: carryH, ldc: H)
+                        carryProduct(B: B, dG: dg, weightHH: p + slot.weightHH, carry: carryH, accumulate: false)
                     }
                 }
                 // Gradients for the initial states.
