@@ -1,0 +1,456 @@
+import Foundation
+import Logging
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension RetrainJob {
+    /// Does one night's work: locks the registry, repairs what an interrupted run left, reads
+    /// the data, trains a challenger (warm: fine-tunes the champion; cold: fresh weights; an
+    /// interrupted training resumes from its checkpoint), scores champion and challenger on the
+    /// same holdout, saves the challenger as a new version, promotes it when the rule allows,
+    /// prunes old versions and writes the report.
+    ///
+    /// Never throws: every failure is a report whose ``RetrainReport/outcome`` says what went
+    /// wrong (and carries the exit code).
+    ///
+    /// - Parameters:
+    ///   - logger: where structured logs go (each record carries `run_id`); default: a
+    ///     `Logger` labelled `forecast.retrain` from the process's logging system.
+    ///   - onEvent: training progress events.
+    public func run(logger: Logger? = nil, onEvent: ((TrainingEvent) -> Void)? = nil) -> RetrainReport {
+        RetrainRunner(job: self, logger: logger, onEvent: onEvent).run()
+    }
+}
+
+/// The state of an unfinished run, in `REGISTRY/NAME/.work/state.json`: a rerun with the same
+/// data and settings resumes its checkpoint; anything else starts over.
+struct WorkState: Codable, Equatable {
+    var version: Int
+    var dataSha256: String
+    var runHash: String
+    var mode: RetrainJob.Mode
+    var parent: Int?
+    var runId: String
+    var startedAt: String
+
+    func sameWork(as o: WorkState) -> Bool {
+        version == o.version && dataSha256 == o.dataSha256 && runHash == o.runHash && mode == o.mode && parent == o.parent
+    }
+
+    static func load(_ folder: String) -> WorkState? {
+        guard let bytes = try? AtomicFile.read(folder + "/state.json") else { return nil }
+        return try? registryDecoder().decode(WorkState.self, from: Data(bytes))
+    }
+}
+
+/// Test hook: `FORECAST_RETRAIN_KILL_AT=<point>` makes the process SIGKILL itself at that point
+/// of a run (crash-safety tests). Points: after-lock, after-recover, after-state, after-epoch-N,
+/// after-train, after-version-file, after-commit, after-switch, after-prune, after-report.
+func retrainCrashPoint(_ name: String) {
+    if let want = getenv("FORECAST_RETRAIN_KILL_AT"), String(cString: want) == name {
+        kill(getpid(), SIGKILL)
+    }
+}
+
+final class RetrainRunner {
+    let job: RetrainJob
+    let runId: String
+    var logger: Logger
+    let onEvent: ((TrainingEvent) -> Void)?
+    let start = Date()
+    let startedAt: String
+    var report: RetrainReport
+    var registry: ModelRegistry?
+
+    init(job: RetrainJob, logger: Logger?, onEvent: ((TrainingEvent) -> Void)?) {
+        self.job = job
+        self.onEvent = onEvent
+        let stamp = RetrainRunner.compactStamp(Date())
+        runId = stamp + "-" + String(format: "%08x", UInt32.random(in: 0...UInt32.max))
+        var l = logger ?? Logger(label: "forecast.retrain")
+        l[metadataKey: "run_id"] = "\(runId)"
+        l[metadataKey: "model"] = "\(job.registry.name)"
+        self.logger = l
+        startedAt = ISO8601DateFormatter().string(from: start)
+        report = RetrainReport(runId: runId, job: job.jobPath, registry: job.registry.path, model: job.registry.name,
+                               startedAt: startedAt, finishedAt: startedAt, durationSeconds: 0, outcome: .failed,
+                               exitCode: RetrainOutcome.failed.exitCode, message: "", promotion: nil)
+    }
+
+    static func compactStamp(_ d: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return f.string(from: d)
+    }
+
+    // MARK: Outcomes
+
+    func run() -> RetrainReport {
+        logger.info("retrain started", metadata: ["job": "\(job.jobPath)", "registry": "\(job.registry.folder)"])
+        do {
+            try runLocked()
+        } catch let e as RetrainError {
+            switch e {
+            case .lockHeld(let m): finish(.lockHeld, m, writeFiles: false)
+            case .invalidJob(let m): finish(.invalidJob, m, writeFiles: false)
+            case .registry(let m): finish(.failed, m)
+            }
+        } catch let e as DataError {
+            finish(.dataError, e.description)
+        } catch let e as TrainingError {
+            switch e {
+            case .nonFinite:
+                clearWork()
+                let what = e.description.components(separatedBy: "; the last good checkpoint").first ?? e.description
+                finish(.diverged, "\(what); nothing was saved and the champion stays current (try a lower training.learning_rate or retrain.warm_learning_rate)")
+            case .emptyTrainingSet:
+                finish(.dataError, e.description)
+            default:
+                finish(.failed, e.description)
+            }
+        } catch {
+            finish(.failed, "\(error)")
+        }
+        return report
+    }
+
+    /// Completes the report, writes it (when the lock is ours) and logs the end.
+    func finish(_ outcome: RetrainOutcome, _ message: String, writeFiles: Bool = true) {
+        report.outcome = outcome
+        report.exitCode = outcome.exitCode
+        report.message = message
+        report.current = registry?.manifest.current
+        report.finishedAt = ISO8601DateFormatter().string(from: Date())
+        report.durationSeconds = Date().timeIntervalSince(start)
+        if writeFiles, let registry {
+            var targets = [registry.lastRunPath]
+            if let extra = job.reportPath { targets.append(extra) }
+            for path in targets {
+                do {
+                    let dir = (path as NSString).deletingLastPathComponent
+                    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                    try AtomicFile.write(report.json() + "\n", to: path)
+                } catch {
+                    logger.warning("cannot write the run report", metadata: ["path": "\(path)", "error": "\(error)"])
+                }
+            }
+        }
+        let meta: Logger.Metadata = ["outcome": "\(outcome.rawValue)", "exit_code": "\(outcome.exitCode)",
+                                     "seconds": "\(String(format: "%.2f", report.durationSeconds))"]
+        switch outcome {
+        case .promoted, .keptChampion, .upToDate: logger.notice("retrain finished: \(message)", metadata: meta)
+        default: logger.error("retrain failed: \(message)", metadata: meta)
+        }
+    }
+
+    func note(_ s: String, warning: Bool = false) {
+        report.notes.append(s)
+        if warning { logger.warning("\(s)") } else { logger.info("\(s)") }
+    }
+
+    func clearWork() {
+        guard let registry else { return }
+        try? FileManager.default.removeItem(atPath: registry.workFolder)
+        registry.syncFolder()
+    }
+
+    // MARK: The run
+
+    func runLocked() throws {
+        let registry = try ModelRegistry(folder: job.registry.folder, create: true)
+        let lock = try RegistryLock.acquire(path: registry.lockPath, runID: runId)
+        defer { lock.release() }
+        self.registry = registry
+        retrainCrashPoint("after-lock")
+        if let stale = lock.staleOwner {
+            let pid = RegistryLock.pid(of: stale).map { "pid \($0)" } ?? "unknown pid"
+            note("took over the lock left by a run that ended without releasing it (\(pid): \(stale))", warning: true)
+        }
+        try registry.reload()
+        for repair in try registry.recover() { note(repair, warning: true) }
+        retrainCrashPoint("after-recover")
+        report.promotion = job.retrain.promotion
+
+        // A run interrupted after its commit: finish its last steps.
+        if let ws = WorkState.load(registry.workFolder),
+           let entry = registry.manifest.versions.first(where: { $0.version == ws.version }), entry.data.sha256 == ws.dataSha256 {
+            note("finishing run \(ws.runId), interrupted after it saved \(entry.file)", warning: true)
+            describe(entry)
+            report.pruned = try registry.prune(keep: job.registry.keep)
+            finish(entry.promoted ? .promoted : .keptChampion, entry.reason)
+            clearWork()
+            return
+        }
+
+        // Data.
+        let readStart = Date()
+        let data = try DataDrops.read(job.data, csv: job.csvOptions)
+        let readSeconds = Date().timeIntervalSince(readStart)
+        let set = data.set
+        for n in data.notes { note(n) }
+        let latest = registry.manifest.versions.max { $0.version < $1.version }
+        let maxRows = set.series.map(\.count).max() ?? 0
+        report.data = RetrainReport.DataSummary(
+            source: job.data.path, files: data.files.map { ($0 as NSString).lastPathComponent }, bytes: data.bytes,
+            rowsRead: data.rowsRead, duplicateRows: data.duplicateRows, rows: set.rowCount,
+            rowsAdded: latest.map { set.rowCount - $0.data.rows }, series: set.series.count,
+            firstTime: data.firstTime, lastTime: data.lastTime, sha256: data.sha256, holdoutRows: nil)
+        logger.info("data read", metadata: ["files": "\(data.files.count)", "rows_read": "\(data.rowsRead)", "rows": "\(set.rowCount)",
+                                            "duplicates": "\(data.duplicateRows)", "rows_added": "\(report.data?.rowsAdded.map(String.init) ?? "n/a")",
+                                            "sha256": "\(data.sha256)"])
+
+        let runHash = job.runSettingsHash
+        if let latest, latest.data.sha256 == data.sha256, latest.settings.runHash == runHash {
+            clearWork()
+            report.pruned = try registry.prune(keep: job.registry.keep)
+            finish(.upToDate, "no new data since \(latest.file) (same data SHA-256 and settings); nothing to do")
+            return
+        }
+
+        // Holdout: the same last rows of every series score both models; neither trains on them.
+        let holdoutRows = job.retrain.holdout.rows(of: maxRows)
+        guard holdoutRows >= 1, holdoutRows < maxRows else {
+            throw DataError.invalidArgument("\(job.data.path): the holdout (\(job.retrain.holdout)) does not fit the data's \(maxRows) rows per series")
+        }
+        let testFraction = Double(holdoutRows) / Double(maxRows)
+        guard testFraction + job.training.validation < 0.95 else {
+            throw DataError.invalidArgument("\(job.data.path): \(maxRows) rows per series are too few for a holdout of \(holdoutRows) rows plus \(Int(job.training.validation * 100))% validation")
+        }
+        let split = SplitSpec(validation: job.training.validation, test: testFraction)
+        report.data?.holdoutRows = holdoutRows
+
+        // Champion and mode.
+        let champion = try registry.loadCurrent()
+        var mode = job.retrain.mode
+        var modeReason: String? = nil
+        if mode == .warm {
+            if champion == nil { mode = .cold; modeReason = "no champion yet" }
+            else if champion?.entry.settings.modelHash != job.modelSettingsHash {
+                mode = .cold; modeReason = "the model settings differ from the champion's"
+            }
+        }
+        let parent = mode == .warm ? champion?.entry.version : nil
+        let version = registry.manifest.nextVersion
+
+        // Work state: resume the same work, or start over.
+        let state = WorkState(version: version, dataSha256: data.sha256, runHash: runHash, mode: mode, parent: parent,
+                              runId: runId, startedAt: startedAt)
+        let checkpoint = registry.workFolder + "/checkpoint.safetensors"
+        var resume = false
+        if let old = WorkState.load(registry.workFolder), old.sameWork(as: state) {
+            resume = FileManager.default.fileExists(atPath: checkpoint)
+            note("resuming run \(old.runId) (interrupted)\(resume ? " from its checkpoint" : "")", warning: true)
+        } else {
+            if FileManager.default.fileExists(atPath: registry.workFolder) {
+                clearWork()
+                note("discarded the unfinished work of an earlier run (other data or settings)")
+            }
+            do {
+                try FileManager.default.createDirectory(atPath: registry.workFolder, withIntermediateDirectories: true)
+                try AtomicFile.write([UInt8](registryEncoder(pretty: true).encode(state)), to: registry.workFolder + "/state.json")
+            } catch { throw RetrainError.registry("\(registry.workFolder): cannot record the run's state: \(error)") }
+        }
+        retrainCrashPoint("after-state")
+
+        // Train.
+        let trainStart = Date()
+        let planned = mode == .warm ? job.retrain.warmEpochs : job.training.epochs
+        let priorEpochs = mode == .warm ? (champion?.model.provenance?.history.count ?? 0) : 0
+        var resumedFrom: Int? = nil
+        var epochsOverride: Int? = nil
+        if resume {
+            do {
+                let archive = try ModelArchive.read(path: checkpoint, expecting: .checkpoint)
+                let st = try archive.section("trainer", as: Trainer.State.self, path: checkpoint)
+                resumedFrom = st.epoch
+                // A checkpoint written when training had already ended (early stop or last
+                // epoch) must not train on: restore its best weights as the finished run did.
+                let stopped = (job.training.patience.map { st.badEpochs >= $0 } ?? false) || st.epoch >= planned
+                if stopped { epochsOverride = st.epoch }
+            } catch {
+                note("the checkpoint of the interrupted run is unusable (\(error)); training from the start", warning: true)
+                unlink(checkpoint)
+                resume = false
+            }
+        }
+        report.training = RetrainReport.TrainingSummary(mode: mode, modeReason: modeReason.map { "\($0): cold training" }, parent: parent,
+                                                        epochs: 0, bestEpoch: 0, resumedFromEpoch: resumedFrom, seconds: 0)
+        logger.info("training", metadata: ["mode": "\(mode.rawValue)", "parent": "\(parent.map(String.init) ?? "none")",
+                                           "version": "\(version)", "epochs": "\(planned)",
+                                           "resumed_from_epoch": "\(resumedFrom.map(String.init) ?? "none")"])
+        let log = logger
+        let forward = onEvent
+        let handler: (TrainingEvent) -> Void = { event in
+            forward?(event)
+            switch event {
+            case let .epoch(r, epochs, improved, _, _):
+                var meta: Logger.Metadata = ["epoch": "\(r.epoch)", "epochs": "\(epochs)", "loss": "\(r.trainLoss)", "improved": "\(improved)"]
+                if let v = r.validationLoss { meta["val_loss"] = "\(v)" }
+                log.debug("epoch", metadata: meta)
+            case let .checkpoint(_, epoch):
+                retrainCrashPoint("after-epoch-\(epoch)")
+            case let .earlyStop(epoch, best, _):
+                log.info("early stop", metadata: ["epoch": "\(epoch)", "best_epoch": "\(best)"])
+            default: break
+            }
+        }
+        func train(resume: Bool) throws -> Forecaster {
+            switch mode {
+            case .cold:
+                var options = job.forecasterOptions(split: split)
+                if let e = epochsOverride { options.training.epochs = e }
+                return try Forecaster.fit(set, targets: job.data.targets, options: options, dataFile: nil,
+                                          checkpointPath: checkpoint, resume: resume, onEvent: handler)
+            case .warm:
+                guard let champ = champion?.model else { throw RetrainError.registry("warm start without a champion") }
+                var spec = champ.spec
+                spec.split = split
+                let base = Forecaster(spec: spec, params: champ.params, provenance: champ.provenance)
+                var cfg = job.warmTrainingConfig
+                if let e = epochsOverride { cfg.epochs = e }
+                return try base.fineTuned(on: set, training: cfg, dataFile: nil, checkpointPath: checkpoint, resume: resume, onEvent: handler)
+            }
+        }
+        var challenger: Forecaster
+        do {
+            challenger = try train(resume: resume)
+        } catch TrainingError.badCheckpoint(let why) where resume {
+            note("the checkpoint of the interrupted run does not fit (\(why)); training from the start", warning: true)
+            unlink(checkpoint)
+            epochsOverride = nil
+            report.training?.resumedFromEpoch = nil
+            challenger = try train(resume: false)
+        }
+        if var prov = challenger.provenance {
+            prov.dataFile = job.data.path
+            prov.dataSHA256 = data.sha256
+            prov.training.epochs = planned
+            challenger = Forecaster(spec: challenger.spec, params: challenger.params, provenance: prov)
+        }
+        let trainSeconds = Date().timeIntervalSince(trainStart)
+        let history = challenger.provenance?.history ?? []
+        let epochsRun = max(0, history.count - priorEpochs)
+        let bestEpoch = max(0, (challenger.provenance?.bestEpoch ?? 0))
+        report.training?.epochs = epochsRun
+        report.training?.bestEpoch = bestEpoch
+        report.training?.seconds = trainSeconds
+        retrainCrashPoint("after-train")
+
+        // Score both on the holdout.
+        let evalStart = Date()
+        let metric = job.retrain.promotion.metric
+        let challengerReport = try challenger.evaluate(set)
+        let challengerValue = metric.value(challengerReport.model)
+        var championReport: EvaluationReport? = nil
+        var championProblem: String? = nil
+        if let champ = champion {
+            var spec = champ.model.spec
+            spec.split = split
+            do { championReport = try Forecaster(spec: spec, params: champ.model.params, provenance: nil).evaluate(set) }
+            catch { championProblem = "\(error)" }
+        }
+        let championValue = championReport.map { metric.value($0.model) }
+        let evaluateSeconds = Date().timeIntervalSince(evalStart)
+        report.challenger = RetrainReport.ModelScore(version: version, value: challengerValue, metrics: challengerReport)
+        if let champ = champion {
+            report.champion = RetrainReport.ModelScore(version: champ.entry.version, value: championValue, metrics: championReport)
+        }
+        logger.info("scored on the holdout", metadata: ["metric": "\(metric.rawValue)", "challenger": "\(challengerValue)",
+                                                        "champion": "\(championValue.map { "\($0)" } ?? "none")"])
+        guard challengerValue.isFinite else {
+            clearWork()
+            finish(.diverged, "the challenger's holdout \(metric.rawValue.uppercased()) is not finite (\(challengerValue)); nothing was saved and the champion stays current")
+            return
+        }
+
+        // Decide.
+        let name = metric.rawValue.uppercased()
+        let promoted: Bool
+        let reason: String
+        let tol = job.retrain.promotion.tolerance
+        if let champ = champion {
+            let cv = ModelRegistry.fileName(version: champ.entry.version)
+            if let problem = championProblem {
+                promoted = false
+                reason = "the champion \(cv) could not be scored on this holdout (\(problem)); kept it to be safe"
+            } else if let c = championValue, c.isFinite {
+                let limit = job.retrain.promotion.relative ? c * (1 + tol) : c + tol
+                let rule = job.retrain.promotion.relative ? "\(formatMetric(c)) x \(String(format: "%g", 1 + tol))" : "\(formatMetric(c)) + \(String(format: "%g", tol))"
+                promoted = challengerValue <= limit
+                reason = promoted
+                    ? "holdout \(name) \(formatMetric(challengerValue)) <= \(rule) = \(formatMetric(limit)) (champion \(cv)): promoted"
+                    : "holdout \(name) \(formatMetric(challengerValue)) > \(rule) = \(formatMetric(limit)) (champion \(cv)): not promoted, \(cv) stays current"
+            } else {
+                promoted = true
+                reason = "the champion \(cv) scores a non-finite \(name) on this holdout; the challenger scores \(formatMetric(challengerValue))"
+            }
+        } else {
+            promoted = true
+            reason = "first version (no champion yet); holdout \(name) \(formatMetric(challengerValue))"
+        }
+
+        // Save the version, then commit it to the manifest, then switch current.
+        let file = registry.path(version: version)
+        do { try challenger.save(to: file) } catch { throw RetrainError.registry("cannot save the new version: \(error)") }
+        retrainCrashPoint("after-version-file")
+        let fileSha: String, tensorSha: String
+        do {
+            let bytes = try AtomicFile.read(file)
+            fileSha = SHA256.hex(bytes)
+            tensorSha = try SafeTensorsFile.decode(bytes, path: file).metadata["sha256"] ?? ""
+        } catch { throw RetrainError.registry("cannot read back the new version: \(error)") }
+        let spec = challenger.spec
+        let entry = RegistryManifest.Version(
+            version: version, file: ModelRegistry.fileName(version: version), fileSha256: fileSha, tensorSha256: tensorSha,
+            createdAt: ISO8601DateFormatter().string(from: Date()), runId: runId, mode: mode, parent: parent,
+            data: RegistryManifest.DataRecord(source: job.data.path, sha256: data.sha256, files: data.files.count, rowsRead: data.rowsRead,
+                                              rows: set.rowCount, rowsAdded: latest.map { set.rowCount - $0.data.rows } ?? set.rowCount,
+                                              series: set.series.count, firstTime: data.firstTime, lastTime: data.lastTime, holdoutRows: holdoutRows),
+            settings: RegistryManifest.SettingsRecord(modelHash: job.modelSettingsHash, runHash: runHash, data: job.data, model: job.model,
+                                                      training: job.training, retrain: job.retrain,
+                                                      lookback: spec.window.lookback, horizon: spec.window.horizon),
+            training: RegistryManifest.TrainingRecord(epochs: epochsRun, bestEpoch: bestEpoch, resumedFromEpoch: report.training?.resumedFromEpoch,
+                                                      trainLoss: history.last?.trainLoss, validationLoss: history.last?.validationLoss),
+            metrics: RegistryManifest.MetricsRecord(metric: metric, challenger: challengerValue, champion: championValue,
+                                                    championVersion: champion?.entry.version, challengerReport: challengerReport,
+                                                    championReport: championReport),
+            timings: RegistryManifest.Timings(readSeconds: readSeconds, trainSeconds: trainSeconds, evaluateSeconds: evaluateSeconds,
+                                              totalSeconds: Date().timeIntervalSince(start)),
+            promoted: promoted, reason: reason)
+        var m = registry.manifest
+        m.versions.append(entry)
+        m.nextVersion = version + 1
+        if promoted { m.current = version }
+        try registry.save(m)
+        logger.notice(promoted ? "promoted" : "kept champion", metadata: ["version": "\(version)", "reason": "\(reason)"])
+        retrainCrashPoint("after-commit")
+        if promoted { try registry.switchCurrent(to: version) }
+        retrainCrashPoint("after-switch")
+        report.pruned = try registry.prune(keep: job.registry.keep)
+        if !report.pruned.isEmpty { logger.info("pruned", metadata: ["versions": "\(report.pruned.map(String.init).joined(separator: ","))"]) }
+        retrainCrashPoint("after-prune")
+        finish(promoted ? .promoted : .keptChampion, reason)
+        retrainCrashPoint("after-report")
+        clearWork()
+    }
+
+    /// Fills the report from a committed version (finishing an interrupted run).
+    func describe(_ e: RegistryManifest.Version) {
+        report.data = RetrainReport.DataSummary(source: e.data.source, files: [], bytes: 0, rowsRead: e.data.rowsRead, duplicateRows: 0,
+                                                rows: e.data.rows, rowsAdded: e.data.rowsAdded, series: e.data.series,
+                                                firstTime: e.data.firstTime, lastTime: e.data.lastTime, sha256: e.data.sha256,
+                                                holdoutRows: e.data.holdoutRows)
+        report.training = RetrainReport.TrainingSummary(mode: e.mode, modeReason: nil, parent: e.parent, epochs: e.training.epochs,
+                                                        bestEpoch: e.training.bestEpoch, resumedFromEpoch: e.training.resumedFromEpoch,
+                                                        seconds: e.timings.trainSeconds)
+        report.challenger = RetrainReport.ModelScore(version: e.version, value: e.metrics.challenger, metrics: e.metrics.challengerReport)
+        if let cv = e.metrics.championVersion {
+            report.champion = RetrainReport.ModelScore(version: cv, value: e.metrics.champion, metrics: e.metrics.championReport)
+        }
+    }
+}
