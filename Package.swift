@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "ForecastDataTests", dependencies: ["ForecastData", "_TestSupport"]),
         .testTarget(name: "ForecastTrainingTests", dependencies: ["ForecastTraining", "_TestSupport"]),
         .testTarget(name: "ForecastTests", dependencies: ["Forecast", "_TestSupport"]),
-        .testTarget(name: "ForecastCLITests", dependencies: ["_TestSupport"]),
+        .testTarget(name: "ForecastCLITests", dependencies: ["Forecast", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -54,7 +54,9 @@ public final class Trainer: @unchecked Sendable {
         let runStart = DispatchTime.now().uptimeNanoseconds
         var samplesSeen = 0
         let startEpoch = epoch
-        while epoch < config.epochs {
+        // A run restored from the checkpoint of its early-stopping epoch is already finished.
+        let alreadyStopped = config.patience.map { badEpochs >= $0 } ?? false
+        while epoch < config.epochs && !alreadyStopped {
             let e = epoch
             let epochStart = DispatchTime.now().uptimeNanoseconds
             let lr = scheduleState.learningRate(config.schedule, base: config.learningRate, epoch: e, epochs: config.epochs)

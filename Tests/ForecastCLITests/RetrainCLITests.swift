@@ -188,6 +188,14 @@ final class RetrainCLITests: XCTestCase {
         let live = Set([3, 4, 5, current])
         for v in m.versions { XCTAssertEqual(v.pruned, !live.contains(v.version), "v\(v.version)") }
 
+        // The registry folder serves predict and inspect directly (its current version).
+        let viaRegistry = try forecast(bin, ["predict", "--model", registryFolder(dir), "--data", dir + "/drops/drop-01.csv"], tag: "predict")
+        XCTAssertEqual(viaRegistry.status, 0, viaRegistry.stderr)
+        let direct = try forecast(bin, ["predict", "--model", registry.path(version: current), "--data", dir + "/drops/drop-01.csv"], tag: "predict-direct")
+        XCTAssertEqual(viaRegistry.stdout, direct.stdout)
+        XCTAssertGreaterThan(viaRegistry.stdout.split(separator: "\n").count, 1)
+        XCTAssertEqual(try forecast(bin, ["inspect", registryFolder(dir)], tag: "inspect").status, 0)
+
         // Night six: no new drop.
         let idle = try forecast(bin, ["retrain", "--job", dir + "/job.yaml"], tag: "idle")
         XCTAssertEqual(idle.status, 4, idle.stdout + idle.stderr)

@@ -17,7 +17,7 @@ struct EvaluateCommand: ParsableCommand {
         mae, rmse, smape and mase.
         """)
 
-    @Option(help: ArgumentHelp("The model file.", valueName: "file"))
+    @Option(help: ArgumentHelp("The model file, or a registry model folder REGISTRY/NAME (its current version).", valueName: "model"))
     var model: String
 
     @OptionGroup var input: DataOptions
@@ -26,7 +26,7 @@ struct EvaluateCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let forecaster = try Forecaster.load(from: model)
+        let forecaster = try Forecaster.load(from: ModelRegistry.resolveModelPath(model))
         let set = try input.load()
         let report = try forecaster.evaluate(set)
         if json {

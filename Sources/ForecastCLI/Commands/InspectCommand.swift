@@ -8,14 +8,14 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Show a model's architecture, parameters, columns, scaler, season, provenance and metrics.")
 
-    @Argument(help: ArgumentHelp("The model file.", valueName: "model"))
+    @Argument(help: ArgumentHelp("The model file, or a registry model folder REGISTRY/NAME.", valueName: "model"))
     var model: String
 
     @Flag(help: "Print the model's config and provenance as JSON.")
     var json = false
 
     func run() throws {
-        let f = try Forecaster.load(from: model)
+        let f = try Forecaster.load(from: ModelRegistry.resolveModelPath(model))
         let spec = f.spec
         if json {
             struct Doc: Encodable { let config: ModelSpec; let provenance: Provenance?; let parameters: Int; let tensors: [String: [Int]] }

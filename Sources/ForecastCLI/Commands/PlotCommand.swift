@@ -13,7 +13,7 @@ struct PlotCommand: ParsableCommand {
         Open the SVG in any browser.
         """)
 
-    @Option(help: ArgumentHelp("The model file.", valueName: "file"))
+    @Option(help: ArgumentHelp("The model file, or a registry model folder REGISTRY/NAME (its current version).", valueName: "model"))
     var model: String
 
     @OptionGroup var input: DataOptions
@@ -28,7 +28,7 @@ struct PlotCommand: ParsableCommand {
     var target: String?
 
     func run() throws {
-        let forecaster = try Forecaster.load(from: model)
+        let forecaster = try Forecaster.load(from: ModelRegistry.resolveModelPath(model))
         let set = try input.load()
         var s = 0
         if let key = series {

@@ -16,7 +16,7 @@ struct PredictCommand: ParsableCommand {
           forecast predict --model air.safetensors --data air_passengers.csv --out next_year.csv
         """)
 
-    @Option(help: ArgumentHelp("The model file.", valueName: "file"))
+    @Option(help: ArgumentHelp("The model file, or a registry model folder REGISTRY/NAME (its current version).", valueName: "model"))
     var model: String
 
     @OptionGroup var input: DataOptions
@@ -25,7 +25,7 @@ struct PredictCommand: ParsableCommand {
     var out: String?
 
     func run() throws {
-        let forecaster = try Forecaster.load(from: model)
+        let forecaster = try Forecaster.load(from: ModelRegistry.resolveModelPath(model))
         BLASRuntime.setThreads(1)
         let set = try input.load()
         if set.timeColumn == nil, forecaster.spec.timeColumn != nil, input.time == nil {
