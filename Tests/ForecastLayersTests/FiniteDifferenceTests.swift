@@ -89,6 +89,12 @@ final class FiniteDifferenceTests: XCTestCase {
         check(.init(cell: .rnnRelu, I: 3, H: 4, L: 1, bidir: false, B: 3, T: 4, P: 2, readout: .everyStep, initialState: false), seed: 6)
     }
 
+    /// Hidden sizes that run the register-blocked step kernel's full 64-column blocks.
+    func testWideLayersUseTheStepKernelCorrectly() {
+        check(.init(cell: .lstm, I: 3, H: 64, L: 1, bidir: false, B: 6, T: 4, P: 2, readout: .last, initialState: true), seed: 8)
+        check(.init(cell: .gru, I: 2, H: 70, L: 1, bidir: true, B: 5, T: 3, P: 1, readout: .everyStep, initialState: false), seed: 9)
+    }
+
     func testSingleStepWindow() {
         check(.init(cell: .lstm, I: 2, H: 3, L: 2, bidir: true, B: 1, T: 1, P: 1, readout: .last, initialState: true), seed: 7)
     }
