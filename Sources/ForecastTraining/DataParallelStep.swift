@@ -9,6 +9,11 @@ import Dispatch
 /// workers. The shard gradients are then summed in shard order into `grads`, and the shard
 /// losses likewise. Because neither the split nor the order of the sum depends on how many
 /// workers ran, the result is bit-identical for any `workers`.
+///
+/// Across processes (MPI ranks), a ``GradientExchange`` assigns shard s to rank `s % size`:
+/// every rank computes only its shards, the exchange brings every shard's gradient and loss to
+/// every rank, and each rank sums all shards in shard order. The result is bit-identical to a
+/// single process with the same shards.
 public final class DataParallelStep: @unchecked Sendable {
     public let model: SequenceRegressor
     public let loss: LossKind
@@ -21,6 +26,8 @@ public final class DataParallelStep: @unchecked Sendable {
     private var dPred: [FloatBuffer]
     private var shardLoss: [Double]
     private let lookback: Int
+    /// Shares shard gradients between processes; nil in a single process.
+    public var exchange: GradientExchange?
 
     public init(model: SequenceRegressor, loss: LossKind, lookback: Int, shards: Int = 4, workers: Int) {
         self.model = model
@@ -76,6 +83,9 @@ public final class DataParallelStep: @unchecked Sendable {
         let losses = UnsafeMutableBufferPointer<Double>.allocate(capacity: shardCount)
         defer { losses.deallocate() }
         losses.initialize(repeating: 0)
+        let rank = exchange?.rank ?? 0, ranks = exchange?.size ?? 1
+        // The shards this process computes (all of them in a single process).
+        let local = (0..<shardCount).filter { $0 % ranks == rank }
         let work = { (s: Int) in
             let (range, wsOpt) = plan[s]
             shardStores[s].zero()
@@ -86,22 +96,34 @@ public final class DataParallelStep: @unchecked Sendable {
                                           normalizer: normalizer, dPred: dPredBuffers[s].pointer)
             model.backward(dPredBuffers[s].pointer, workspace: ws, params: params, grads: shardStores[s])
         }
-        if workerCount == 1 {
-            for s in 0..<shardCount { work(s) }
+        let activeWorkers = min(workerCount, local.count)
+        if activeWorkers <= 1 {
+            for s in local { work(s) }
         } else {
             let previous = BLASRuntime.threads
             BLASRuntime.setThreads(1)
-            DispatchQueue.concurrentPerform(iterations: workerCount) { w in
-                var s = w
-                while s < shardCount { work(s); s += workerCount }
+            DispatchQueue.concurrentPerform(iterations: activeWorkers) { w in
+                var i = w
+                while i < local.count { work(local[i]); i += activeWorkers }
             }
             BLASRuntime.setThreads(previous)
         }
-        // Sum in shard order: independent of the worker count.
+        exchange?.exchange(shardGradients: shardStores, losses: losses)
+        // Sum in shard order: independent of the worker count (and of the rank count).
         grads.copy(from: shardGrads[0])
         for s in 1..<shardCount { grads.add(shardGrads[s]) }
         var total = 0.0
         for s in 0..<shardCount { total += losses[s] }
         return total
     }
+}
+
+/// Moves shard results between processes for multi-process data parallelism (see
+/// ``DataParallelStep``). Shard s is computed by rank `s % size`; after `exchange` returns, every
+/// rank holds every shard's gradient store and loss. Implemented over MPI in the `MPI/` package.
+public protocol GradientExchange: AnyObject {
+    var rank: Int { get }
+    var size: Int { get }
+    /// Fills `shardGradients[s]` and `losses[s]` on every rank from the rank that computed shard s.
+    func exchange(shardGradients: [ParameterStore], losses: UnsafeMutableBufferPointer<Double>)
 }

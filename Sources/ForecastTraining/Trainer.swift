@@ -22,6 +22,8 @@ public final class Trainer: @unchecked Sendable {
     private var scheduleState = ScheduleState()
     private var badEpochs = 0
     public var onEvent: ((TrainingEvent) -> Void)?
+    /// Shares gradients with other processes (multi-process training); nil in one process.
+    public var exchange: GradientExchange?
 
     /// - Parameter params: initial weights (use `model.makeParameters(rng:)`); updated in place.
     public init(model: SequenceRegressor, params: ParameterStore, config: TrainingConfig) {
@@ -46,6 +48,7 @@ public final class Trainer: @unchecked Sendable {
             throw TrainingError.shapeMismatch("model expects \(model.config.recurrent.inputSize) features and \(model.predictionCount(length: T)) outputs; windows have \(F) features and \(M) targets x \(config.loss.outputsPerTarget)")
         }
         let step = DataParallelStep(model: model, loss: config.loss, lookback: T, shards: config.shards, workers: config.workers)
+        step.exchange = exchange
         let B = max(1, config.batchSize)
         let N = train.count
         let batches = (N + B - 1) / B
