@@ -96,18 +96,20 @@ public final class DataParallelStep: @unchecked Sendable {
                                           normalizer: normalizer, dPred: dPredBuffers[s].pointer)
             model.backward(dPredBuffers[s].pointer, workspace: ws, params: params, grads: shardStores[s])
         }
+        // BLAS is single-threaded inside shards whatever the worker count: a multi-threaded
+        // sgemm takes other code paths, and the bits would then depend on `workers`.
+        let previous = BLASRuntime.threads
+        BLASRuntime.setThreads(1)
         let activeWorkers = min(workerCount, local.count)
         if activeWorkers <= 1 {
             for s in local { work(s) }
         } else {
-            let previous = BLASRuntime.threads
-            BLASRuntime.setThreads(1)
             DispatchQueue.concurrentPerform(iterations: activeWorkers) { w in
                 var i = w
                 while i < local.count { work(local[i]); i += activeWorkers }
             }
-            BLASRuntime.setThreads(previous)
         }
+        BLASRuntime.setThreads(previous)
         exchange?.exchange(shardGradients: shardStores, losses: losses)
         // Sum in shard order: independent of the worker count (and of the rank count).
         grads.copy(from: shardGrads[0])

@@ -33,6 +33,11 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     public var learningRate: Float
     public var seconds: Double
     public var skippedBatches: Int
+
+    public init(epoch: Int, trainLoss: Double, validationLoss: Double?, learningRate: Float, seconds: Double, skippedBatches: Int = 0) {
+        self.epoch = epoch; self.trainLoss = trainLoss; self.validationLoss = validationLoss
+        self.learningRate = learningRate; self.seconds = seconds; self.skippedBatches = skippedBatches
+    }
 }
 
 /// Progress events for progress bars, logs and JSON streams.
