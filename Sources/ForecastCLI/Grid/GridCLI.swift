@@ -1,0 +1,145 @@
+import Foundation
+import Forecast
+
+/// What `forecast train|predict|evaluate|plot --grid` do: gridded (radar) data in long format
+/// `time,y,x,value`, an encoder–forecaster ConvLSTM (docs/nowcasting.md). The commands parse
+/// their flags and call these functions with plain values; errors are thrown (data problems:
+/// `DataError`, model files: `ModelArchive.ArchiveError`) and printed by `main` as one line.
+enum GridCLI {
+    /// Reads the grid of `data` with the value column `value` (nil: its only value column).
+    static func readGrid(_ data: String, value: String?) throws -> GridData {
+        try GridData.read(path: data, values: value.map { [ColumnRef.name($0)] })
+    }
+
+    /// `forecast train --grid`: trains a nowcaster on `data` and writes it to `out`.
+    /// Options left nil take the nowcasting defaults (``NowcastOptions``), which differ from
+    /// the series defaults (e.g. 40 epochs, batch 8, lr 2e-3, patience 8, test fraction 0.2).
+    /// Prints progress (bar, lines or JSON lines) and a model-vs-persistence summary of the
+    /// test split.
+    static func train(data: String, value: String?, inFrames: Int = 10, outFrames: Int = 10,
+                      hidden: [Int]? = nil, kernel: Int = 3, patch: Int? = nil,
+                      epochs: Int? = nil, batch: Int? = nil, lr: Float? = nil, patience: Int? = nil,
+                      workers: Int? = nil, seed: UInt64 = 42,
+                      valFraction: Double? = nil, testFraction: Double? = nil,
+                      output: String = "softplus", transform: String = "linear",
+                      out: String, json: Bool = false, quiet: Bool = false) throws {
+        var o = NowcastOptions()
+        o.value = value
+        o.inFrames = inFrames
+        o.outFrames = outFrames
+        if let hidden { o.hidden = hidden }
+        o.kernel = kernel
+        o.patch = patch
+        if let epochs { o.training.epochs = epochs }
+        if let batch { o.training.batchSize = batch }
+        if let lr { o.training.learningRate = lr }
+        if let patience { o.training.patience = patience > 0 ? patience : nil }
+        o.training.workers = workers ?? ProcessInfo.processInfo.activeProcessorCount
+        o.training.seed = seed
+        if let valFraction { o.split.validation = valFraction }
+        if let testFraction { o.split.test = testFraction }
+        guard let act = EncoderForecaster.OutputActivation(rawValue: output) else {
+            throw DataError.invalidArgument("unknown output activation '\(output)'; expected softplus, relu or identity")
+        }
+        o.output = act
+        guard let tr = FrameScaling.Transform(rawValue: transform) else {
+            throw DataError.invalidArgument("unknown transform '\(transform)'; expected linear or log1p")
+        }
+        o.transform = tr
+        let grid = try readGrid(data, value: value)
+        let progress = ProgressReporter(json: json, quiet: quiet)
+        let model = try Nowcaster.fit(grid, options: o, dataFile: data) { progress.handle($0) }
+        try model.save(to: out)
+        let report = model.provenance?.testReport
+        if json {
+            var obj: [String: Any] = ["event": "done", "model": out]
+            if let report { obj["test"] = report.jsonObject() }
+            Output.json(obj)
+        } else if !quiet {
+            if let report { print(table(report)) }
+            Output.note("saved \(out)")
+        }
+    }
+
+    /// `forecast predict --grid` (or a nowcasting model file): the `outFrames` frames after
+    /// the end of `data`, as long-format CSV `time,y,x,value` to `out` (atomically) or stdout.
+    static func predict(model: String, data: String, out: String?) throws {
+        let m = try Nowcaster.load(from: model)
+        let grid = try readGrid(data, value: nil)
+        let frames = try m.predict(grid, source: data)
+        let csv = m.csv(frames)
+        if let out {
+            try AtomicFile.write(csv, to: out)
+            Output.note("wrote \(frames.labels.count) frames of \(frames.height)x\(frames.width) to \(out)")
+        } else {
+            print(csv, terminator: "")
+        }
+    }
+
+    /// `forecast evaluate --grid`: model and persistence scores per lead time and averaged on
+    /// the test split of `data` (every window with `allWindows`). `json` prints one object
+    /// with keys `model` and `persistence` (each: `mse`, `mae`, `correlation`, `csi@0.5`,
+    /// `csi@2`, `csi@5`, `pod@…`, `far@…`, `per_lead`).
+    static func evaluate(model: String, data: String, json: Bool, allWindows: Bool = false) throws {
+        let m = try Nowcaster.load(from: model)
+        let grid = try readGrid(data, value: nil)
+        let report = try m.evaluate(grid, on: allWindows ? .all : .test, source: data)
+        if json { Output.json(report.jsonObject()) } else { print(table(report)) }
+    }
+
+    /// `forecast plot --grid`: an SVG frame strip (observed, model, persistence at every lead
+    /// time) for the window starting at frame `window` (default: the rainiest test window).
+    static func plot(model: String, data: String, out: String, window: Int? = nil) throws {
+        let m = try Nowcaster.load(from: model)
+        let grid = try readGrid(data, value: nil)
+        let svg = try m.frameStrip(grid, start: window, source: data)
+        try AtomicFile.write(svg, to: out)
+        Output.note("wrote \(out)")
+    }
+
+    /// `forecast bench --workload convlstm` (and part of a full `forecast bench`): times the
+    /// convlstm train step and prints one line, or one JSON object with the keys of
+    /// torch_rnn_bench.py (`workload`, `train_step_ms`, `samples_per_s`) plus `blas_core`,
+    /// `workers`, `shards`, `gflops`.
+    static func benchConvLSTM(seconds: Double = 2, workers: Int? = nil, shards: Int = 4, json: Bool = false) throws {
+        let w = ConvLSTMWorkload()
+        let workers = workers ?? ProcessInfo.processInfo.activeProcessorCount
+        let s = w.measure(seconds: seconds, workers: workers, shards: shards)
+        let obj = w.report(seconds: s, workers: workers, shards: shards)
+        if json {
+            Output.json(obj)
+        } else {
+            print("\(w.name): \(obj["train_step_ms"] ?? "?") ms per train step, \(obj["samples_per_s"] ?? "?") samples/s, \(obj["gflops"] ?? "?") GFLOP/s  [\(BLASRuntime.coreName), \(workers) workers, \(shards) shards]")
+            fflush(stdout)
+        }
+    }
+
+    /// True when `path` is a nowcasting model file (so predict/evaluate/plot can dispatch on
+    /// the file without --grid). False for series models and unreadable files.
+    static func isGridModel(path: String) -> Bool {
+        guard let archive = try? ModelArchive.read(path: path) else { return false }
+        return Nowcaster.isNowcastModel(archive)
+    }
+
+    /// A plain-text table: per lead time and the mean, model vs persistence.
+    static func table(_ r: NowcastReport) -> String {
+        func f(_ v: Double?) -> String { v.map { String(format: "%.3f", $0) } ?? "  -  " }
+        func csi(_ s: NowcastScores.Lead, _ k: String) -> Double? { s.csi[k] ?? nil }
+        var lines: [String] = []
+        lines.append("\(r.windows) windows, \(r.leadTimes) lead times\(r.minutesPerLead.map { " of \(Int($0)) min" } ?? ""); model / persistence")
+        lines.append("lead   MSE             MAE             corr            CSI@0.5         CSI@2           CSI@5           POD@0.5         FAR@0.5")
+        for (m, p) in zip(r.model.leads, r.persistence.leads) {
+            var row = String(format: "%-6d", m.lead)
+            row += "\(f(m.mse)) / \(f(p.mse))   \(f(m.mae)) / \(f(p.mae))   \(f(m.correlation)) / \(f(p.correlation))   "
+            for k in ["0.5", "2", "5"] { row += "\(f(csi(m, k))) / \(f(csi(p, k)))   " }
+            row += "\(f(m.pod["0.5"] ?? nil)) / \(f(p.pod["0.5"] ?? nil))   \(f(m.far["0.5"] ?? nil)) / \(f(p.far["0.5"] ?? nil))"
+            lines.append(row)
+        }
+        let m = r.model, p = r.persistence
+        var row = "mean  \(f(m.mse)) / \(f(p.mse))   \(f(m.mae)) / \(f(p.mae))   \(f(m.correlation)) / \(f(p.correlation))   "
+        for k in ["0.5", "2", "5"] { row += "\(f(m.csi[k] ?? nil)) / \(f(p.csi[k] ?? nil))   " }
+        row += "\(f(m.pod["0.5"] ?? nil)) / \(f(p.pod["0.5"] ?? nil))   \(f(m.far["0.5"] ?? nil)) / \(f(p.far["0.5"] ?? nil))"
+        lines.append(row)
+        return lines.joined(separator: "\n")
+    }
+}
