@@ -31,12 +31,13 @@ struct BacktestCommand: ParsableCommand {
 
     func validate() throws {
         if folds < 1 { throw ValidationError("--folds must be at least 1") }
+        try settings.requireTarget()
     }
 
     func run() throws {
         let set = try input.load()
         var options = settings.forecasterOptions()
-        options.split = SplitSpec(validation: settings.valFraction, test: 0)
+        options.split = SplitSpec(validation: settings.valFraction ?? 0.1, test: 0)
         let result = try Backtest.run(set, targets: settings.target, options: options, folds: folds, refit: refit,
                                       onFold: json ? nil : { f in
                                           Output.note("fold \(f.fold): origin \(f.originTime ?? "row \(f.originRow)")  MASE \(Output.format(f.model.mase))")

@@ -32,8 +32,8 @@ struct BenchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let w = workload, w != "ingest", !RecurrentWorkload.all.contains(where: { $0.name == w }) {
-            throw ValidationError("unknown workload '\(w)'; expected one of \((RecurrentWorkload.all.map(\.name) + ["ingest"]).joined(separator: ", "))")
+        if let w = workload, w != "ingest", w != "convlstm", !RecurrentWorkload.all.contains(where: { $0.name == w }) {
+            throw ValidationError("unknown workload '\(w)'; expected one of \((RecurrentWorkload.all.map(\.name) + ["convlstm", "ingest"]).joined(separator: ", "))")
         }
         if workload == "ingest" && data == nil { throw ValidationError("--workload ingest needs --data FILE") }
         if let w = workers, w < 1 { throw ValidationError("--workers must be at least 1") }
@@ -70,6 +70,9 @@ struct BenchCommand: ParsableCommand {
                 print("\(w.name): \(obj["train_step_ms"]!) ms per train step, \(obj["samples_per_s"]!) samples/s, \(obj["gflops"]!) GFLOP/s  [\(core), \(workers) workers, \(shards) shards]")
             }
             fflush(stdout)
+        }
+        if workload == nil || workload == "convlstm" {
+            try GridCLI.benchConvLSTM(seconds: seconds, workers: workers, shards: shards, json: json)
         }
     }
 }

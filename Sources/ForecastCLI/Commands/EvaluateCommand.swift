@@ -14,7 +14,9 @@ struct EvaluateCommand: ParsableCommand {
         trained with a gaussian or quantile loss.
 
         --json prints one object with keys model, naive, seasonal_naive and drift, each holding
-        mae, rmse, smape and mase.
+        mae, rmse, smape and mase. For a --grid (ConvLSTM) model: MSE, MAE, correlation and
+        CSI/POD/FAR at 0.5, 2 and 5 mm/h per lead time and averaged, for the model and for
+        persistence; --json keys model and persistence.
         """)
 
     @Option(help: ArgumentHelp("The model file, or a registry model folder REGISTRY/NAME (its current version).", valueName: "model"))
@@ -25,8 +27,16 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
+    @Flag(name: .customLong("all-windows"), help: "For a --grid model: score every window, not only the test split.")
+    var allWindows = false
+
     func run() throws {
-        let forecaster = try Forecaster.load(from: ModelRegistry.resolveModelPath(model))
+        let path = try ModelRegistry.resolveModelPath(model)
+        if GridCLI.isGridModel(path: path) {
+            try GridCLI.evaluate(model: path, data: input.data, json: json, allWindows: allWindows)
+            return
+        }
+        let forecaster = try Forecaster.load(from: path)
         let set = try input.load()
         let report = try forecaster.evaluate(set)
         if json {

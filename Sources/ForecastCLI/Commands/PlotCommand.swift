@@ -27,8 +27,17 @@ struct PlotCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Target to draw (default: the first).", valueName: "column"))
     var target: String?
 
+    @Option(help: ArgumentHelp("For a --grid model: which test window's frames to draw (default: the one with most rain).", valueName: "n"))
+    var window: Int?
+
     func run() throws {
-        let forecaster = try Forecaster.load(from: ModelRegistry.resolveModelPath(model))
+        let path = try ModelRegistry.resolveModelPath(model)
+        if GridCLI.isGridModel(path: path) {
+            try GridCLI.plot(model: path, data: input.data, out: out, window: window)
+            Output.note("wrote \(out)")
+            return
+        }
+        let forecaster = try Forecaster.load(from: path)
         let set = try input.load()
         var s = 0
         if let key = series {

@@ -12,6 +12,9 @@ struct PredictCommand: ParsableCommand {
         continuing the data's frequency, the forecast of every target, and interval columns
         (<target>_lower, <target>_upper) when the model was trained with a gaussian or quantile loss.
 
+        For a --grid (ConvLSTM) model, writes the forecast frames in the input's long format
+        (time,y,x,value).
+
         Example:
           forecast predict --model air.safetensors --data air_passengers.csv --out next_year.csv
         """)
@@ -25,7 +28,12 @@ struct PredictCommand: ParsableCommand {
     var out: String?
 
     func run() throws {
-        let forecaster = try Forecaster.load(from: ModelRegistry.resolveModelPath(model))
+        let path = try ModelRegistry.resolveModelPath(model)
+        if GridCLI.isGridModel(path: path) {
+            try GridCLI.predict(model: path, data: input.data, out: out)
+            return
+        }
+        let forecaster = try Forecaster.load(from: path)
         BLASRuntime.setThreads(1)
         let set = try input.load()
         if set.timeColumn == nil, forecaster.spec.timeColumn != nil, input.time == nil {

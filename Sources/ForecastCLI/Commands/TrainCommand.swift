@@ -12,12 +12,17 @@ struct TrainCommand: ParsableCommand {
         (two seasons) and horizon (one season) are inferred. The last --test-fraction of every
         series is held out and scored against naive, seasonal-naive and drift forecasts.
 
-        Example:
+        Examples:
           forecast train --data air_passengers.csv --target value --out air.safetensors
+          forecast train --grid --data radar.csv --value rain_mmh --in-frames 10 --out-frames 10 --out radar.safetensors
+
+        With --grid the file is gridded long-format data (time,y,x,value) and the model is a
+        ConvLSTM encoder-forecaster (see docs/nowcasting.md).
         """)
 
     @OptionGroup var input: DataOptions
     @OptionGroup var settings: ModelOptions
+    @OptionGroup var grid: GridOptions
 
     @Option(help: ArgumentHelp("The model file to write (safetensors).", valueName: "file"))
     var out: String
@@ -36,9 +41,25 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if let d = checkpointDir, resume != nil, d.isEmpty { throw ValidationError("--checkpoint-dir is empty") }
+        if grid.grid {
+            if checkpointDir != nil || resume != nil { throw ValidationError("--checkpoint-dir and --resume are not available with --grid") }
+        } else {
+            try settings.requireTarget()
+            try grid.rejectWithoutGrid()
+        }
     }
 
     func run() throws {
+        if grid.grid {
+            let layers = settings.layers ?? 2
+            try GridCLI.train(data: input.data, value: grid.value, inFrames: grid.inFrames, outFrames: grid.outFrames,
+                              hidden: settings.hidden.map { Array(repeating: $0, count: layers) } ?? (settings.layers.map { Array(repeating: 32, count: $0) }),
+                              kernel: grid.kernel, patch: grid.patch, epochs: settings.epochs, batch: settings.batch, lr: settings.lr,
+                              patience: settings.patience, workers: settings.workers, seed: settings.seed,
+                              valFraction: settings.valFraction, testFraction: settings.testFraction,
+                              output: grid.output, transform: grid.transform, out: out, json: json, quiet: quiet)
+            return
+        }
         let start = Date()
         let set = try input.load()
         let options = settings.forecasterOptions()

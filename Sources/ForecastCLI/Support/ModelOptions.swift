@@ -3,6 +3,7 @@ import Foundation
 import Forecast
 
 /// Model and training options shared by `forecast train` and `forecast backtest`.
+/// Options whose default depends on the kind of model (series or `--grid`) are optional here.
 struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Column to forecast (repeat for several).", valueName: "column"))
     var target: [String] = []
@@ -13,7 +14,7 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("known-future"), help: ArgumentHelp("Input columns known in advance, comma-separated (e.g. a holiday flag).", valueName: "columns"))
     var knownFuture: String?
 
-    @Option(help: ArgumentHelp("Recurrent cell: lstm, gru or rnn.", valueName: "cell"))
+    @Option(help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor).", valueName: "model"))
     var model: String = "lstm"
 
     @Option(help: "Input steps per window (default: two seasons).")
@@ -22,11 +23,11 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Steps to forecast (default: one season).")
     var horizon: Int?
 
-    @Option(help: "Hidden units per layer.")
-    var hidden: Int = 64
+    @Option(help: ArgumentHelp("Hidden units per layer (default 64; with --grid: channels per layer, default 32).", valueName: "n"))
+    var hidden: Int?
 
-    @Option(help: "Stacked recurrent layers.")
-    var layers: Int = 1
+    @Option(help: ArgumentHelp("Stacked recurrent layers (default 1; with --grid: 2).", valueName: "n"))
+    var layers: Int?
 
     @Flag(help: "Bidirectional layers.")
     var bidirectional = false
@@ -37,17 +38,17 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Loss: mse, mae, huber, gaussian (adds 80% intervals) or quantile (0.1/0.5/0.9).", valueName: "loss"))
     var loss: String = "mse"
 
-    @Option(help: "Maximum epochs (early stopping usually ends sooner).")
-    var epochs: Int = 60
+    @Option(help: ArgumentHelp("Maximum epochs; early stopping usually ends sooner (default 60; with --grid 40).", valueName: "n"))
+    var epochs: Int?
 
-    @Option(help: "Windows per minibatch.")
-    var batch: Int = 32
+    @Option(help: ArgumentHelp("Windows per minibatch (default 32; with --grid 8).", valueName: "n"))
+    var batch: Int?
 
-    @Option(help: "Learning rate (Adam).")
-    var lr: Float = 3e-3
+    @Option(help: ArgumentHelp("Learning rate for Adam (default 3e-3; with --grid 2e-3).", valueName: "x"))
+    var lr: Float?
 
-    @Option(help: "Epochs without validation improvement before stopping (0 disables early stopping).")
-    var patience: Int = 10
+    @Option(help: ArgumentHelp("Epochs without validation improvement before stopping; 0 disables early stopping (default 10; with --grid 8).", valueName: "n"))
+    var patience: Int?
 
     @Option(help: "Dispatch workers (default: number of cores). Results do not depend on it.")
     var workers: Int?
@@ -55,11 +56,11 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Random seed (weights, shuffles, dropout).")
     var seed: UInt64 = 42
 
-    @Option(name: .customLong("val-fraction"), help: "Share of each series for validation (early stopping).")
-    var valFraction: Double = 0.1
+    @Option(name: .customLong("val-fraction"), help: ArgumentHelp("Share of each series for validation (early stopping); default 0.1.", valueName: "f"))
+    var valFraction: Double?
 
-    @Option(name: .customLong("test-fraction"), help: "Share of each series held out for the test metrics.")
-    var testFraction: Double = 0.1
+    @Option(name: .customLong("test-fraction"), help: ArgumentHelp("Share of each series held out for the test metrics; default 0.1 (with --grid 0.2).", valueName: "f"))
+    var testFraction: Double?
 
     @Option(help: ArgumentHelp("Missing values in the columns used: interpolate (linear in time; the default, reported on stderr), ffill, drop (skip windows touching one) or error.", valueName: "policy"))
     var missing: String = "interpolate"
@@ -68,39 +69,47 @@ struct ModelOptions: ParsableArguments {
     var skipNonFinite = false
 
     func validate() throws {
-        if target.isEmpty { throw ValidationError("--target is required: the column to forecast") }
         if CellKind(name: model) == nil { throw ValidationError("--model must be lstm, gru or rnn, got '\(model)'") }
         if LossKind(name: loss) == nil { throw ValidationError("--loss must be mse, mae, huber, gaussian or quantile, got '\(loss)'") }
         if MissingPolicy(rawValue: missing) == nil { throw ValidationError("--missing must be error, drop, ffill or interpolate, got '\(missing)'") }
         if let l = lookback, l < 1 { throw ValidationError("--lookback must be at least 1") }
         if let h = horizon, h < 1 { throw ValidationError("--horizon must be at least 1") }
-        if hidden < 1 || layers < 1 || epochs < 1 || batch < 1 { throw ValidationError("--hidden, --layers, --epochs and --batch must be at least 1") }
+        for (name, v) in [("--hidden", hidden), ("--layers", layers), ("--epochs", epochs), ("--batch", batch)] {
+            if let v, v < 1 { throw ValidationError("\(name) must be at least 1") }
+        }
+        if let p = patience, p < 0 { throw ValidationError("--patience must be 0 or more") }
         if !(0..<1).contains(dropout) { throw ValidationError("--dropout must be in [0, 1)") }
-        if !(lr > 0) { throw ValidationError("--lr must be positive") }
-        if valFraction < 0 || testFraction < 0 || valFraction + testFraction >= 0.9 { throw ValidationError("--val-fraction and --test-fraction must be non-negative and sum to less than 0.9") }
+        if let lr, !(lr > 0) { throw ValidationError("--lr must be positive") }
+        let v = valFraction ?? 0.1, t = testFraction ?? 0.1
+        if v < 0 || t < 0 || v + t >= 0.9 { throw ValidationError("--val-fraction and --test-fraction must be non-negative and sum to less than 0.9") }
         if let w = workers, w < 1 { throw ValidationError("--workers must be at least 1") }
     }
 
+    /// Usage check for commands that train a series model: a target is required.
+    func requireTarget() throws {
+        if target.isEmpty { throw ValidationError("--target is required: the column to forecast") }
+    }
 
     /// The library options these flags describe.
     func forecasterOptions() -> ForecasterOptions {
         var options = ForecasterOptions()
         options.cell = CellKind(name: model) ?? .lstm
-        options.hidden = hidden
-        options.layers = layers
+        options.hidden = hidden ?? 64
+        options.layers = layers ?? 1
         options.bidirectional = bidirectional
         options.dropout = dropout
         options.lookback = lookback
         options.horizon = horizon
         options.features = splitList(features)
         options.knownFuture = splitList(knownFuture)
-        options.split = SplitSpec(validation: valFraction, test: testFraction)
+        options.split = SplitSpec(validation: valFraction ?? 0.1, test: testFraction ?? 0.1)
         options.missing = MissingPolicy(rawValue: missing) ?? .error
         options.training.loss = LossKind(name: loss) ?? .mse
-        options.training.epochs = epochs
-        options.training.batchSize = batch
-        options.training.learningRate = lr
-        options.training.patience = patience > 0 ? patience : nil
+        options.training.epochs = epochs ?? 60
+        options.training.batchSize = batch ?? 32
+        options.training.learningRate = lr ?? 3e-3
+        let p = patience ?? 10
+        options.training.patience = p > 0 ? p : nil
         options.training.seed = seed
         options.training.nonFinite = skipNonFinite ? .skip : .stop
         if let w = workers { options.training.workers = w }
