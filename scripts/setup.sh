@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Installs what a bare Debian machine lacks to build and test forecast:
-# OpenBLAS, libcsv and pkg-config (Debian packages). Idempotent; silent when all is present.
+# OpenBLAS, libcsv and pkg-config (Debian packages), and with --mpi Open MPI. Idempotent;
+# silent when all is present.
 set -euo pipefail
 
+# --mpi also installs Open MPI, for the opt-in multi-process package in MPI/.
+pkgs=(libopenblas-dev libcsv-dev pkg-config)
+[ "${1:-}" = "--mpi" ] && pkgs+=(libopenmpi-dev openmpi-bin)
 need=()
-for pkg in libopenblas-dev libcsv-dev pkg-config; do
+for pkg in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -123,7 +123,7 @@ public final class DataParallelStep: @unchecked Sendable {
 /// Moves shard results between processes for multi-process data parallelism (see
 /// ``DataParallelStep``). Shard s is computed by rank `s % size`; after `exchange` returns, every
 /// rank holds every shard's gradient store and loss. Implemented over MPI in the `MPI/` package.
-public protocol GradientExchange: AnyObject {
+public protocol GradientExchange: AnyObject, Sendable {
     var rank: Int { get }
     var size: Int { get }
     /// Fills `shardGradients[s]` and `losses[s]` on every rank from the rank that computed shard s.

@@ -79,7 +79,9 @@ public final class Forecaster: @unchecked Sendable {
                              seasonLength: season, split: options.split)
         let trainer = try makeTrainer(spec: spec, training: options.training, checkpointPath: checkpointPath, resume: resume)
         trainer.onEvent = onEvent
-        try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation, checkpointPath: checkpointPath,
+        trainer.exchange = options.exchange
+        try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation,
+                        checkpointPath: options.writesCheckpoints ? checkpointPath : nil,
                         checkpointSections: try specSection(spec))
         let params = trainer.params
         let untested = Forecaster(spec: spec, params: params, provenance: nil)

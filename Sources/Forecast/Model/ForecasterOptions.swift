@@ -22,6 +22,12 @@ public struct ForecasterOptions: Sendable {
     public var missing: MissingPolicy = .error
     public var levelNormalization = true
     public var training: TrainingConfig
+    /// Multi-process training: shares shard gradients between processes (MPI ranks); nil in
+    /// one process. The result is bit-identical either way.
+    public var exchange: GradientExchange? = nil
+    /// Whether this process writes checkpoints (only rank 0 does in multi-process training;
+    /// every rank reads one to resume).
+    public var writesCheckpoints = true
 
     public init() {
         var t = TrainingConfig()
