@@ -46,6 +46,12 @@ def main():
     for w, key, t, f, r, lo, hi, core, gf in rows:
         unit = "µs" if key == "latency_us" else "ms"
         print(f"| {w} | {t:.3f} {unit} | {f:.3f} {unit} | **{r:.2f}x** | {lo:.2f}–{hi:.2f} | {gf if gf is not None else ''} | {core} |")
+    sg = run_json([a.forecast, "bench", "--workload", "sgemm", "--seconds", str(a.seconds), "--json"])[0]
+    print()
+    print(f"sgemm 2048^3 in the same run: {sg['gflops']} GFLOP/s ({sg['blas_core']}, {sg['threads']} threads)")
+    for w, key, t, f, r, lo, hi, core, gf in rows:
+        if gf:
+            print(f"  {w}: {gf} GFLOP/s = {100 * gf / sg['gflops']:.0f}% of sgemm")
     if a.ingest_rows:
         d = tempfile.mkdtemp()
         path = os.path.join(d, "sensors.csv")

@@ -32,8 +32,8 @@ struct BenchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let w = workload, w != "ingest", w != "convlstm", !RecurrentWorkload.all.contains(where: { $0.name == w }) {
-            throw ValidationError("unknown workload '\(w)'; expected one of \((RecurrentWorkload.all.map(\.name) + ["convlstm", "ingest"]).joined(separator: ", "))")
+        if let w = workload, !["ingest", "convlstm", "sgemm"].contains(w), !RecurrentWorkload.all.contains(where: { $0.name == w }) {
+            throw ValidationError("unknown workload '\(w)'; expected one of \((RecurrentWorkload.all.map(\.name) + ["convlstm", "sgemm", "ingest"]).joined(separator: ", "))")
         }
         if workload == "ingest" && data == nil { throw ValidationError("--workload ingest needs --data FILE") }
         if let w = workers, w < 1 { throw ValidationError("--workers must be at least 1") }
@@ -49,6 +49,22 @@ struct BenchCommand: ParsableCommand {
         }
         let workers = self.workers ?? ProcessInfo.processInfo.activeProcessorCount
         let core = BLASRuntime.coreName
+        if workload == "sgemm" {
+            // The hardware reference: large square sgemm on all cores (the ceiling for L-lstm).
+            let n = 2048
+            var a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n), c = [Float](repeating: 0, count: n * n)
+            BLASRuntime.setThreads(workers)
+            func once() { gemm(m: n, n: n, k: n, a: &a, lda: n, b: &b, ldb: n, c: &c, ldc: n) }
+            once()
+            var runs = 0
+            let t0 = Date()
+            repeat { once(); runs += 1 } while Date().timeIntervalSince(t0) < seconds || runs < 3
+            let per = Date().timeIntervalSince(t0) / Double(runs)
+            let gflops = 2 * Double(n * n * n) / per / 1e9
+            if json { Output.json(["workload": "sgemm", "n": n, "gflops": (gflops * 10).rounded() / 10, "blas_core": core, "threads": workers]) }
+            else { print("sgemm \(n)^3: \(Output.format(gflops)) GFLOP/s  [\(core), \(workers) threads]") }
+            return
+        }
         if let w = BLASRuntime.kernelCheck().warning { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         for w in RecurrentWorkload.all where workload == nil || workload == w.name {
             let s = w.measure(seconds: seconds, workers: workers, shards: shards)
