@@ -25,6 +25,14 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(values.count, 12)
         XCTAssert(values.allSatisfy { $0 > 250 && $0 < 900 }, "plausible passenger numbers: \(values)")
 
+        // Recursive: the first step is the direct forecast's first step; --steps reaches past the horizon.
+        let rec = try ForecastBinary.run(["predict", "--model", model, "--data", fixturePath("air_passengers.csv"), "--recursive", "--steps", "15"])
+        XCTAssertEqual(rec.status, 0, rec.stderr)
+        let recLines = rec.stdout.split(separator: "\n")
+        XCTAssertEqual(recLines.count, 16)
+        XCTAssertEqual(recLines[1], lines[1])
+        XCTAssert(recLines[13].hasPrefix("1962"), "\(recLines[13])")
+
         let csvOut = dir + "/f.csv"
         XCTAssertEqual(try ForecastBinary.run(["predict", "--model", model, "--data", fixturePath("air_passengers.csv"), "--out", csvOut]).status, 0)
         XCTAssertEqual(try String(contentsOfFile: csvOut, encoding: .utf8), predict.stdout)

@@ -268,6 +268,48 @@ public final class Forecaster: @unchecked Sendable {
         }
     }
 
+    /// Recursive forecasting: predicts one step, appends it to the window as if observed, and
+    /// repeats `steps` times (default: the model's horizon), using only each prediction's first
+    /// step. For models whose inputs are their targets alone (no covariates, whose future values
+    /// would be unknown). Point forecasts only. Thread-safe.
+    public func predictRecursive(_ set: TimeSeriesSet, steps: Int? = nil) throws -> [SeriesForecast] {
+        let w = spec.window
+        guard w.features.isEmpty, w.knownFuture.isEmpty, w.calendar.isEmpty, spec.inputNames.count == w.targets.count else {
+            throw DataError.invalidArgument("--recursive needs a model whose only inputs are its targets; this one also reads \(spec.inputNames.filter { !w.targets.contains($0) }.joined(separator: ", ")), whose future values are unknown")
+        }
+        guard w.mode == .manyToOne else { throw DataError.invalidArgument("--recursive needs a many-to-one model") }
+        let H = steps ?? w.horizon
+        let input = try ForecastInput(set, spec: w, scaler: spec.scaler, missing: spec.missing == .drop ? .error : spec.missing)
+        let n = input.seriesKeys.count, T = w.lookback, P = w.targets.count
+        var x = input.x                                              // [n, T, P], scaled
+        var values = [[[Float]]](repeating: [], count: n)           // [n][H][P], scaled
+        let width = spec.outputs
+        for _ in 0..<H {
+            let out = predictScaled(x, windows: n)
+            for s in 0..<n {
+                var next = [Float](repeating: 0, count: P)
+                for p in 0..<P { next[p] = out[s * width + spec.loss.pointIndex(target: p, targets: w.targetLength)] }
+                values[s].append(next)
+                let base = s * T * P
+                for i in 0..<((T - 1) * P) { x[base + i] = x[base + P + i] }
+                for p in 0..<P { x[base + (T - 1) * P + p] = next[p] }
+            }
+        }
+        return (0..<n).map { s in
+            let decoded = values[s].map { row in row.enumerated().map { p, v in spec.scaler.scaler(for: w.targets[p]).inverse(v) } }
+            var times: [Int64] = []
+            var labels: [String] = []
+            if let last = set.series[s].times?.last, let f = set.frequency {
+                times = f.continuing(after: last, count: H, offsetMinutes: set.timeFormat?.offsetMinutes ?? 0)
+                labels = times.map { set.format($0) }
+            } else {
+                labels = (1...H).map { "+\($0)" }
+            }
+            return SeriesForecast(key: input.seriesKeys[s], times: times, labels: labels, targets: w.targets, values: decoded,
+                                  lower: nil, upper: nil, intervalLevel: nil)
+        }
+    }
+
     // MARK: Evaluate
 
     /// Scores the model and the baselines on the test split of `set` (the last `split.test`

@@ -15,6 +15,10 @@ struct PredictCommand: ParsableCommand {
         For a --grid (ConvLSTM) model, writes the forecast frames in the input's long format
         (time,y,x,value).
 
+        By default the model's direct multi-output forecast is used (all horizon steps at once);
+        --recursive instead predicts one step, feeds it back as an observation and repeats, which
+        also reaches past the trained horizon with --steps.
+
         Example:
           forecast predict --model air.safetensors --data air_passengers.csv --out next_year.csv
         """)
@@ -26,6 +30,17 @@ struct PredictCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Write the forecast as CSV to this file (atomically).", valueName: "file"))
     var out: String?
+
+    @Flag(help: "Feed predictions back one step at a time instead of the direct multi-step forecast (models without covariates).")
+    var recursive = false
+
+    @Option(help: ArgumentHelp("With --recursive: steps to forecast (default: the model's horizon).", valueName: "n"))
+    var steps: Int?
+
+    func validate() throws {
+        if steps != nil && !recursive { throw ValidationError("--steps needs --recursive") }
+        if let n = steps, n < 1 { throw ValidationError("--steps must be at least 1") }
+    }
 
     func run() throws {
         let path = try ModelRegistry.resolveModelPath(model)
@@ -39,7 +54,7 @@ struct PredictCommand: ParsableCommand {
         if set.timeColumn == nil, forecaster.spec.timeColumn != nil, input.time == nil {
             throw CLIError.data("\(input.data): the model was trained with time column '\(forecaster.spec.timeColumn!)', but this file has none")
         }
-        let forecasts = try forecaster.predict(set)
+        let forecasts = recursive ? try forecaster.predictRecursive(set, steps: steps) : try forecaster.predict(set)
         let csv = ForecastCSV.render(forecasts, seriesKey: forecaster.spec.seriesKey, timeColumn: forecaster.spec.timeColumn)
         if let out {
             try AtomicFile.write(csv, to: out)
