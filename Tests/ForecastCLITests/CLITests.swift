@@ -83,6 +83,26 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 1, r.stderr)
     }
 
+    /// Calendar inputs and gap re-indexing from the command line, on real files.
+    func testCalendarFeaturesAndGapReindexing() throws {
+        let model = dir + "/seattle.safetensors"
+        let train = try ForecastBinary.run(["train", "--data", fixturePath("seattle_weather_daily.csv"), "--target", "temp_max",
+                                            "--calendar", "doy,dow", "--epochs", "2", "--out", model])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let inspect = try ForecastBinary.run(["inspect", model])
+        XCTAssert(inspect.stdout.contains("dayOfYear"), inspect.stdout)
+        let predict = try ForecastBinary.run(["predict", "--model", model, "--data", fixturePath("seattle_weather_daily.csv")])
+        XCTAssertEqual(predict.status, 0, predict.stderr)
+        XCTAssert(predict.stdout.contains("2016-01-01"), predict.stdout)
+
+        let nyc = try ForecastBinary.run(["train", "--data", fixturePath("nyc_weather_hourly.csv"), "--target", "temp", "--series-key", "origin",
+                                          "--gaps", "reindex", "--epochs", "1", "--out", dir + "/nyc.safetensors"])
+        XCTAssertEqual(nyc.status, 0, nyc.stderr)
+        XCTAssert(nyc.stderr.contains("missing values"), "re-indexed gaps become missing values that are reported: \(nyc.stderr)")
+        let bad = try ForecastBinary.run(["describe", "--data", fixturePath("nyc_weather_hourly.csv"), "--gaps", "fill"])
+        XCTAssertEqual(bad.status, 2)
+    }
+
     func testDoctorAndBench() throws {
         let doctor = try ForecastBinary.run(["doctor", "--json"])
         XCTAssertEqual(doctor.status, 0, doctor.stderr)

@@ -14,6 +14,9 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("known-future"), help: ArgumentHelp("Input columns known in advance, comma-separated (e.g. a holiday flag).", valueName: "columns"))
     var knownFuture: String?
 
+    @Option(help: ArgumentHelp("Calendar inputs from the timestamps, comma-separated: hour (hour of day), dow (day of week), doy (day of year), each as sin/cos.", valueName: "features"))
+    var calendar: String?
+
     @Option(help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor).", valueName: "model"))
     var model: String = "lstm"
 
@@ -83,6 +86,18 @@ struct ModelOptions: ParsableArguments {
         let v = valFraction ?? 0.1, t = testFraction ?? 0.1
         if v < 0 || t < 0 || v + t >= 0.9 { throw ValidationError("--val-fraction and --test-fraction must be non-negative and sum to less than 0.9") }
         if let w = workers, w < 1 { throw ValidationError("--workers must be at least 1") }
+        for c in splitList(calendar) where ModelOptions.calendarFeature(c) == nil {
+            throw ValidationError("--calendar takes hour, dow and doy, got '\(c)'")
+        }
+    }
+
+    static func calendarFeature(_ name: String) -> CalendarFeature? {
+        switch name.lowercased() {
+        case "hour", "hourofday", "hour_of_day": return .hourOfDay
+        case "dow", "dayofweek", "day_of_week", "weekday": return .dayOfWeek
+        case "doy", "dayofyear", "day_of_year": return .dayOfYear
+        default: return nil
+        }
     }
 
     /// Usage check for commands that train a series model: a target is required.
@@ -102,6 +117,7 @@ struct ModelOptions: ParsableArguments {
         options.horizon = horizon
         options.features = splitList(features)
         options.knownFuture = splitList(knownFuture)
+        options.calendar = splitList(calendar).compactMap(ModelOptions.calendarFeature)
         options.split = SplitSpec(validation: valFraction ?? 0.1, test: testFraction ?? 0.1)
         options.missing = MissingPolicy(rawValue: missing) ?? .error
         options.training.loss = LossKind(name: loss) ?? .mse
