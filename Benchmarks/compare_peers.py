@@ -13,10 +13,18 @@ Needs a Python with torch (and pandas, pyarrow for the ingest row).
 import argparse, json, os, statistics, subprocess, sys, tempfile
 
 def run_json(cmd, env=None):
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    """Runs cmd under /usr/bin/time (when present) and returns its JSON lines; the first one
+    gets the process's peak resident memory as "max_rss_mb"."""
+    timed = os.path.exists("/usr/bin/time")
+    full = (["/usr/bin/time", "-f", "MAXRSS %M"] if timed else []) + cmd
+    out = subprocess.run(full, capture_output=True, text=True, env=env)
     if out.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{out.stderr}")
-    return [json.loads(l) for l in out.stdout.splitlines() if l.startswith("{")]
+    rows = [json.loads(l) for l in out.stdout.splitlines() if l.startswith("{")]
+    for line in out.stderr.splitlines():
+        if line.startswith("MAXRSS") and rows:
+            rows[0]["max_rss_mb"] = round(int(line.split()[1]) / 1024, 1)
+    return rows
 
 def main():
     ap = argparse.ArgumentParser()
@@ -33,23 +41,24 @@ def main():
     torch_script = os.path.join(a.peers, "torch_rnn_bench.py")
     rows = []
     for w in a.workloads.split(","):
-        ratios, ours, theirs, core = [], [], [], ""
+        ratios, ours, theirs, core, mem = [], [], [], "", ("", "")
         for _ in range(a.rounds):
             t = run_json([a.python, torch_script, "--threads", str(a.threads), "--seconds", str(a.seconds), "--only", w])[0]
             f = run_json([a.forecast, "bench", "--workload", w, "--seconds", str(a.seconds), "--json"] + a.forecast_args.split())[0]
             key = "latency_us" if "latency_us" in f else "train_step_ms"
             ours.append(f[key]); theirs.append(t[key]); ratios.append(t[key] / f[key])
             core = f.get("blas_core", "")
-        rows.append((w, key, statistics.median(theirs), statistics.median(ours), statistics.median(ratios), min(ratios), max(ratios), core, f.get("gflops")))
-    print(f"| workload | PyTorch ({a.threads} threads) | forecast | speed-up (median of {a.rounds} pairs) | range | forecast GFLOP/s | kernel |")
-    print("|---|---|---|---|---|---|---|")
-    for w, key, t, f, r, lo, hi, core, gf in rows:
+            mem = (t.get("max_rss_mb", ""), f.get("max_rss_mb", ""))
+        rows.append((w, key, statistics.median(theirs), statistics.median(ours), statistics.median(ratios), min(ratios), max(ratios), core, f.get("gflops"), mem))
+    print(f"| workload | PyTorch ({a.threads} threads) | forecast | speed-up (median of {a.rounds} pairs) | range | forecast GFLOP/s | peak memory PyTorch / forecast | kernel |")
+    print("|---|---|---|---|---|---|---|---|")
+    for w, key, t, f, r, lo, hi, core, gf, mem in rows:
         unit = "µs" if key == "latency_us" else "ms"
-        print(f"| {w} | {t:.3f} {unit} | {f:.3f} {unit} | **{r:.2f}x** | {lo:.2f}–{hi:.2f} | {gf if gf is not None else ''} | {core} |")
+        print(f"| {w} | {t:.3f} {unit} | {f:.3f} {unit} | **{r:.2f}x** | {lo:.2f}–{hi:.2f} | {gf if gf is not None else ''} | {mem[0]} / {mem[1]} MB | {core} |")
     sg = run_json([a.forecast, "bench", "--workload", "sgemm", "--seconds", str(a.seconds), "--json"])[0]
     print()
     print(f"sgemm 2048^3 in the same run: {sg['gflops']} GFLOP/s ({sg['blas_core']}, {sg['threads']} threads)")
-    for w, key, t, f, r, lo, hi, core, gf in rows:
+    for w, key, t, f, r, lo, hi, core, gf, mem in rows:
         if gf:
             print(f"  {w}: {gf} GFLOP/s = {100 * gf / sg['gflops']:.0f}% of sgemm")
     if a.ingest_rows:
