@@ -1,0 +1,73 @@
+import Foundation
+
+/// Settings for ``Seq2SeqForecaster/fit(_:targets:options:dataFile:onEvent:)``: the
+/// ``ForecasterOptions`` of the direct model (cell, sizes, window, covariates, split, scaling,
+/// training) plus the decoder, attention and teacher-forcing settings.
+///
+/// `base.cell`, `base.hidden`, `base.layers`, `base.bidirectional` and `base.dropout` describe
+/// the encoder. `base.knownFuture` columns and `base.calendar` features are fed to the decoder
+/// at every forecast step (and, with every other input, to the encoder); `base.features` are
+/// past-only (encoder only).
+public struct Seq2SeqOptions: Sendable {
+    public var base: ForecasterOptions
+    /// Decoder cell (nil: the encoder's) and hidden size (nil: the encoder's).
+    public var decoderCell: CellKind? = nil
+    public var decoderHidden: Int? = nil
+    public var attention: AttentionKind = .additive
+    /// Width of the additive attention layer (nil: the decoder's hidden size).
+    public var attentionSize: Int? = nil
+    /// nil: identity or sum when the sizes allow, else linear.
+    public var bridge: BridgeKind? = nil
+    public var teacherForcing: TeacherForcingSchedule = .standard
+
+    public init(base: ForecasterOptions = ForecasterOptions()) {
+        self.base = base
+    }
+}
+
+/// Everything needed to turn a CSV file into seq2seq inputs and outputs back into forecasts:
+/// the `config` section of a seq2seq model file. `architecture` is always `"seq2seq"` (the
+/// direct models' `config` has no such key), which is how a file is recognised.
+public struct Seq2SeqSpec: Codable, Sendable, Equatable {
+    public var architecture: String = "seq2seq"
+    public var model: Seq2SeqConfig
+    public var loss: LossKind
+    public var window: WindowSpec
+    public var scaler: Scaler
+    public var missing: MissingPolicy
+    public var levelNormalization: Bool
+    /// Encoder inputs per step (data columns then calendar sin/cos), in model order.
+    public var inputNames: [String]
+    /// The decoder's known-future inputs per step: indices into `inputNames`, and their names.
+    public var futureInputIndices: [Int]
+    public var futureInputNames: [String]
+    public var teacherForcing: TeacherForcingSchedule
+    public var timeColumn: String?
+    public var seriesKey: String?
+    public var frequency: Frequency?
+    public var seasonLength: Int
+    public var split: SplitSpec
+
+    /// Head values per window: `K * horizon * P`.
+    public var outputs: Int { model.outputs }
+}
+
+/// Where a seq2seq model came from: the `provenance` section of its file.
+public struct Seq2SeqProvenance: Codable, Sendable, Equatable {
+    public var forecastVersion: String
+    public var createdAt: String
+    public var dataFile: String
+    public var dataSHA256: String
+    public var rows: Int
+    public var series: Int
+    public var training: TrainingConfig
+    public var history: [EpochRecord]
+    /// Sampling probability (own forecast fed back) used in each epoch.
+    public var samplingProbabilities: [Float]
+    public var bestEpoch: Int
+    public var trainWindows: Int
+    public var validationWindows: Int
+    public var testWindows: Int
+    public var seconds: Double
+    public var testMetrics: EvaluationReport?
+}

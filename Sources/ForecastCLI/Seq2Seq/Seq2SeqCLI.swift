@@ -1,0 +1,235 @@
+import ArgumentParser
+import Foundation
+import Forecast
+
+/// What `forecast train --model seq2seq`, `predict`, `evaluate` and `plot --attention` do for
+/// seq2seq models (docs/seq2seq.md). The commands parse their flags and call these functions;
+/// errors are thrown (data problems: `DataError`, model files: `ModelArchive.ArchiveError`)
+/// and printed by `main` as one line.
+enum Seq2SeqCLI {
+    /// `forecast train --model seq2seq`: trains on `input` with the shared `settings`
+    /// (`settings.model` is ignored: the encoder cell is `cell`) and writes `out`.
+    ///
+    /// - Parameters:
+    ///   - cell: encoder (and, unless `decoderCell` is given, decoder) cell: `lstm` or `gru`.
+    ///   - attention: `additive` (default), `luong` or `none`.
+    ///   - teacherForcing: a schedule (``TeacherForcingSchedule/init(parsing:)``): `teacher`,
+    ///     `free`, `constant:P`, `linear[:MAX[:EPOCHS]]` (default `linear:0.5:10`),
+    ///     `inverse-sigmoid[:K]`.
+    ///
+    /// `settings.calendar` (`--calendar hour,dow,doy`) features go to the encoder and, for the
+    /// forecast steps' timestamps, to the decoder; `settings.knownFuture` columns likewise.
+    static func train(input: DataOptions, settings: ModelOptions, cell: String = "lstm", attention: String = "additive",
+                      teacherForcing: String = "linear", decoderCell: String? = nil, decoderHidden: Int? = nil,
+                      attentionSize: Int? = nil, bridge: String? = nil,
+                      out: String, json: Bool = false, quiet: Bool = false) throws {
+        let options = try options(settings: settings, cell: cell, attention: attention, teacherForcing: teacherForcing,
+                                  decoderCell: decoderCell, decoderHidden: decoderHidden, attentionSize: attentionSize,
+                                  bridge: bridge)
+        let start = Date()
+        let set = try input.load()
+        let reporter = ProgressReporter(json: json, quiet: quiet)
+        let freq = set.frequency.map { "\($0)" } ?? "row order"
+        var preamble = "read \(input.data): \(set.rowCount) rows, \(set.series.count) series, frequency \(freq)"
+        if let note = MissingReport.describe(set, columns: settings.target + splitList(settings.features) + splitList(settings.knownFuture),
+                                             policy: options.base.missing) {
+            preamble += "\n" + note
+        }
+        reporter.preamble = preamble
+        let model = try Seq2SeqForecaster.fit(set, targets: settings.target, options: options, dataFile: input.data, onEvent: reporter.handle)
+        try model.save(to: out)
+        let spec = model.spec
+        let seconds = Date().timeIntervalSince(start)
+        if json {
+            var obj: [String: Any] = ["event": "done", "model": out, "architecture": "seq2seq", "seconds": seconds,
+                                      "lookback": spec.window.lookback, "horizon": spec.window.horizon, "season": spec.seasonLength,
+                                      "attention": spec.model.attention.rawValue, "teacher_forcing": spec.teacherForcing.description,
+                                      "epochs": model.provenance?.history.count ?? 0]
+            if let m = model.provenance?.testMetrics {
+                obj["test_mase"] = m.model.mase
+                obj["seasonal_naive_mase"] = m.seasonalNaive.mase
+            }
+            Output.json(obj)
+        } else if !quiet {
+            let future = spec.futureInputNames.isEmpty ? "none" : spec.futureInputNames.joined(separator: ", ")
+            Output.note("seq2seq: lookback \(spec.window.lookback), horizon \(spec.window.horizon), season \(spec.seasonLength), encoder \(spec.model.encoder.cell.rawValue) \(spec.model.encoder.hiddenSize)x\(spec.model.encoder.numLayers)\(spec.model.encoder.bidirectional ? " bidirectional" : ""), decoder \(spec.model.decoderCell.rawValue) \(spec.model.decoderHidden), \(spec.model.attention.rawValue) attention, bridge \(spec.model.bridge.rawValue), decoder covariates: \(future), \(model.model.layout.parameterCount) parameters")
+            if let m = model.provenance?.testMetrics {
+                Output.note("test split (\(m.windows) windows): MASE \(Output.format(m.model.mase)) (seasonal naive \(Output.format(m.seasonalNaive.mase)), naive \(Output.format(m.naive.mase)), drift \(Output.format(m.drift.mase)))")
+            }
+            Output.note("saved \(out) in \(Output.duration(seconds))")
+        }
+    }
+
+    /// Usage check for `forecast train --model seq2seq` (call from `TrainCommand.validate()`):
+    /// bad values are usage errors (exit code 2) naming the choices.
+    static func validate(cell: String, attention: String, teacherForcing: String, decoderCell: String? = nil,
+                         decoderHidden: Int? = nil, attentionSize: Int? = nil, bridge: String? = nil) throws {
+        if CellKind(name: cell).map({ $0 == .lstm || $0 == .gru }) != true { throw ValidationError("--cell must be lstm or gru for seq2seq, got '\(cell)'") }
+        if let d = decoderCell, CellKind(name: d).map({ $0 == .lstm || $0 == .gru }) != true { throw ValidationError("decoder cell must be lstm or gru, got '\(d)'") }
+        if AttentionKind(name: attention) == nil { throw ValidationError("--attention must be additive, luong or none, got '\(attention)'") }
+        if TeacherForcingSchedule(parsing: teacherForcing) == nil {
+            throw ValidationError("--teacher-forcing must be teacher, free, constant:P, linear[:MAX[:EPOCHS]] or inverse-sigmoid[:K] (P, MAX in [0, 1], K >= 1), got '\(teacherForcing)'")
+        }
+        if let h = decoderHidden, h < 1 { throw ValidationError("--decoder-hidden must be at least 1") }
+        if let a = attentionSize, a < 1 { throw ValidationError("--attention-size must be at least 1") }
+        if let b = bridge, BridgeKind(rawValue: b) == nil { throw ValidationError("--bridge must be identity, sum or linear, got '\(b)'") }
+    }
+
+    /// The library options `train` uses (validated: bad names are usage errors with the choices).
+    static func options(settings: ModelOptions, cell: String, attention: String, teacherForcing: String,
+                        decoderCell: String?, decoderHidden: Int?, attentionSize: Int?, bridge: String?) throws -> Seq2SeqOptions {
+        var base = settings.forecasterOptions()
+        guard let c = CellKind(name: cell), c == .lstm || c == .gru else {
+            throw DataError.invalidArgument("seq2seq cell must be lstm or gru, got '\(cell)'")
+        }
+        base.cell = c
+        var o = Seq2SeqOptions(base: base)
+        guard let a = AttentionKind(name: attention) else {
+            throw DataError.invalidArgument("--attention must be additive, luong or none, got '\(attention)'")
+        }
+        o.attention = a
+        guard let tf = TeacherForcingSchedule(parsing: teacherForcing) else {
+            throw DataError.invalidArgument("--teacher-forcing must be teacher, free, constant:P, linear[:MAX[:EPOCHS]] or inverse-sigmoid[:K] (P, MAX in [0, 1], K >= 1), got '\(teacherForcing)'")
+        }
+        o.teacherForcing = tf
+        if let d = decoderCell {
+            guard let dc = CellKind(name: d), dc == .lstm || dc == .gru else { throw DataError.invalidArgument("decoder cell must be lstm or gru, got '\(d)'") }
+            o.decoderCell = dc
+        }
+        if let h = decoderHidden {
+            guard h >= 1 else { throw DataError.invalidArgument("decoder hidden size must be at least 1") }
+            o.decoderHidden = h
+        }
+        if let s = attentionSize {
+            guard s >= 1 else { throw DataError.invalidArgument("attention size must be at least 1") }
+            o.attentionSize = s
+        }
+        if let b = bridge {
+            guard let k = BridgeKind(rawValue: b) else { throw DataError.invalidArgument("bridge must be identity, sum or linear, got '\(b)'") }
+            o.bridge = k
+        }
+        return o
+    }
+
+    /// `forecast predict` with a seq2seq model file: forecasts (CSV to `out` or stdout, same
+    /// columns as direct models) and, with `attentionOut`, the attention weights as CSV:
+    /// `[series,]forecast_step,forecast_time,input_step,input_time,weight`, one row per
+    /// (forecast step, input step). Known-future covariates for the forecast steps are read from
+    /// trailing rows with empty targets (see docs/seq2seq.md); notes go to stderr.
+    static func predict(model: String, input: DataOptions, out: String?, attentionOut: String?) throws {
+        let m = try Seq2SeqForecaster.load(from: model)
+        BLASRuntime.setThreads(1)
+        let set = try input.load()
+        if set.timeColumn == nil, let t = m.spec.timeColumn, input.time == nil {
+            throw CLIError.data("\(input.data): the model was trained with time column '\(t)', but this file has none")
+        }
+        let prediction = try m.predict(set)
+        for n in prediction.notes { Output.note("note: \(n)") }
+        let csv = ForecastCSV.render(prediction.forecasts, seriesKey: m.spec.seriesKey, timeColumn: m.spec.timeColumn)
+        if let out {
+            try AtomicFile.write(csv, to: out)
+            Output.note("wrote \(prediction.forecasts.count) series x \(m.spec.window.horizon) steps to \(out)")
+        } else {
+            print(csv, terminator: "")
+        }
+        if let attentionOut {
+            guard m.spec.model.attention != .none else {
+                throw CLIError.data("\(model): the model was trained with --attention none: there are no attention weights to write")
+            }
+            try AtomicFile.write(attentionCSV(prediction, seriesKey: m.spec.seriesKey), to: attentionOut)
+            Output.note("wrote attention weights (\(m.spec.window.horizon) forecast steps x \(m.spec.window.lookback) input steps) to \(attentionOut)")
+        }
+    }
+
+    /// Attention weights in long format.
+    static func attentionCSV(_ p: Seq2SeqPrediction, seriesKey: String?) -> String {
+        let keyed = p.forecasts.contains { $0.key != nil }
+        var lines = [(keyed ? [ForecastCSV.quote(seriesKey ?? "series")] : []) + ["forecast_step", "forecast_time", "input_step", "input_time", "weight"]]
+            .map { $0.joined(separator: ",") }
+        for (s, f) in p.forecasts.enumerated() where s < p.attention.count {
+            for (k, row) in p.attention[s].enumerated() {
+                for (j, w) in row.enumerated() {
+                    var cells: [String] = keyed ? [ForecastCSV.quote(f.key ?? "")] : []
+                    let inputLabel = j < p.inputLabels[s].count ? p.inputLabels[s][j] : ""
+                    cells += [String(k + 1), ForecastCSV.quote(k < f.labels.count ? f.labels[k] : ""),
+                              String(j - row.count + 1), ForecastCSV.quote(inputLabel), String(format: "%.6g", Double(w))]
+                    lines.append(cells.joined(separator: ","))
+                }
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `forecast evaluate` with a seq2seq model file: the same table / JSON object as direct models.
+    static func evaluate(model: String, input: DataOptions, json: Bool) throws {
+        let m = try Seq2SeqForecaster.load(from: model)
+        let set = try input.load()
+        let report = try m.evaluate(set)
+        if json {
+            Output.json(EvaluateCommand.jsonObject(report))
+            return
+        }
+        print("test split: \(report.windows) windows x \(report.horizon) steps, season \(report.seasonLength) (seq2seq, \(m.spec.model.attention.rawValue) attention, free running)")
+        print(EvaluateCommand.table(report))
+    }
+
+    /// `forecast plot --attention`: the attention heat map of the forecast past the end of
+    /// `input` for one series (by key; default the first), as SVG.
+    static func plotAttention(model: String, input: DataOptions, out: String, series: String? = nil) throws {
+        let m = try Seq2SeqForecaster.load(from: model)
+        let set = try input.load()
+        var s = 0
+        if let key = series {
+            guard let i = set.series.firstIndex(where: { $0.key == key }) else {
+                throw CLIError.data("\(input.data): no series '\(key)'; series are \(set.series.compactMap(\.key).prefix(10).joined(separator: ", "))")
+            }
+            s = i
+        }
+        let svg = try m.attentionSVG(set, series: s)
+        try AtomicFile.write(svg, to: out)
+        Output.note("wrote \(out)")
+    }
+
+    /// `forecast inspect` with a seq2seq model file: architecture, tensors, columns, teacher
+    /// forcing, provenance and test metrics (`json`: config and provenance as one JSON document).
+    static func inspect(model: String, json: Bool) throws {
+        let m = try Seq2SeqForecaster.load(from: model)
+        let spec = m.spec, c = spec.model
+        if json {
+            struct Doc: Encodable { let config: Seq2SeqSpec; let provenance: Seq2SeqProvenance?; let parameters: Int; let tensors: [String: [Int]] }
+            let tensors = Dictionary(uniqueKeysWithValues: m.model.layout.entries.map { ($0.name, $0.shape.dims) })
+            Output.json(encodable: Doc(config: spec, provenance: m.provenance, parameters: m.model.layout.parameterCount, tensors: tensors), pretty: true)
+            return
+        }
+        let e = c.encoder
+        print("model:        \(model)")
+        print("architecture: seq2seq: encoder \(e.cell.rawValue) \(e.numLayers) layer(s) x \(e.hiddenSize)\(e.bidirectional ? ", bidirectional" : "")\(e.dropout > 0 ? ", dropout \(e.dropout)" : ""); bridge \(c.bridge.rawValue); decoder \(c.decoderCell.rawValue) x \(c.decoderHidden); \(c.attention.rawValue) attention\(c.attention == .additive ? " (size \(c.attentionSize))" : ""); head \(c.headInputSize) -> \(c.stepOutputs) per step")
+        print("parameters:   \(m.model.layout.parameterCount) in \(m.model.layout.entries.count) tensors")
+        for t in m.model.layout.entries { print("  \(t.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(t.shape)") }
+        print("loss:         \(spec.loss.name)")
+        print("window:       lookback \(spec.window.lookback), horizon \(spec.window.horizon)\(spec.levelNormalization ? ", level-normalised" : "")")
+        print("targets:      \(spec.window.targets.joined(separator: ", "))")
+        print("encoder in:   \(spec.inputNames.joined(separator: ", "))")
+        print("decoder in:   fed-back targets\(spec.futureInputNames.isEmpty ? "" : ", " + spec.futureInputNames.joined(separator: ", "))\(c.attention == .none ? "" : ", context")")
+        print("teacher forcing: \(spec.teacherForcing.description) (free running at inference)")
+        print("time:         \(spec.timeColumn ?? "row order")\(spec.frequency.map { ", frequency \($0)" } ?? ""), season \(spec.seasonLength)")
+        if let key = spec.seriesKey { print("series key:   \(key)") }
+        print("missing:      \(spec.missing.rawValue)")
+        if let p = m.provenance {
+            print("trained:      \(p.createdAt) by forecast \(p.forecastVersion), seed \(p.training.seed), \(Output.duration(p.seconds))")
+            print("data:         \(p.dataFile) (\(p.rows) rows, \(p.series) series\(p.dataSHA256.isEmpty ? "" : ", sha256 \(p.dataSHA256.prefix(16))…"))")
+            print("windows:      train \(p.trainWindows), validation \(p.validationWindows), test \(p.testWindows)")
+            if let last = p.history.last {
+                print("epochs:       \(p.history.count) (best \(p.bestEpoch)), last loss \(Output.format(last.trainLoss))\(last.validationLoss.map { ", val_loss \(Output.format($0))" } ?? "")")
+            }
+            if let r = p.testMetrics {
+                print("test metrics:")
+                print(EvaluateCommand.table(r).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+            }
+        }
+    }
+
+    /// Whether `path` (a model file, or a registry folder resolved by the caller) holds a
+    /// seq2seq model: the commands dispatch on this.
+    static func isSeq2Seq(modelPath path: String) -> Bool { Seq2SeqForecaster.isSeq2SeqModel(path: path) }
+}
