@@ -103,6 +103,23 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(bad.status, 2)
     }
 
+    /// `--model seq2seq` end to end: train, predict with attention weights, evaluate, plot.
+    func testSeq2SeqFromTheCommandLine() throws {
+        let model = dir + "/s2s.safetensors", air = fixturePath("air_passengers.csv")
+        let train = try ForecastBinary.run(["train", "--data", air, "--target", "value", "--model", "seq2seq", "--attention", "luong", "--epochs", "2", "--out", model])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let att = dir + "/att.csv"
+        let predict = try ForecastBinary.run(["predict", "--model", model, "--data", air, "--attention-out", att])
+        XCTAssertEqual(predict.status, 0, predict.stderr)
+        XCTAssertEqual(predict.stdout.split(separator: "\n").count, 13)
+        XCTAssert(try String(contentsOfFile: att, encoding: .utf8).hasPrefix("forecast_step,"))
+        let eval = try ForecastBinary.run(["evaluate", "--model", model, "--data", air, "--json"])
+        let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any])
+        XCTAssertNotNil(obj["seasonal_naive"])
+        XCTAssertEqual(try ForecastBinary.run(["plot", "--model", model, "--data", air, "--attention", "--out", dir + "/a.svg"]).status, 0)
+        XCTAssertEqual(try ForecastBinary.run(["train", "--data", air, "--target", "value", "--model", "seq2seq", "--teacher-forcing", "sometimes", "--out", model]).status, 2)
+    }
+
     func testDoctorAndBench() throws {
         let doctor = try ForecastBinary.run(["doctor", "--json"])
         XCTAssertEqual(doctor.status, 0, doctor.stderr)

@@ -36,6 +36,10 @@ struct EvaluateCommand: ParsableCommand {
             try GridCLI.evaluate(model: path, data: input.data, json: json, allWindows: allWindows)
             return
         }
+        if Seq2SeqCLI.isSeq2Seq(modelPath: path) {
+            try Seq2SeqCLI.evaluate(model: path, input: input, json: json)
+            return
+        }
         let forecaster = try Forecaster.load(from: path)
         let set = try input.load()
         let report = try forecaster.evaluate(set)

@@ -15,7 +15,12 @@ struct InspectCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let f = try Forecaster.load(from: ModelRegistry.resolveModelPath(model))
+        let path = try ModelRegistry.resolveModelPath(model)
+        if Seq2SeqCLI.isSeq2Seq(modelPath: path) {
+            try Seq2SeqCLI.inspect(model: path, json: json)
+            return
+        }
+        let f = try Forecaster.load(from: path)
         let spec = f.spec
         if json {
             struct Doc: Encodable { let config: ModelSpec; let provenance: Provenance?; let parameters: Int; let tensors: [String: [Int]] }

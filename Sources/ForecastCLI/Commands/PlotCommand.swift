@@ -27,6 +27,9 @@ struct PlotCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Target to draw (default: the first).", valueName: "column"))
     var target: String?
 
+    @Flag(help: "For a seq2seq model: draw the attention weights of the forecast as a heat map.")
+    var attention = false
+
     @Option(help: ArgumentHelp("For a --grid model: which test window's frames to draw (default: the one with most rain).", valueName: "n"))
     var window: Int?
 
@@ -37,6 +40,14 @@ struct PlotCommand: ParsableCommand {
             Output.note("wrote \(out)")
             return
         }
+        if Seq2SeqCLI.isSeq2Seq(modelPath: path) {
+            if attention {
+                try Seq2SeqCLI.plotAttention(model: path, input: input, out: out, series: series)
+                return
+            }
+            throw CLIError.data("\(model): a seq2seq model is plotted with --attention")
+        }
+        if attention { throw CLIError.data("\(model): --attention needs a seq2seq model") }
         let forecaster = try Forecaster.load(from: path)
         let set = try input.load()
         var s = 0

@@ -31,6 +31,9 @@ struct PredictCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the forecast as CSV to this file (atomically).", valueName: "file"))
     var out: String?
 
+    @Option(name: .customLong("attention-out"), help: ArgumentHelp("For a seq2seq model: write the attention weights (series, step, input step, weight) as CSV.", valueName: "file"))
+    var attentionOut: String?
+
     @Flag(help: "Feed predictions back one step at a time instead of the direct multi-step forecast (models without covariates).")
     var recursive = false
 
@@ -48,6 +51,11 @@ struct PredictCommand: ParsableCommand {
             try GridCLI.predict(model: path, data: input.data, out: out)
             return
         }
+        if Seq2SeqCLI.isSeq2Seq(modelPath: path) {
+            try Seq2SeqCLI.predict(model: path, input: input, out: out, attentionOut: attentionOut)
+            return
+        }
+        if attentionOut != nil { throw CLIError.data("\(model): --attention-out needs a seq2seq model") }
         let forecaster = try Forecaster.load(from: path)
         BLASRuntime.setThreads(1)
         let set = try input.load()

@@ -24,6 +24,24 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var settings: ModelOptions
     @OptionGroup var grid: GridOptions
 
+    @Option(help: ArgumentHelp("With --model seq2seq: attention additive (Bahdanau), luong (general) or none.", valueName: "kind"))
+    var attention: String = "additive"
+
+    @Option(name: .customLong("teacher-forcing"), help: ArgumentHelp("With --model seq2seq: scheduled sampling, e.g. linear (default), linear:0.5:10, inverse-sigmoid, constant:P.", valueName: "schedule"))
+    var teacherForcing: String = "linear"
+
+    @Option(help: ArgumentHelp("With --model seq2seq: encoder (and decoder) cell, lstm or gru.", valueName: "cell"))
+    var cell: String = "lstm"
+
+    @Option(name: .customLong("decoder-hidden"), help: ArgumentHelp("With --model seq2seq: decoder hidden units (default: the encoder's).", valueName: "n"))
+    var decoderHidden: Int?
+
+    @Option(name: .customLong("attention-size"), help: ArgumentHelp("With --model seq2seq: additive attention width.", valueName: "n"))
+    var attentionSize: Int?
+
+    @Option(help: ArgumentHelp("With --model seq2seq: encoder-to-decoder state bridge, identity, sum or linear.", valueName: "kind"))
+    var bridge: String?
+
     @Option(help: ArgumentHelp("The model file to write (safetensors).", valueName: "file"))
     var out: String
 
@@ -47,6 +65,11 @@ struct TrainCommand: ParsableCommand {
             try settings.requireTarget()
             try grid.rejectWithoutGrid()
         }
+        if settings.model == "seq2seq" {
+            try Seq2SeqCLI.validate(cell: cell, attention: attention, teacherForcing: teacherForcing, decoderHidden: decoderHidden,
+                                    attentionSize: attentionSize, bridge: bridge)
+            if checkpointDir != nil || resume != nil { throw ValidationError("--checkpoint-dir and --resume are not available with --model seq2seq") }
+        }
     }
 
     func run() throws {
@@ -58,6 +81,11 @@ struct TrainCommand: ParsableCommand {
                               patience: settings.patience, workers: settings.workers, seed: settings.seed,
                               valFraction: settings.valFraction, testFraction: settings.testFraction,
                               output: grid.output, transform: grid.transform, out: out, json: json, quiet: quiet)
+            return
+        }
+        if settings.model == "seq2seq" {
+            try Seq2SeqCLI.train(input: input, settings: settings, cell: cell, attention: attention, teacherForcing: teacherForcing,
+                                 decoderHidden: decoderHidden, attentionSize: attentionSize, bridge: bridge, out: out, json: json, quiet: quiet)
             return
         }
         let start = Date()

@@ -17,7 +17,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Calendar inputs from the timestamps, comma-separated: hour (hour of day), dow (day of week), doy (day of year), each as sin/cos.", valueName: "features"))
     var calendar: String?
 
-    @Option(help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor).", valueName: "model"))
+    @Option(help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor), or seq2seq (encoder-decoder with attention).", valueName: "model"))
     var model: String = "lstm"
 
     @Option(help: "Input steps per window (default: two seasons).")
@@ -72,7 +72,7 @@ struct ModelOptions: ParsableArguments {
     var skipNonFinite = false
 
     func validate() throws {
-        if CellKind(name: model) == nil { throw ValidationError("--model must be lstm, gru or rnn, got '\(model)'") }
+        if CellKind(name: model) == nil && model != "seq2seq" { throw ValidationError("--model must be lstm, gru, rnn or seq2seq, got '\(model)'") }
         if LossKind(name: loss) == nil { throw ValidationError("--loss must be mse, mae, huber, gaussian or quantile, got '\(loss)'") }
         if MissingPolicy(rawValue: missing) == nil { throw ValidationError("--missing must be error, drop, ffill or interpolate, got '\(missing)'") }
         if let l = lookback, l < 1 { throw ValidationError("--lookback must be at least 1") }
