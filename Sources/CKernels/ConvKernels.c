@@ -4,49 +4,12 @@
 // channel dimension; the functions are compiled for AVX-512, AVX2 and baseline x86-64 and
 // dispatched at load time (target_clones), like RecurrentCells.c.
 #include "forecast_conv_kernels.h"
+#include "kernel_math.h"
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__)
-#define FKC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define FKC_CLONES
-#endif
-
-// The same approximations as RecurrentCells.c (Cephes exp; odd polynomial / exp form of tanh),
-// repeated here because those are file-local there.
-static inline __attribute__((always_inline)) float fkc_exp(float x) {
-    x = x < -87.0f ? -87.0f : x;
-    x = x > 88.0f ? 88.0f : x;
-    float t = x * 1.44269504088896341f + 12582912.0f;
-    float n = t - 12582912.0f;
-    float r = x - n * 0.693359375f;
-    r = r + n * 2.12194440e-4f;
-    float z = r * r;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * z + r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
-}
-
-static inline __attribute__((always_inline)) float fkc_sigmoid(float x) { return 1.0f / (1.0f + fkc_exp(-x)); }
-
-static inline __attribute__((always_inline)) float fkc_tanh(float x) {
-    float ax = x < 0 ? -x : x;
-    float z = x * x;
-    float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z
-                    + 1.33314422036e-1f) * z - 3.33332819422e-1f) * z * x + x;
-    float big = 1.0f - 2.0f / (fkc_exp(2.0f * ax) + 1.0f);
-    big = x < 0 ? -big : big;
-    return ax < 0.625f ? small : big;
-}
+// FK_CLONES and the activations (fk_exp, fk_sigmoid1, fk_tanh1) come from kernel_math.h,
+// shared with RecurrentCells.c.
 
 // log(1 + e^x) = max(x, 0) + log(1 + e^-|x|); log1p by the series-free form log(u) with
 // u = 1 + e^-|x| in [1, 2], computed from the exponent-free Cephes log polynomial.
@@ -58,7 +21,7 @@ static inline __attribute__((always_inline)) float fkc_log1to2(float u) {
     return 2.0f * s + s * s2 * p;
 }
 
-FKC_CLONES
+FK_CLONES
 void fk_conv_im2row(int B, int H, int W, int k, const float *restrict x, int cx,
                     const float *restrict h, int ch, float *restrict rows, int ld) {
     const int p = k / 2, kk = k * k;
@@ -96,7 +59,7 @@ void fk_conv_im2row(int B, int H, int W, int k, const float *restrict x, int cx,
     }
 }
 
-FKC_CLONES
+FK_CLONES
 void fk_conv_row2im(int B, int H, int W, int k, const float *restrict rows, int ld, int col0, int C,
                     float *restrict out, int accumulate) {
     const int p = k / 2;
@@ -124,7 +87,7 @@ void fk_conv_row2im(int B, int H, int W, int k, const float *restrict rows, int 
 // Gate blocks are addressed through separate restrict pointers and the loops carry
 // `vectorize(assume_safety)`: without both, clang versions the loop on run-time overlap checks
 // between the four blocks of one row and ends up in the scalar fallback.
-FKC_CLONES
+FK_CLONES
 void fk_convlstm_forward(int N, int C, float *restrict gates, const float *restrict bias,
                          const float *restrict c_prev, float *restrict c, float *restrict h) {
     const int G = 4 * C;
@@ -140,26 +103,26 @@ void fk_convlstm_forward(int N, int C, float *restrict gates, const float *restr
             const float *restrict cp = c_prev + (size_t)n * C;
 #pragma clang loop vectorize(assume_safety)
             for (int j = 0; j < C; j++) {
-                float ig = fkc_sigmoid(gi[j] + bi[j]);
-                float fg = fkc_sigmoid(gf[j] + bf[j]);
-                float g_ = fkc_tanh(gg[j] + bg[j]);
-                float og = fkc_sigmoid(go[j] + bo[j]);
+                float ig = fk_sigmoid1(gi[j] + bi[j]);
+                float fg = fk_sigmoid1(gf[j] + bf[j]);
+                float g_ = fk_tanh1(gg[j] + bg[j]);
+                float og = fk_sigmoid1(go[j] + bo[j]);
                 float cn = fg * cp[j] + ig * g_;
                 gi[j] = ig; gf[j] = fg; gg[j] = g_; go[j] = og;
                 cr[j] = cn;
-                hr[j] = og * fkc_tanh(cn);
+                hr[j] = og * fk_tanh1(cn);
             }
         } else {
 #pragma clang loop vectorize(assume_safety)
             for (int j = 0; j < C; j++) {
-                float ig = fkc_sigmoid(gi[j] + bi[j]);
-                float fg = fkc_sigmoid(gf[j] + bf[j]);
-                float g_ = fkc_tanh(gg[j] + bg[j]);
-                float og = fkc_sigmoid(go[j] + bo[j]);
+                float ig = fk_sigmoid1(gi[j] + bi[j]);
+                float fg = fk_sigmoid1(gf[j] + bf[j]);
+                float g_ = fk_tanh1(gg[j] + bg[j]);
+                float og = fk_sigmoid1(go[j] + bo[j]);
                 float cn = ig * g_;
                 gi[j] = ig; gf[j] = fg; gg[j] = g_; go[j] = og;
                 cr[j] = cn;
-                hr[j] = og * fkc_tanh(cn);
+                hr[j] = og * fk_tanh1(cn);
             }
         }
     }
@@ -170,7 +133,7 @@ void fk_convlstm_forward(int N, int C, float *restrict gates, const float *restr
 //     dh = carry_h + dy;  dc = carry_c + dh * o * (1 - tanh²c)
 //     da_i = dc g i(1-i)  da_f = dc c_prev f(1-f)  da_g = dc i (1-g²)  da_o = dh tanh(c) o(1-o)
 //     carry_c <- dc * f
-FKC_CLONES
+FK_CLONES
 void fk_convlstm_backward(int N, int C, const float *restrict gates, const float *restrict c,
                           const float *restrict c_prev, const float *restrict dy,
                           const float *restrict carry_h, float *restrict carry_c, float *restrict dG,
@@ -194,7 +157,7 @@ void fk_convlstm_backward(int N, int C, const float *restrict gates, const float
 #pragma clang loop vectorize(assume_safety)
         for (int j = 0; j < C; j++) {
             float ig = gi[j], fg = gf[j], g_ = gg[j], og = go[j];
-            float tc = fkc_tanh(cr[j]);
+            float tc = fk_tanh1(cr[j]);
             float dh = ch[j] + (dyr ? dyr[j] : 0.0f);
             float dc = cc[j] + dh * og * (1.0f - tc * tc);
             float cpv = cp ? cp[j] : 0.0f;
@@ -237,7 +200,7 @@ void fk_conv_reorder_weight_grad_add(int O, int cx, int ch, int k, const float *
     }
 }
 
-FKC_CLONES
+FK_CLONES
 void fk_channels_last(int N, int C, int P, const float *restrict src, float *restrict dst) {
     for (int n = 0; n < N; n++) {
         const float *restrict s = src + (size_t)n * C * P;
@@ -247,7 +210,7 @@ void fk_channels_last(int N, int C, int P, const float *restrict src, float *res
     }
 }
 
-FKC_CLONES
+FK_CLONES
 void fk_channels_first(int N, int C, int P, const float *restrict src, float *restrict dst) {
     for (int n = 0; n < N; n++) {
         const float *restrict s = src + (size_t)n * C * P;
@@ -257,17 +220,17 @@ void fk_channels_first(int N, int C, int P, const float *restrict src, float *re
     }
 }
 
-FKC_CLONES
+FK_CLONES
 void fk_softplus(int n, const float *restrict x, float *restrict y) {
     for (int i = 0; i < n; i++) {
         float v = x[i];
         float a = v < 0 ? -v : v;
         float pos = v > 0 ? v : 0.0f;
-        y[i] = pos + fkc_log1to2(1.0f + fkc_exp(-a));
+        y[i] = pos + fkc_log1to2(1.0f + fk_exp(-a));
     }
 }
 
-FKC_CLONES
+FK_CLONES
 void fk_softplus_backward(int n, const float *restrict x, const float *dy, float *dx) {
-    for (int i = 0; i < n; i++) dx[i] = dy[i] * fkc_sigmoid(x[i]);
+    for (int i = 0; i < n; i++) dx[i] = dy[i] * fk_sigmoid1(x[i]);
 }

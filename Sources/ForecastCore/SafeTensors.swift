@@ -101,7 +101,7 @@ public struct SafeTensorsFile: Sendable {
         var first = true
         if !metadata.isEmpty {
             header += "\"__metadata__\":{"
-            header += metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }.joined(separator: ",")
+            header += metadata.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }.joined(separator: ",")
             header += "}"
             first = false
         }

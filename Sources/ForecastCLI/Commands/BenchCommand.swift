@@ -81,9 +81,9 @@ struct BenchCommand: ParsableCommand {
                 let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             } else if w.inferenceOnly {
-                print("\(w.name): \(obj["latency_us"]!) µs per window  [\(core)]")
+                print("\(w.name): \(Output.format(s * 1e6)) µs per window  [\(core)]")
             } else {
-                print("\(w.name): \(obj["train_step_ms"]!) ms per train step, \(obj["samples_per_s"]!) samples/s, \(obj["gflops"]!) GFLOP/s  [\(core), \(workers) workers, \(shards) shards]")
+                print("\(w.name): \(Output.format(s * 1e3)) ms per train step, \(Output.format(Double(w.batch) / s)) samples/s, \(Output.format(w.trainStepFlops / s / 1e9)) GFLOP/s  [\(core), \(workers) workers, \(shards) shards]")
             }
             fflush(stdout)
         }
