@@ -101,7 +101,7 @@ void fk_convlstm_forward(int N, int C, float *restrict gates, const float *restr
         float *restrict hr = h + (size_t)n * C;
         if (c_prev) {
             const float *restrict cp = c_prev + (size_t)n * C;
-#pragma clang loop vectorize(assume_safety)
+            FK_INDEPENDENT
             for (int j = 0; j < C; j++) {
                 float ig = fk_sigmoid1(gi[j] + bi[j]);
                 float fg = fk_sigmoid1(gf[j] + bf[j]);
@@ -113,7 +113,7 @@ void fk_convlstm_forward(int N, int C, float *restrict gates, const float *restr
                 hr[j] = og * fk_tanh1(cn);
             }
         } else {
-#pragma clang loop vectorize(assume_safety)
+            FK_INDEPENDENT
             for (int j = 0; j < C; j++) {
                 float ig = fk_sigmoid1(gi[j] + bi[j]);
                 float fg = fk_sigmoid1(gf[j] + bf[j]);
@@ -154,7 +154,7 @@ void fk_convlstm_backward(int N, int C, const float *restrict gates, const float
         const float *restrict dyr = dy ? dy + (size_t)n * C : NULL;
         const float *restrict ch = carry_h + (size_t)n * C;
         float *restrict cc = carry_c + (size_t)n * C;
-#pragma clang loop vectorize(assume_safety)
+        FK_INDEPENDENT
         for (int j = 0; j < C; j++) {
             float ig = gi[j], fg = gf[j], g_ = gg[j], og = go[j];
             float tc = fk_tanh1(cr[j]);
@@ -222,6 +222,7 @@ void fk_channels_first(int N, int C, int P, const float *restrict src, float *re
 
 FK_CLONES
 void fk_softplus(int n, const float *restrict x, float *restrict y) {
+    FK_INDEPENDENT
     for (int i = 0; i < n; i++) {
         float v = x[i];
         float a = v < 0 ? -v : v;
@@ -232,5 +233,6 @@ void fk_softplus(int n, const float *restrict x, float *restrict y) {
 
 FK_CLONES
 void fk_softplus_backward(int n, const float *restrict x, const float *dy, float *dx) {
+    FK_INDEPENDENT
     for (int i = 0; i < n; i++) dx[i] = dy[i] * fk_sigmoid1(x[i]);
 }
