@@ -24,7 +24,8 @@ let package = Package(
 
         // MARK: Library modules (dependencies point one way: Core <- Data, Layers <- Training <- Forecast <- CLI)
         .target(name: "CKernels", path: "Sources/CKernels"),
-        .target(name: "ForecastCore", dependencies: ["CBLAS"]),
+        .target(name: "CWorkers", path: "Sources/CWorkers"),
+        .target(name: "ForecastCore", dependencies: ["CBLAS", "CWorkers"]),
         .target(name: "ForecastData", dependencies: ["ForecastCore", "CCSV"]),
         .target(name: "ForecastLayers", dependencies: ["ForecastCore", "CKernels"]),
         .target(name: "ForecastTraining", dependencies: ["ForecastCore", "ForecastLayers", "ForecastData"]),

@@ -127,6 +127,24 @@ public final class ParameterStore: @unchecked Sendable {
         markModified()
     }
 
+    /// `self = stores[0] + stores[1] + ...`, added in that order for every element, so the
+    /// bits do not depend on `threads`, which only splits the buffer into ranges.
+    public func setSum(of stores: [ParameterStore], threads: Int = 1) {
+        precondition(!stores.isEmpty && stores.allSatisfy { $0.layout.count == layout.count }, "layout mismatch")
+        let n = layout.count, out = base
+        let sources = stores.map { UnsafePointer($0.base) }
+        let parts = n >= 16_384 ? max(1, threads) : 1
+        WorkerPool.forEach(parts, threads: parts) { part in
+            let r = WorkerPool.chunk(part, of: parts, count: n)
+            let first = sources[0]
+            for i in r { out[i] = first[i] }
+            for s in sources.dropFirst() {
+                for i in r { out[i] += s[i] }
+            }
+        }
+        markModified()
+    }
+
     /// A new store with the same layout and a copy of the values.
     public func clone() -> ParameterStore {
         let s = ParameterStore(layout: layout)

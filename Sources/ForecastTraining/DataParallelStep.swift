@@ -101,19 +101,11 @@ public final class DataParallelStep: @unchecked Sendable {
         let previous = BLASRuntime.threads
         BLASRuntime.setThreads(1)
         let activeWorkers = min(workerCount, local.count)
-        if activeWorkers <= 1 {
-            for s in local { work(s) }
-        } else {
-            DispatchQueue.concurrentPerform(iterations: activeWorkers) { w in
-                var i = w
-                while i < local.count { work(local[i]); i += activeWorkers }
-            }
-        }
+        WorkerPool.forEach(local.count, threads: activeWorkers) { i in work(local[i]) }
         BLASRuntime.setThreads(previous)
         exchange?.exchange(shardGradients: shardStores, losses: losses)
         // Sum in shard order: independent of the worker count (and of the rank count).
-        grads.copy(from: shardGrads[0])
-        for s in 1..<shardCount { grads.add(shardGrads[s]) }
+        grads.setSum(of: shardGrads, threads: workerCount)
         var total = 0.0
         for s in 0..<shardCount { total += losses[s] }
         return total

@@ -30,7 +30,7 @@ public final class Trainer: @unchecked Sendable {
         self.model = model
         self.params = params
         self.config = config
-        optimizer = config.optimizer.make(layout: model.layout, learningRate: config.learningRate)
+        optimizer = config.optimizer.make(layout: model.layout, learningRate: config.learningRate, threads: config.workers)
     }
 
     /// Targets per window the head must produce (before the loss's multiplier).

@@ -9,7 +9,8 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// Global-norm clipping threshold; nil disables clipping.
     public var clipNorm: Float? = 1
     public var seed: UInt64 = 42
-    /// Dispatch workers (threads) computing shards in parallel. Does not change results.
+    /// Worker threads computing shards (and the gradient sum and optimizer update) in parallel.
+    /// Does not change results.
     public var workers: Int = 1
     /// Shards per minibatch. Part of the arithmetic: change it and results change (slightly).
     public var shards: Int = 4

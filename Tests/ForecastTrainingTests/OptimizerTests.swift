@@ -82,4 +82,27 @@ final class OptimizerTests: XCTestCase {
         for v in [1.0, 0.9, 0.95, 0.95, 0.95, 0.95] { p.observe(validationLoss: v, schedule: sched) }
         XCTAssertEqual(p.learningRate(sched, base: 1, epoch: 0, epochs: 1), 0.25)
     }
+
+    /// The elementwise update split across threads gives the same bits as one thread.
+    func testThreadedUpdatesAreBitIdentical() {
+        var layout = ParameterLayout()
+        _ = layout.add("w", [400, 200])
+        for kind in [OptimizerKind.adamDefault, .adamW(beta1: 0.9, beta2: 0.99, epsilon: 1e-6, weightDecay: 0.1),
+                     .sgd(momentum: 0.9, nesterov: true, weightDecay: 1e-3)] {
+            var results: [[Float]] = []
+            for threads in [1, 2, 3] {
+                var rng = SeededGenerator(seed: 8)
+                let params = ParameterStore(layout: layout), grads = ParameterStore(layout: layout)
+                for i in 0..<layout.count { params.base[i] = rng.nextNormal() }
+                let optimizer = kind.make(layout: layout, learningRate: 1e-2, threads: threads)
+                for _ in 0..<3 {
+                    for i in 0..<layout.count { grads.base[i] = rng.nextNormal() }
+                    optimizer.update(params, grads: grads)
+                }
+                results.append(Array(UnsafeBufferPointer(start: params.base, count: layout.count)))
+            }
+            XCTAssertEqual(results[0], results[1], "\(kind)")
+            XCTAssertEqual(results[0], results[2], "\(kind)")
+        }
+    }
 }

@@ -40,6 +40,7 @@ public struct ConvLSTMWorkload: Sendable {
         defer { BLASRuntime.setThreads(previousThreads) }
         let step = FrameParallelStep(model: model, maxBatch: batch, shards: shards, workers: workers)
         let adam = Adam(layout: model.layout, learningRate: 1e-3)
+        adam.threads = workers
         let body = {
             x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in
                 _ = step.run(x: xp.baseAddress!, y: yp.baseAddress!, rows: batch, params: params)

@@ -79,14 +79,10 @@ public final class FrameParallelStep<Model: FrameModel>: @unchecked Sendable {
             for s in 0..<shards { work(s) }
         } else {
             let shardCount = shards, workerCount = workers
-            DispatchQueue.concurrentPerform(iterations: workerCount) { w in
-                var s = w
-                while s < shardCount { work(s); s += workerCount }
-            }
+            WorkerPool.forEach(shardCount, threads: workerCount) { s in work(s) }
         }
         BLASRuntime.setThreads(previous)
-        grads.copy(from: shardGrads[0])
-        for s in 1..<shards { grads.add(shardGrads[s]) }
+        grads.setSum(of: shardGrads, threads: workers)
         var total = 0.0
         for s in 0..<shards { total += losses[s] }
         return total

@@ -24,7 +24,7 @@ public final class FrameTrainer<Model: FrameModel>: @unchecked Sendable {
         self.model = model
         self.params = params
         self.config = config
-        optimizer = config.optimizer.make(layout: model.layout, learningRate: config.learningRate)
+        optimizer = config.optimizer.make(layout: model.layout, learningRate: config.learningRate, threads: config.workers)
     }
 
     @discardableResult

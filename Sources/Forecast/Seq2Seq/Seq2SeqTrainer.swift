@@ -77,14 +77,10 @@ final class Seq2SeqParallelStep: @unchecked Sendable {
             let previous = BLASRuntime.threads
             BLASRuntime.setThreads(1)
             let shardCount = shards, workerCount = workers
-            DispatchQueue.concurrentPerform(iterations: workerCount) { w in
-                var s = w
-                while s < shardCount { work(s); s += workerCount }
-            }
+            WorkerPool.forEach(shardCount, threads: workerCount) { s in work(s) }
             BLASRuntime.setThreads(previous)
         }
-        grads.copy(from: shardGrads[0])
-        for s in 1..<shards { grads.add(shardGrads[s]) }
+        grads.setSum(of: shardGrads, threads: workers)
         var total = 0.0
         for s in 0..<shards { total += losses[s] }
         return total
@@ -111,7 +107,7 @@ final class Seq2SeqTrainer {
         self.params = params
         self.config = config
         self.schedule = schedule
-        optimizer = config.optimizer.make(layout: model.layout, learningRate: config.learningRate)
+        optimizer = config.optimizer.make(layout: model.layout, learningRate: config.learningRate, threads: config.workers)
     }
 
     func fit(train: Seq2SeqWindows, validation: Seq2SeqWindows?) throws {

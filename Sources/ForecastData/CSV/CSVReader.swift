@@ -1,4 +1,5 @@
 import Foundation
+import ForecastCore
 
 /// Reads CSV files into typed `Table`s through libcsv.
 ///
@@ -106,7 +107,7 @@ public enum CSVReader {
             if firstRound && options.hasHeader { parsers[0].skipRecords = 1 }
             firstRound = false
             buffer.withUnsafeBytes { raw in
-                DispatchQueue.concurrentPerform(iterations: parsers.count) { j in
+                WorkerPool.forEach(parsers.count, threads: threads) { j in
                     parsers[j].parse(UnsafeRawBufferPointer(rebasing: raw[starts[j]..<cuts[j]]), delimiter: delimiter)
                 }
             }

@@ -12,6 +12,7 @@ public final class Adam: Optimizer, @unchecked Sendable {
     public let decoupled: Bool
     /// Steps taken so far (t).
     public private(set) var step: Int = 0
+    public var threads = 1
     /// First and second moments, same layout as the parameters.
     public let m: ParameterStore
     public let v: ParameterStore
@@ -41,15 +42,18 @@ public final class Adam: Optimizer, @unchecked Sendable {
         let bc2Sqrt = Float((1 - Double(b2).power(step)).squareRoot())
         let stepSize = lr / bc1
         let decoupled = self.decoupled
-        for i in 0..<n {
-            var gi = g[i]
-            if wd != 0 {
-                if decoupled { p[i] *= 1 - lr * wd } else { gi += wd * p[i] }
+        let parts = n >= 32_768 ? max(1, threads) : 1
+        WorkerPool.forEach(parts, threads: parts) { part in
+            for i in WorkerPool.chunk(part, of: parts, count: n) {
+                var gi = g[i]
+                if wd != 0 {
+                    if decoupled { p[i] *= 1 - lr * wd } else { gi += wd * p[i] }
+                }
+                let mi = b1 * m[i] + (1 - b1) * gi
+                let vi = b2 * v[i] + (1 - b2) * gi * gi
+                m[i] = mi; v[i] = vi
+                p[i] -= stepSize * mi / (vi.squareRoot() / bc2Sqrt + eps)
             }
-            let mi = b1 * m[i] + (1 - b1) * gi
-            let vi = b2 * v[i] + (1 - b2) * gi * gi
-            m[i] = mi; v[i] = vi
-            p[i] -= stepSize * mi / (vi.squareRoot() / bc2Sqrt + eps)
         }
         params.markModified()
     }

@@ -4,6 +4,9 @@ public protocol Optimizer: AnyObject, Sendable {
     var learningRate: Float { get set }
     /// Steps taken.
     var step: Int { get }
+    /// Threads the elementwise update may use (each element's arithmetic is the same whatever
+    /// the count, so results are bit-identical).
+    var threads: Int { get set }
     /// One update of `params` from `grads`.
     func update(_ params: ParameterStore, grads: ParameterStore)
     /// Named state buffers (same layout as the parameters), for checkpoints.
@@ -20,8 +23,14 @@ public enum OptimizerKind: Codable, Sendable, Equatable {
 
     public static let adamDefault = OptimizerKind.adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0)
 
-    /// A fresh optimizer for parameters of `layout`.
-    public func make(layout: ParameterLayout, learningRate: Float) -> Optimizer {
+    /// A fresh optimizer for parameters of `layout`, updating with up to `threads` threads.
+    public func make(layout: ParameterLayout, learningRate: Float, threads: Int = 1) -> Optimizer {
+        let optimizer = makeOptimizer(layout: layout, learningRate: learningRate)
+        optimizer.threads = threads
+        return optimizer
+    }
+
+    private func makeOptimizer(layout: ParameterLayout, learningRate: Float) -> Optimizer {
         switch self {
         case let .sgd(momentum, nesterov, wd):
             return SGD(layout: layout, learningRate: learningRate, momentum: momentum, nesterov: nesterov, weightDecay: wd)

@@ -10,6 +10,7 @@ public final class SGD: Optimizer, @unchecked Sendable {
     public let nesterov: Bool
     public let weightDecay: Float
     public private(set) var step: Int = 0
+    public var threads = 1
     /// The momentum buffer.
     public let buffer: ParameterStore
 
@@ -29,14 +30,18 @@ public final class SGD: Optimizer, @unchecked Sendable {
         step += 1
         let p = params.base, g = grads.base, b = buffer.base
         let lr = learningRate, mu = momentum, wd = weightDecay, nest = nesterov
-        for i in 0..<params.layout.count {
-            var gi = g[i] + wd * p[i]
-            if mu != 0 {
-                let bi = first ? gi : mu * b[i] + gi
-                b[i] = bi
-                gi = nest ? gi + mu * bi : bi
+        let n = params.layout.count
+        let parts = n >= 32_768 ? max(1, threads) : 1
+        WorkerPool.forEach(parts, threads: parts) { part in
+            for i in WorkerPool.chunk(part, of: parts, count: n) {
+                var gi = g[i] + wd * p[i]
+                if mu != 0 {
+                    let bi = first ? gi : mu * b[i] + gi
+                    b[i] = bi
+                    gi = nest ? gi + mu * bi : bi
+                }
+                p[i] -= lr * gi
             }
-            p[i] -= lr * gi
         }
         params.markModified()
     }
