@@ -75,6 +75,10 @@ public struct Recurrent: Sendable {
         // Moderate hidden sizes: a register-blocked product against W_hhᵀ (transposed once per
         // weight version) beats a BLAS call per step, which repacks W_hh every time.
         let stepKernel = usesStepKernel
+        if !training && pipelines(batch: B) {
+            forwardPipelined(cache, params: params)
+            return
+        }
         if stepKernel { refreshTransposedWeights(cache, params) }
         var input = UnsafePointer(cache.x.pointer)
         var inSize = cfg.inputSize
@@ -86,52 +90,12 @@ public struct Recurrent: Sendable {
                 // Input projection of the whole window: [T*B, in] x [in, G*H].
                 gemm(transB: true, m: T * B, n: GH, k: inSize, a: input, lda: inSize,
                      b: p + slot.weightIH, ldb: inSize, c: gates, ldc: GH)
-                let stateIndex = (l * D + d) * B * H
-                let h0: UnsafePointer<Float>? = cache.useInitialState ? UnsafePointer(cache.h0.pointer + stateIndex) : nil
-                let c0: UnsafePointer<Float>? = (cache.useInitialState && cfg.cell.hasCellState) ? UnsafePointer(cache.c0.pointer + stateIndex) : nil
                 let transposedHH = stepKernel ? UnsafePointer(cache.transposedHH[l * D + d].pointer) : nil
                 for s in 0..<T {
-                    let t = d == 0 ? s : T - 1 - s
-                    let tPrev = d == 0 ? t - 1 : t + 1
-                    // h_{t-1}: the previous step's output in place (row stride D*H), or h0.
-                    let hPrev: UnsafePointer<Float>? = s == 0 ? h0 : UnsafePointer(y + tPrev * B * DH + d * H)
-                    let hPrevStride = s == 0 ? H : DH
-                    var hh: UnsafePointer<Float>? = nil
-                    if let hPrev {
-                        // [B, H] x [H, G*H]
-                        if let wt = transposedHH {
-                            fk_step_matmul(Int32(B), Int32(H), Int32(GH), hPrev, Int32(hPrevStride), wt, cache.stepScratch.pointer, Int32(GH), 0)
-                        } else {
-                            gemm(transB: true, m: B, n: GH, k: H, a: hPrev, lda: hPrevStride,
-                                 b: p + slot.weightHH, ldb: H, c: cache.stepScratch.pointer, ldc: GH)
-                        }
-                        hh = UnsafePointer(cache.stepScratch.pointer)
-                    }
-                    let g = gates + t * B * GH
-                    let hOut = y + t * B * DH + d * H
-                    switch cfg.cell {
-                    case .lstm:
-                        let cells = cache.cells[l * D + d]!.pointer
-                        let cPrev: UnsafePointer<Float>? = s == 0 ? c0 : UnsafePointer(cells + tPrev * B * H)
-                        LSTMKernels.forward(B: B, H: H, gates: g, hh: hh, bih: p + slot.biasIH, bhh: p + slot.biasHH,
-                                            cPrev: cPrev, c: cells + t * B * H, h: hOut, hStride: DH)
-                    case .gru:
-                        GRUKernels.forward(B: B, H: H, gates: g, hh: hh, bih: p + slot.biasIH, bhh: p + slot.biasHH,
-                                           hPrev: hPrev, hPrevStride: hPrevStride,
-                                           hn: cache.hiddenN[l * D + d]!.pointer + t * B * H, h: hOut, hStride: DH)
-                    case .rnnTanh, .rnnRelu:
-                        ElmanKernels.forward(B: B, H: H, act: cfg.cell == .rnnTanh ? .tanh : .relu, gates: g, hh: hh,
-                                             bih: p + slot.biasIH, bhh: p + slot.biasHH, h: hOut, hStride: DH)
-                    }
+                    step(cache, layer: l, direction: d, index: s, params: p, transposedHH: transposedHH,
+                         scratch: cache.stepScratch.pointer)
                 }
-                // Final states: the last step processed in this direction.
-                let tLast = d == 0 ? T - 1 : 0
-                for b in 0..<B {
-                    (cache.hN.pointer + stateIndex + b * H).update(from: y + (tLast * B + b) * DH + d * H, count: H)
-                    if cfg.cell.hasCellState {
-                        (cache.cN.pointer + stateIndex + b * H).update(from: cache.cells[l * D + d]!.pointer + (tLast * B + b) * H, count: H)
-                    }
-                }
+                saveFinalState(cache, layer: l, direction: d)
             }
             input = UnsafePointer(y)
             inSize = DH
@@ -143,6 +107,71 @@ public struct Recurrent: Sendable {
                     out.pointer[i] = y[i] * m
                 }
                 input = UnsafePointer(out.pointer)
+            }
+        }
+    }
+
+    /// Step `s` (in processing order) of layer `l`, direction `d`: the hidden projection
+    /// `h_{t-1} W_hhᵀ` `[B, H] x [H, G*H]` into `scratch`, then the fused cell update, which turns
+    /// `cache.gates[l*D+d]` row t into activations and writes h_t into `cache.ys[l]` (and c_t).
+    /// The input projection of step t must already be in the gates.
+    @inline(__always)
+    func step(_ cache: RecurrentCache, layer l: Int, direction d: Int, index s: Int, params p: UnsafeMutablePointer<Float>,
+              transposedHH: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>) {
+        let cfg = config
+        let T = cache.length, B = cache.batch, H = cfg.hiddenSize, D = cfg.directions, GH = cfg.cell.gates * H
+        let DH = D * H
+        let slot = slots[l * D + d]
+        let y = cache.ys[l].pointer
+        let t = d == 0 ? s : T - 1 - s
+        let tPrev = d == 0 ? t - 1 : t + 1
+        let stateIndex = (l * D + d) * B * H
+        // h_{t-1}: the previous step's output in place (row stride D*H), or h0.
+        let hPrev: UnsafePointer<Float>?
+        if s > 0 { hPrev = UnsafePointer(y + tPrev * B * DH + d * H) }
+        else { hPrev = cache.useInitialState ? UnsafePointer(cache.h0.pointer + stateIndex) : nil }
+        let hPrevStride = s == 0 ? H : DH
+        var hh: UnsafePointer<Float>? = nil
+        if let hPrev {
+            if let wt = transposedHH {
+                fk_step_matmul(Int32(B), Int32(H), Int32(GH), hPrev, Int32(hPrevStride), wt, scratch, Int32(GH), 0)
+            } else {
+                gemm(transB: true, m: B, n: GH, k: H, a: hPrev, lda: hPrevStride,
+                     b: p + slot.weightHH, ldb: H, c: scratch, ldc: GH)
+            }
+            hh = UnsafePointer(scratch)
+        }
+        let g = cache.gates[l * D + d].pointer + t * B * GH
+        let hOut = y + t * B * DH + d * H
+        switch cfg.cell {
+        case .lstm:
+            let cells = cache.cells[l * D + d]!.pointer
+            let cPrev: UnsafePointer<Float>?
+            if s > 0 { cPrev = UnsafePointer(cells + tPrev * B * H) }
+            else { cPrev = cache.useInitialState ? UnsafePointer(cache.c0.pointer + stateIndex) : nil }
+            LSTMKernels.forward(B: B, H: H, gates: g, hh: hh, bih: p + slot.biasIH, bhh: p + slot.biasHH,
+                                cPrev: cPrev, c: cells + t * B * H, h: hOut, hStride: DH)
+        case .gru:
+            GRUKernels.forward(B: B, H: H, gates: g, hh: hh, bih: p + slot.biasIH, bhh: p + slot.biasHH,
+                               hPrev: hPrev, hPrevStride: hPrevStride,
+                               hn: cache.hiddenN[l * D + d]!.pointer + t * B * H, h: hOut, hStride: DH)
+        case .rnnTanh, .rnnRelu:
+            ElmanKernels.forward(B: B, H: H, act: cfg.cell == .rnnTanh ? .tanh : .relu, gates: g, hh: hh,
+                                 bih: p + slot.biasIH, bhh: p + slot.biasHH, h: hOut, hStride: DH)
+        }
+    }
+
+    /// Copies the state after the last step processed in direction `d` of layer `l` into
+    /// `cache.hN` / `cache.cN`.
+    func saveFinalState(_ cache: RecurrentCache, layer l: Int, direction d: Int) {
+        let T = cache.length, B = cache.batch, H = config.hiddenSize, D = config.directions, DH = D * H
+        let stateIndex = (l * D + d) * B * H
+        let tLast = d == 0 ? T - 1 : 0
+        let y = cache.ys[l].pointer
+        for b in 0..<B {
+            (cache.hN.pointer + stateIndex + b * H).update(from: y + (tLast * B + b) * DH + d * H, count: H)
+            if config.cell.hasCellState {
+                (cache.cN.pointer + stateIndex + b * H).update(from: cache.cells[l * D + d]!.pointer + (tLast * B + b) * H, count: H)
             }
         }
     }
@@ -166,16 +195,28 @@ public struct Recurrent: Sendable {
         }
     }
 
-    /// Makes `cache.transposedHH` hold `W_hhᵀ` `[H, G*H]` for the current values of `params`.
-    func refreshTransposedWeights(_ cache: RecurrentCache, _ params: ParameterStore) {
+    /// Makes `cache.transposedHH` hold `W_hhᵀ` `[H, G*H]` for the current values of `params`,
+    /// and with `inputWeights` also `cache.transposedIH` `W_ihᵀ` `[in, G*H]` for layers above the
+    /// first (the pipeline's per-chunk projections).
+    func refreshTransposedWeights(_ cache: RecurrentCache, _ params: ParameterStore, inputWeights: Bool = false) {
         let key = RecurrentCache.WeightsKey(store: params.identity, generation: params.generation)
-        if cache.transposedKey == key { return }
         let H = config.hiddenSize, GH = config.cell.gates * H
-        if cache.transposedHH.isEmpty { cache.transposedHH = slots.map { _ in FloatBuffer(count: GH * H) } }
-        for (i, slot) in slots.enumerated() {
-            fk_transpose(Int32(GH), Int32(H), params.base + slot.weightHH, cache.transposedHH[i].pointer)
+        if cache.transposedKey != key {
+            if cache.transposedHH.isEmpty { cache.transposedHH = slots.map { _ in FloatBuffer(count: GH * H) } }
+            for (i, slot) in slots.enumerated() {
+                fk_transpose(Int32(GH), Int32(H), params.base + slot.weightHH, cache.transposedHH[i].pointer)
+            }
+            cache.transposedKey = key
         }
-        cache.transposedKey = key
+        if inputWeights && cache.transposedIHKey != key {
+            if cache.transposedIH.isEmpty {
+                cache.transposedIH = slots.enumerated().map { i, slot in i < config.directions ? nil : FloatBuffer(count: GH * slot.inputSize) }
+            }
+            for (i, slot) in slots.enumerated() where i >= config.directions {
+                fk_transpose(Int32(GH), Int32(slot.inputSize), params.base + slot.weightIH, cache.transposedIH[i]!.pointer)
+            }
+            cache.transposedIHKey = key
+        }
     }
 
     // MARK: Backward

@@ -1,3 +1,4 @@
+import Foundation
 /// Everything one forward pass of a ``Recurrent`` layer keeps for its backward pass, plus the
 /// scratch both passes use. Sized once for a (batch, length) pair and reused across calls, so
 /// no time loop allocates. All sequence buffers are time-major `[T, B, F]`.
@@ -41,6 +42,25 @@ public final class RecurrentCache: @unchecked Sendable {
     struct WeightsKey: Equatable { let store: UInt64; let generation: Int }
     var transposedHH: [FloatBuffer] = []
     var transposedKey: WeightsKey?
+    /// `W_ihᵀ` `[in, G*H]` per (layer, direction) above the first layer (nil for the first).
+    var transposedIH: [FloatBuffer?] = []
+    var transposedIHKey: WeightsKey?
+
+    /// Threads for small-batch inference through stacked layers (see
+    /// ``Recurrent/pipelines(batch:)``); forecasts are identical for any value.
+    public var pipelineThreads: Int = RecurrentCache.defaultPipelineThreads
+    /// Two when the machine has two or more cores: the pipeline has little to give a third.
+    public static let defaultPipelineThreads = min(2, ProcessInfo.processInfo.activeProcessorCount)
+    // Per layer: the step product's scratch `[B, G*H]`, and the stages' progress counters.
+    var pipelineScratch: [FloatBuffer] = []
+    var pipelineProgress: PipelineProgress?
+
+    func preparePipeline() {
+        if pipelineProgress != nil { return }
+        let G = config.cell.gates, H = config.hiddenSize
+        pipelineScratch = (0..<config.numLayers).map { _ in FloatBuffer(count: batch * G * H) }
+        pipelineProgress = PipelineProgress(count: config.numLayers)
+    }
 
     // Backward buffers, created on first use.
     var dGates: FloatBuffer?

@@ -43,6 +43,12 @@ public struct RecurrentWorkload: Sendable {
         return 3 * f
     }
 
+    /// Threads a forecast uses with `workers` available: the layer pipeline of a stacked model
+    /// runs on at most two (see ``Recurrent/pipelines(batch:)``).
+    public func inferenceThreads(workers: Int) -> Int {
+        layers >= 2 ? max(1, min(workers, 2)) : 1
+    }
+
     /// Times the workload: three warm-up calls, then repeated calls until `seconds` have passed
     /// and at least five ran. Returns seconds per call.
     public func measure(seconds: Double, workers: Int, shards: Int) -> Double {
@@ -58,11 +64,13 @@ public struct RecurrentWorkload: Sendable {
             // One window is far too small to share across threads.
             BLASRuntime.setThreads(1)
             let ws = SequenceRegressor.Workspace(model: model, batch: batch, length: lookback)
+            ws.cache.pipelineThreads = inferenceThreads(workers: workers)
             var r = SeededGenerator(seed: 1)
             body = { x.withUnsafeBufferPointer { _ = model.forward($0.baseAddress!, workspace: ws, params: params, rng: &r) } }
         } else {
             let step = DataParallelStep(model: model, loss: .mse, lookback: lookback, shards: shards, workers: workers)
             let adam = Adam(layout: model.layout, learningRate: 1e-3)
+            adam.threads = workers
             let r = SeededGenerator(seed: 1)
             body = {
                 x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in

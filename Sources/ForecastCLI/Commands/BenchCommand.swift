@@ -19,7 +19,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("For --workload ingest: the CSV file to read into Float32 columns.", valueName: "file"))
     var data: String?
 
-    @Option(help: "Dispatch workers for data-parallel train steps (default: number of cores).")
+    @Option(help: "Worker threads: data-parallel shards of a train step; for infer-1, the layer pipeline (at most 2 are used) (default: number of cores).")
     var workers: Int?
 
     @Option(help: "Shards per minibatch (default: 4, the trainer's default).")
@@ -68,7 +68,7 @@ struct BenchCommand: ParsableCommand {
         if let w = BLASRuntime.kernelCheck().warning { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         for w in RecurrentWorkload.all where workload == nil || workload == w.name {
             let s = w.measure(seconds: seconds, workers: workers, shards: shards)
-            var obj: [String: Any] = ["workload": w.name, "blas_core": core, "workers": w.inferenceOnly ? 1 : workers]
+            var obj: [String: Any] = ["workload": w.name, "blas_core": core, "workers": w.inferenceOnly ? w.inferenceThreads(workers: workers) : workers]
             if w.inferenceOnly {
                 obj["latency_us"] = (s * 1e7).rounded() / 10
             } else {

@@ -1,0 +1,93 @@
+import XCTest
+import Dispatch
+import ForecastLayers
+import _TestSupport
+
+/// Small-batch inference through stacked layers runs as a layer pipeline across threads
+/// (RecurrentPipeline.swift). Its results must not depend on the thread count, and must agree
+/// with the plain forward pass (training mode, no dropout) to rounding.
+final class PipelineTests: XCTestCase {
+    struct Run { var y: [Float]; var hN: [Float]; var cN: [Float] }
+
+    func run(_ layer: Recurrent, _ params: ParameterStore, x: [Float], h0: [Float]?, c0: [Float]?,
+             B: Int, T: Int, threads: Int, training: Bool) -> Run {
+        let cache = RecurrentCache(config: layer.config, batch: B, length: T)
+        cache.pipelineThreads = threads
+        cache.x.pointer.update(from: x, count: x.count)
+        if let h0 {
+            cache.useInitialState = true
+            cache.h0.pointer.update(from: h0, count: h0.count)
+            if let c0 { cache.c0.pointer.update(from: c0, count: c0.count) }
+        }
+        var rng = SeededGenerator(seed: 3)
+        layer.forward(cache, params: params, training: training, rng: &rng)
+        return Run(y: cache.output.toArray(), hN: cache.hN.toArray(), cN: cache.cN.toArray())
+    }
+
+    func testPipelineIsThreadCountIndependentAndMatchesPlainForward() {
+        var checked = 0
+        for cell in [CellKind.lstm, .gru, .rnnTanh] {
+            for (L, B, T, H) in [(2, 1, 13, 16), (3, 3, 5, 8), (2, 8, 9, 32), (4, 2, 1, 8), (2, 1, 48, 64)] {
+                for initial in [false, true] {
+                    var rng = SeededGenerator(seed: UInt64(checked + 1))
+                    let config = RecurrentConfig(cell: cell, inputSize: 5, hiddenSize: H, numLayers: L)
+                    var layout = ParameterLayout()
+                    let layer = Recurrent(config, layout: &layout)
+                    let params = ParameterStore(layout: layout)
+                    layer.initialize(params, rng: &rng)
+                    XCTAssertTrue(layer.pipelines(batch: B))
+                    let x = randomArray(T * B * 5, &rng)
+                    let h0 = initial ? randomArray(L * B * H, &rng, scale: 0.5) : nil
+                    let c0 = initial && cell == .lstm ? randomArray(L * B * H, &rng, scale: 0.5) : nil
+                    let one = run(layer, params, x: x, h0: h0, c0: c0, B: B, T: T, threads: 1, training: false)
+                    let two = run(layer, params, x: x, h0: h0, c0: c0, B: B, T: T, threads: 2, training: false)
+                    XCTAssertEqual(one.y, two.y, "\(cell) L\(L) B\(B) T\(T): pipeline output depends on threads")
+                    XCTAssertEqual(one.hN, two.hN)
+                    XCTAssertEqual(one.cN, two.cN)
+                    let plain = run(layer, params, x: x, h0: h0, c0: c0, B: B, T: T, threads: 1, training: true)
+                    for (a, b) in zip(one.y + one.hN + one.cN, plain.y + plain.hN + plain.cN) {
+                        XCTAssertEqual(a, b, accuracy: 1e-5 + 1e-5 * abs(b), "\(cell) L\(L) B\(B) T\(T) initial \(initial)")
+                    }
+                    checked += 1
+                }
+            }
+        }
+        XCTAssertEqual(checked, 30)
+    }
+
+    func testConcurrentCallersGetTheSameForecasts() {
+        var rng = SeededGenerator(seed: 9)
+        let config = RecurrentConfig(cell: .lstm, inputSize: 4, hiddenSize: 32, numLayers: 3)
+        var layout = ParameterLayout()
+        let layer = Recurrent(config, layout: &layout)
+        let params = ParameterStore(layout: layout)
+        layer.initialize(params, rng: &rng)
+        let x = randomArray(20 * 2 * 4, &rng)
+        let expected = run(layer, params, x: x, h0: nil, c0: nil, B: 2, T: 20, threads: 1, training: false)
+        let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 8)
+        defer { results.deallocate() }
+        results.initialize(repeating: false)
+        // Eight threads at once: the pool serves one, the others run their stages in order.
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            var ok = true
+            for _ in 0..<20 {
+                let r = self.run(layer, params, x: x, h0: nil, c0: nil, B: 2, T: 20, threads: 2, training: false)
+                ok = ok && r.y == expected.y && r.hN == expected.hN && r.cN == expected.cN
+            }
+            results[i] = ok
+        }
+        XCTAssertTrue(results.allSatisfy { $0 })
+    }
+
+    func testBidirectionalAndSingleLayerDoNotPipeline() {
+        var layout = ParameterLayout()
+        let bi = Recurrent(RecurrentConfig(cell: .lstm, inputSize: 3, hiddenSize: 8, numLayers: 2, bidirectional: true), layout: &layout)
+        XCTAssertFalse(bi.pipelines(batch: 1))
+        var layout2 = ParameterLayout()
+        let single = Recurrent(RecurrentConfig(cell: .gru, inputSize: 3, hiddenSize: 8, numLayers: 1), layout: &layout2)
+        XCTAssertFalse(single.pipelines(batch: 1))
+        var layout3 = ParameterLayout()
+        let stacked = Recurrent(RecurrentConfig(cell: .gru, inputSize: 3, hiddenSize: 8, numLayers: 2), layout: &layout3)
+        XCTAssertFalse(stacked.pipelines(batch: Recurrent.pipelineMaxBatch + 1))
+    }
+}
