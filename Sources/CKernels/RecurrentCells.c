@@ -238,6 +238,25 @@ FK_CLONES
 void fk_step_matmul(int B, int K, int N, const float *restrict x, int ldx, const float *restrict w,
                     float *restrict y, int ldy, int accumulate) {
     int b = 0;
+    // Wide outputs: 8 rows x 32 columns per register block read each w row segment once for
+    // 8 rows (half the w traffic of 4 x 64); 35% faster at K = 128, N = 512, slower at N = 64.
+    if (N >= 128 && N % 32 == 0) {
+        for (; b + 8 <= B; b += 8) {
+            const float *restrict xr[8];
+            float *restrict yr[8];
+            for (int r = 0; r < 8; r++) { xr[r] = x + (size_t)(b + r) * ldx; yr[r] = y + (size_t)(b + r) * ldy; }
+            for (int nb = 0; nb < N; nb += 32) {
+                float a[8][32];
+                memset(a, 0, sizeof a);
+                for (int k = 0; k < K; k++) {
+                    const float *restrict wr = w + (size_t)k * N + nb;
+                    for (int r = 0; r < 8; r++) { const float v = xr[r][k]; for (int j = 0; j < 32; j++) a[r][j] += v * wr[j]; }
+                }
+                if (accumulate) { for (int r = 0; r < 8; r++) for (int j = 0; j < 32; j++) yr[r][nb + j] += a[r][j]; }
+                else            { for (int r = 0; r < 8; r++) for (int j = 0; j < 32; j++) yr[r][nb + j] = a[r][j]; }
+            }
+        }
+    }
     for (; b + 4 <= B; b += 4) {
         const float *restrict x0 = x + (size_t)b * ldx, *restrict x1 = x0 + ldx, *restrict x2 = x1 + ldx, *restrict x3 = x2 + ldx;
         float *restrict y0 = y + (size_t)b * ldy, *restrict y1 = y0 + ldy, *restrict y2 = y1 + ldy, *restrict y3 = y2 + ldy;

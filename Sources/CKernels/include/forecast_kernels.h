@@ -50,9 +50,11 @@ void fk_tanh(int n, const float *x, float *y);
 void fk_small_matmul_t(int B, int K, int N, const float *x, int ldx, const float *wt, float *y);
 
 /// y[b * ldy + n] (+)= sum_k x[b * ldx + k] * w[k * N + n] for b < B, n < N: the recurrent
-/// per-step product. Rows of x are taken four at a time against 64-column blocks of w held in
-/// registers, so each weight row is read once per four rows; faster than a BLAS call for the
-/// moderate sizes of recurrent steps (w up to a few hundred KB). accumulate != 0 adds to y.
+/// per-step product. Register blocks of 8 rows x 32 columns (N >= 128), 4 rows x 64 columns,
+/// and single rows x 256 columns, so each weight row is read once per block of rows; faster
+/// than a BLAS call for the moderate sizes of recurrent steps (w up to a few hundred KB).
+/// Every output is summed over k in order, so the blocking never changes the bits.
+/// accumulate != 0 adds to y.
 void fk_step_matmul(int B, int K, int N, const float *x, int ldx, const float *w, float *y, int ldy, int accumulate);
 
 /// dst[k * N + n] = src[n * K + k]: the transpose of an [N, K] matrix.
