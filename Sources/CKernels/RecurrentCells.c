@@ -301,3 +301,48 @@ void fk_step_matmul(int B, int K, int N, const float *restrict x, int ldx, const
         }
     }
 }
+
+void fk_pack_panels(int K, int N, const float *restrict w, float *restrict panels) {
+    for (int p = 0; p < N / 32; p++)
+        for (int k = 0; k < K; k++) memcpy(panels + ((size_t)p * K + k) * 32, w + (size_t)k * N + (size_t)p * 32, 32 * sizeof(float));
+}
+
+void fk_pack_panels_transposed(int N, int K, const float *restrict w, float *restrict panels) {
+    for (int p = 0; p < N / 32; p++) {
+        float *restrict panel = panels + (size_t)p * K * 32;        // [K, 32], 128 KB or less
+        for (int j = 0; j < 32; j++) {
+            const float *restrict row = w + ((size_t)p * 32 + j) * K;
+            for (int k = 0; k < K; k++) panel[(size_t)k * 32 + j] = row[k];
+        }
+    }
+}
+
+FK_CLONES
+void fk_panel_matmul(int B, int K, int N, const float *restrict x, int ldx, const float *restrict panels,
+                     float *restrict y, int ldy, int accumulate) {
+    for (int nb = 0; nb < N; nb += 32) {
+        const float *restrict panel = panels + (size_t)nb * K;          // [K, 32], stays in L2
+        int b = 0;
+        for (; b + 8 <= B; b += 8) {
+            const float *restrict xr[8];
+            for (int r = 0; r < 8; r++) xr[r] = x + (size_t)(b + r) * ldx;
+            float a[8][32];
+            memset(a, 0, sizeof a);
+            for (int k = 0; k < K; k++) {
+                const float *restrict wr = panel + (size_t)k * 32;
+                for (int r = 0; r < 8; r++) { const float v = xr[r][k]; for (int j = 0; j < 32; j++) a[r][j] += v * wr[j]; }
+            }
+            for (int r = 0; r < 8; r++) {
+                float *restrict yr = y + (size_t)(b + r) * ldy + nb;
+                if (accumulate) { for (int j = 0; j < 32; j++) yr[j] += a[r][j]; } else { for (int j = 0; j < 32; j++) yr[j] = a[r][j]; }
+            }
+        }
+        for (; b < B; b++) {
+            const float *restrict xb = x + (size_t)b * ldx;
+            float a[32] = {0};
+            for (int k = 0; k < K; k++) { const float v = xb[k]; const float *restrict wr = panel + (size_t)k * 32; for (int j = 0; j < 32; j++) a[j] += v * wr[j]; }
+            float *restrict yr = y + (size_t)b * ldy + nb;
+            if (accumulate) { for (int j = 0; j < 32; j++) yr[j] += a[j]; } else { for (int j = 0; j < 32; j++) yr[j] = a[j]; }
+        }
+    }
+}

@@ -79,7 +79,7 @@ public struct Recurrent: Sendable {
             forwardPipelined(cache, params: params)
             return
         }
-        if stepKernel { refreshTransposedWeights(cache, params) }
+        if stepKernel || usesPanelKernel { refreshTransposedWeights(cache, params) }
         var input = UnsafePointer(cache.x.pointer)
         var inSize = cfg.inputSize
         for l in 0..<cfg.numLayers {
@@ -91,8 +91,9 @@ public struct Recurrent: Sendable {
                 gemm(transB: true, m: T * B, n: GH, k: inSize, a: input, lda: inSize,
                      b: p + slot.weightIH, ldb: inSize, c: gates, ldc: GH)
                 let transposedHH = stepKernel ? UnsafePointer(cache.transposedHH[l * D + d].pointer) : nil
+                let panels = usesPanelKernel ? UnsafePointer(cache.panelsHH[l * D + d].pointer) : nil
                 for s in 0..<T {
-                    step(cache, layer: l, direction: d, index: s, params: p, transposedHH: transposedHH,
+                    step(cache, layer: l, direction: d, index: s, params: p, transposedHH: transposedHH, panelsHH: panels,
                          scratch: cache.stepScratch.pointer)
                 }
                 saveFinalState(cache, layer: l, direction: d)
@@ -117,7 +118,7 @@ public struct Recurrent: Sendable {
     /// The input projection of step t must already be in the gates.
     @inline(__always)
     func step(_ cache: RecurrentCache, layer l: Int, direction d: Int, index s: Int, params p: UnsafeMutablePointer<Float>,
-              transposedHH: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>) {
+              transposedHH: UnsafePointer<Float>?, panelsHH: UnsafePointer<Float>? = nil, scratch: UnsafeMutablePointer<Float>) {
         let cfg = config
         let T = cache.length, B = cache.batch, H = cfg.hiddenSize, D = cfg.directions, GH = cfg.cell.gates * H
         let DH = D * H
@@ -135,6 +136,8 @@ public struct Recurrent: Sendable {
         if let hPrev {
             if let wt = transposedHH {
                 fk_step_matmul(Int32(B), Int32(H), Int32(GH), hPrev, Int32(hPrevStride), wt, scratch, Int32(GH), 0)
+            } else if let panels = panelsHH {
+                fk_panel_matmul(Int32(B), Int32(H), Int32(GH), hPrev, Int32(hPrevStride), panels, scratch, Int32(GH), 0)
             } else {
                 gemm(transB: true, m: B, n: GH, k: H, a: hPrev, lda: hPrevStride,
                      b: p + slot.weightHH, ldb: H, c: scratch, ldc: GH)
@@ -184,12 +187,19 @@ public struct Recurrent: Sendable {
     /// Whether this layer's per-step products use the step kernel.
     public var usesStepKernel: Bool { config.cell.gates * config.hiddenSize * config.hiddenSize <= Recurrent.stepKernelMaxWeights }
 
+    /// Larger layers with H a multiple of 32 use the panel kernel (`fk_panel_matmul`) against
+    /// `W_hhᵀ` and `W_hh` packed once per weight version; the rest call `sgemm` every step.
+    public var usesPanelKernel: Bool { !usesStepKernel && config.hiddenSize % 32 == 0 }
+
     /// `dh_{t-1} (+)= dG_t W_hh`: `[B, G*H] x [G*H, H]`, W_hh in its stored layout.
     @inline(__always)
-    func carryProduct(B: Int, dG: UnsafePointer<Float>, weightHH: UnsafePointer<Float>, carry: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    func carryProduct(B: Int, dG: UnsafePointer<Float>, weightHH: UnsafePointer<Float>, panels: UnsafePointer<Float>?,
+                      carry: UnsafeMutablePointer<Float>, accumulate: Bool) {
         let H = config.hiddenSize, GH = config.cell.gates * H
         if usesStepKernel {
             fk_step_matmul(Int32(B), Int32(GH), Int32(H), dG, Int32(GH), weightHH, carry, Int32(H), accumulate ? 1 : 0)
+        } else if let panels {
+            fk_panel_matmul(Int32(B), Int32(GH), Int32(H), dG, Int32(GH), panels, carry, Int32(H), accumulate ? 1 : 0)
         } else {
             gemm(m: B, n: H, k: GH, a: dG, lda: GH, b: weightHH, ldb: H, beta: accumulate ? 1 : 0, c: carry, ldc: H)
         }
@@ -202,9 +212,22 @@ public struct Recurrent: Sendable {
         let key = RecurrentCache.WeightsKey(store: params.identity, generation: params.generation)
         let H = config.hiddenSize, GH = config.cell.gates * H
         if cache.transposedKey != key {
-            if cache.transposedHH.isEmpty { cache.transposedHH = slots.map { _ in FloatBuffer(count: GH * H) } }
-            for (i, slot) in slots.enumerated() {
-                fk_transpose(Int32(GH), Int32(H), params.base + slot.weightHH, cache.transposedHH[i].pointer)
+            if usesStepKernel {
+                if cache.transposedHH.isEmpty { cache.transposedHH = slots.map { _ in FloatBuffer(count: GH * H) } }
+                for (i, slot) in slots.enumerated() {
+                    fk_transpose(Int32(GH), Int32(H), params.base + slot.weightHH, cache.transposedHH[i].pointer)
+                }
+            }
+            if usesPanelKernel {
+                // Forward: W_hhᵀ [H, G*H] in G*H/32 panels; backward carry: W_hh [G*H, H] in H/32.
+                if cache.panelsHH.isEmpty {
+                    cache.panelsHH = slots.map { _ in FloatBuffer(count: GH * H) }
+                    cache.panelsHHCarry = slots.map { _ in FloatBuffer(count: GH * H) }
+                }
+                for (i, slot) in slots.enumerated() {
+                    fk_pack_panels_transposed(Int32(GH), Int32(H), params.base + slot.weightHH, cache.panelsHH[i].pointer)
+                    fk_pack_panels(Int32(GH), Int32(H), params.base + slot.weightHH, cache.panelsHHCarry[i].pointer)
+                }
             }
             cache.transposedKey = key
         }
@@ -256,6 +279,7 @@ public struct Recurrent: Sendable {
                 if cfg.cell.hasCellState {
                     if let dcN { carryC.update(from: dcN + stateIndex, count: B * H) } else { carryC.update(repeating: 0, count: B * H) }
                 }
+                let carryPanels = usesPanelKernel ? UnsafePointer(cache.panelsHHCarry[l * D + d].pointer) : nil
                 for s in 0..<T {
                     // Reverse of the forward order.
                     let t = d == 0 ? T - 1 - s : s
@@ -272,17 +296,17 @@ public struct Recurrent: Sendable {
                         let cPrev: UnsafePointer<Float>? = first ? c0 : cells + tPrev * B * H
                         LSTMKernels.backward(B: B, H: H, gates: g, c: cells + t * B * H, cPrev: cPrev,
                                              dy: dyRow, dyStride: DH, carryH: carryH, carryC: carryC, dG: dg)
-                        carryProduct(B: B, dG: dg, weightHH: p + slot.weightHH, carry: carryH, accumulate: false)
+                        carryProduct(B: B, dG: dg, weightHH: p + slot.weightHH, panels: carryPanels, carry: carryH, accumulate: false)
                     case .gru:
                         let dgh = dGh + t * B * GH
                         GRUKernels.backward(B: B, H: H, gates: g, hn: cache.hiddenN[l * D + d]!.pointer + t * B * H,
                                             hPrev: hPrev, hPrevStride: hPrevStride, dy: dyRow, dyStride: DH,
                                             carryH: carryH, dGx: dg, dGh: dgh)
-                        carryProduct(B: B, dG: dgh, weightHH: p + slot.weightHH, carry: carryH, accumulate: true)
+                        carryProduct(B: B, dG: dgh, weightHH: p + slot.weightHH, panels: carryPanels, carry: carryH, accumulate: true)
                     case .rnnTanh, .rnnRelu:
                         ElmanKernels.backward(B: B, H: H, act: cfg.cell == .rnnTanh ? .tanh : .relu, gates: g,
                                               dy: dyRow, dyStride: DH, carryH: carryH, dG: dg)
-                        carryProduct(B: B, dG: dg, weightHH: p + slot.weightHH, carry: carryH, accumulate: false)
+                        carryProduct(B: B, dG: dg, weightHH: p + slot.weightHH, panels: carryPanels, carry: carryH, accumulate: false)
                     }
                 }
                 // Gradients for the initial states.

@@ -42,6 +42,9 @@ public final class RecurrentCache: @unchecked Sendable {
     struct WeightsKey: Equatable { let store: UInt64; let generation: Int }
     var transposedHH: [FloatBuffer] = []
     var transposedKey: WeightsKey?
+    /// Large layers: `W_hhᵀ` and `W_hh` packed in 32-column panels (``Recurrent/usesPanelKernel``).
+    var panelsHH: [FloatBuffer] = []
+    var panelsHHCarry: [FloatBuffer] = []
     /// `W_ihᵀ` `[in, G*H]` per (layer, direction) above the first layer (nil for the first).
     var transposedIH: [FloatBuffer?] = []
     var transposedIHKey: WeightsKey?

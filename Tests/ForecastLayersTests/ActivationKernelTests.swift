@@ -24,13 +24,13 @@ final class ActivationKernelTests: XCTestCase {
 }
 
 /// The per-step product kernel against a plain loop, over shapes that hit every path
-/// (4-row blocks and leftover rows, 64-column blocks and leftover columns, strided input,
-/// overwrite and accumulate).
+/// (8-row and 4-row blocks and leftover rows, 256-, 64- and 32-column blocks and leftover
+/// columns, strided input, overwrite and accumulate).
 final class StepMatmulKernelTests: XCTestCase {
     func testAgainstNaiveLoop() {
         var seed: UInt64 = 7
         func rnd() -> Float { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Float(Int64(bitPattern: seed >> 11) % 2000) / 1000 - 1 }
-        for (B, K, N) in [(1, 64, 256), (3, 64, 256), (4, 64, 256), (9, 33, 130), (16, 256, 64), (5, 7, 1), (8, 128, 512), (2, 1, 65)] {
+        for (B, K, N) in [(1, 64, 256), (3, 64, 256), (4, 64, 256), (9, 33, 130), (16, 256, 64), (5, 7, 1), (8, 128, 512), (17, 40, 160), (2, 1, 65)] {
             for accumulate in [Int32(0), 1] {
                 let ldx = K + 3, ldy = N + 2
                 let x = (0..<(B * ldx)).map { _ in rnd() }
@@ -46,6 +46,39 @@ final class StepMatmulKernelTests: XCTestCase {
                         XCTAssertEqual(Double(y[b * ldy + n]), s, accuracy: 1e-4 * max(1, abs(s)), "B\(B) K\(K) N\(N) acc\(accumulate) [\(b),\(n)]")
                     }
                     // Padding between rows is untouched.
+                    for n in N..<ldy { XCTAssertEqual(y[b * ldy + n], y0[b * ldy + n]) }
+                }
+            }
+        }
+    }
+}
+
+/// The panel kernel of large layers, and both packings, against a plain loop.
+final class PanelMatmulKernelTests: XCTestCase {
+    func testAgainstNaiveLoop() {
+        var seed: UInt64 = 11
+        func rnd() -> Float { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Float(Int64(bitPattern: seed >> 11) % 2000) / 1000 - 1 }
+        for (B, K, N) in [(1, 64, 32), (7, 33, 96), (8, 512, 64), (17, 40, 256), (32, 96, 128)] {
+            for accumulate in [Int32(0), 1] {
+                let ldx = K + 1, ldy = N + 3
+                let x = (0..<(B * ldx)).map { _ in rnd() }
+                let w = (0..<(K * N)).map { _ in rnd() }                 // [K, N]
+                var wT = [Float](repeating: 0, count: K * N)               // [N, K]
+                for k in 0..<K { for n in 0..<N { wT[n * K + k] = w[k * N + n] } }
+                var panels = [Float](repeating: .nan, count: K * N), panelsT = panels
+                fk_pack_panels(Int32(K), Int32(N), w, &panels)
+                fk_pack_panels_transposed(Int32(N), Int32(K), wT, &panelsT)
+                XCTAssertEqual(panels, panelsT, "both packings give the same panels")
+                let y0 = (0..<(B * ldy)).map { _ in rnd() }
+                var y = y0
+                fk_panel_matmul(Int32(B), Int32(K), Int32(N), x, Int32(ldx), panels, &y, Int32(ldy), accumulate)
+                for b in 0..<B {
+                    for n in 0..<N {
+                        var s: Double = 0
+                        for k in 0..<K { s += Double(x[b * ldx + k]) * Double(w[k * N + n]) }
+                        if accumulate == 1 { s += Double(y0[b * ldy + n]) }
+                        XCTAssertEqual(Double(y[b * ldy + n]), s, accuracy: 1e-4 * max(1, abs(s)), "B\(B) K\(K) N\(N) acc\(accumulate) [\(b),\(n)]")
+                    }
                     for n in N..<ldy { XCTAssertEqual(y[b * ldy + n], y0[b * ldy + n]) }
                 }
             }

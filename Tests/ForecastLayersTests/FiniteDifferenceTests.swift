@@ -95,6 +95,16 @@ final class FiniteDifferenceTests: XCTestCase {
         check(.init(cell: .gru, I: 2, H: 70, L: 1, bidir: true, B: 5, T: 3, P: 1, readout: .everyStep, initialState: false), seed: 9)
     }
 
+    /// Layers too large for the step kernel run the panel kernel (H a multiple of 32) or sgemm.
+    func testLargeLayersUsePanelKernelAndSGEMMCorrectly() {
+        var layout = ParameterLayout(), layout2 = ParameterLayout()
+        XCTAssertTrue(Recurrent(RecurrentConfig(cell: .lstm, inputSize: 2, hiddenSize: 224), layout: &layout).usesPanelKernel)
+        XCTAssertFalse(Recurrent(RecurrentConfig(cell: .lstm, inputSize: 2, hiddenSize: 210), layout: &layout2).usesPanelKernel)
+        check(.init(cell: .lstm, I: 2, H: 224, L: 1, bidir: false, B: 9, T: 3, P: 1, readout: .last, initialState: true), seed: 10)
+        check(.init(cell: .gru, I: 3, H: 256, L: 1, bidir: true, B: 2, T: 2, P: 1, readout: .everyStep, initialState: false), seed: 11)
+        check(.init(cell: .lstm, I: 2, H: 210, L: 1, bidir: false, B: 3, T: 2, P: 1, readout: .last, initialState: false), seed: 12)
+    }
+
     func testSingleStepWindow() {
         check(.init(cell: .lstm, I: 2, H: 3, L: 2, bidir: true, B: 1, T: 1, P: 1, readout: .last, initialState: true), seed: 7)
     }

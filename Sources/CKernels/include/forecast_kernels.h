@@ -57,6 +57,19 @@ void fk_small_matmul_t(int B, int K, int N, const float *x, int ldx, const float
 /// accumulate != 0 adds to y.
 void fk_step_matmul(int B, int K, int N, const float *x, int ldx, const float *w, float *y, int ldy, int accumulate);
 
+/// Packs w [K, N] (row-major, N a multiple of 32) into N/32 panels of [K, 32], each contiguous,
+/// for fk_panel_matmul.
+void fk_pack_panels(int K, int N, const float *w, float *panels);
+
+/// The same panels for the transpose of w [N, K]: panels of wᵀ [K, N] without forming wᵀ.
+void fk_pack_panels_transposed(int N, int K, const float *w, float *panels);
+
+/// y[b * ldy + n] (+)= sum_k x[b * ldx + k] * w[k * N + n] with w packed by fk_pack_panels: the
+/// per-step product of large recurrent layers (w of several MB, beyond fk_step_matmul's reach).
+/// One 32-column panel (K x 128 bytes) at a time stays in L2 while 8-row blocks of x stream past
+/// it; unlike sgemm nothing is repacked per call. Sums over k in order, like fk_step_matmul.
+void fk_panel_matmul(int B, int K, int N, const float *x, int ldx, const float *panels, float *y, int ldy, int accumulate);
+
 /// dst[k * N + n] = src[n * K + k]: the transpose of an [N, K] matrix.
 void fk_transpose(int N, int K, const float *src, float *dst);
 #endif
