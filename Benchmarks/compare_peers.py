@@ -41,23 +41,25 @@ def main():
     torch_script = os.path.join(a.peers, "torch_rnn_bench.py")
     rows = []
     for w in a.workloads.split(","):
-        ratios, ours, theirs, core, mem = [], [], [], "", ("", "")
+        ratios, ours, theirs, gfs, core, mem = [], [], [], [], "", ("", "")
         for _ in range(a.rounds):
             t = run_json([a.python, torch_script, "--threads", str(a.threads), "--seconds", str(a.seconds), "--only", w])[0]
             f = run_json([a.forecast, "bench", "--workload", w, "--seconds", str(a.seconds), "--json"] + a.forecast_args.split())[0]
             key = "latency_us" if "latency_us" in f else "train_step_ms"
             ours.append(f[key]); theirs.append(t[key]); ratios.append(t[key] / f[key])
             core = f.get("blas_core", "")
+            if "gflops" in f: gfs.append(f["gflops"])
             mem = (t.get("max_rss_mb", ""), f.get("max_rss_mb", ""))
-        rows.append((w, key, statistics.median(theirs), statistics.median(ours), statistics.median(ratios), min(ratios), max(ratios), core, f.get("gflops"), mem))
+        rows.append((w, key, statistics.median(theirs), statistics.median(ours), statistics.median(ratios), min(ratios), max(ratios), core, statistics.median(gfs) if gfs else None, mem))
     print(f"| workload | PyTorch ({a.threads} threads) | forecast | speed-up (median of {a.rounds} pairs) | range | forecast GFLOP/s | peak memory PyTorch / forecast | kernel |")
     print("|---|---|---|---|---|---|---|---|")
     for w, key, t, f, r, lo, hi, core, gf, mem in rows:
         unit = "µs" if key == "latency_us" else "ms"
         print(f"| {w} | {t:.3f} {unit} | {f:.3f} {unit} | **{r:.2f}x** | {lo:.2f}–{hi:.2f} | {gf if gf is not None else ''} | {mem[0]} / {mem[1]} MB | {core} |")
-    sg = run_json([a.forecast, "bench", "--workload", "sgemm", "--seconds", str(a.seconds), "--json"])[0]
+    sgs = [run_json([a.forecast, "bench", "--workload", "sgemm", "--seconds", str(a.seconds), "--json"])[0] for _ in range(a.rounds)]
+    sg = dict(sgs[0], gflops=statistics.median(s["gflops"] for s in sgs))
     print()
-    print(f"sgemm 2048^3 in the same run: {sg['gflops']} GFLOP/s ({sg['blas_core']}, {sg['threads']} threads)")
+    print(f"sgemm 2048^3 in the same run: {sg['gflops']} GFLOP/s (median of {a.rounds}: {', '.join(str(s['gflops']) for s in sgs)}; {sg['blas_core']}, {sg['threads']} threads)")
     for w, key, t, f, r, lo, hi, core, gf, mem in rows:
         if gf:
             print(f"  {w}: {gf} GFLOP/s = {100 * gf / sg['gflops']:.0f}% of sgemm")
@@ -66,11 +68,20 @@ def main():
         path = os.path.join(d, "sensors.csv")
         ingest = os.path.join(a.peers, "csv_ingest_bench.py")
         subprocess.run([a.python, ingest, "make", path, str(a.ingest_rows)], check=True, capture_output=True)
-        pandas = subprocess.run([a.python, ingest, "time", path], capture_output=True, text=True).stdout
-        f = run_json([a.forecast, "bench", "--workload", "ingest", "--data", path, "--json"])[0]
+        peers, ours = {}, []
+        for _ in range(a.rounds):
+            for row in run_json([a.python, ingest, "time", path]):
+                peers.setdefault(row["peer"], []).append(row["mb_per_s"])
+            ours.append(run_json([a.forecast, "bench", "--workload", "ingest", "--data", path, "--json"])[0]["mb_per_s"])
+        f = statistics.median(ours)
         print()
-        print("pandas:", pandas.strip())
-        print("forecast:", json.dumps(f))
+        print(f"CSV ingest, {a.ingest_rows} rows ({os.path.getsize(path) / 1e6:.1f} MB), median of {a.rounds} alternating rounds:")
+        print("| reader | MB/s | forecast speed-up |")
+        print("|---|---|---|")
+        print(f"| forecast | {f:.1f} | |")
+        for peer, values in peers.items():
+            m = statistics.median(values)
+            print(f"| {peer} | {m:.1f} | **{f / m:.2f}x** |")
 
 if __name__ == "__main__":
     main()
