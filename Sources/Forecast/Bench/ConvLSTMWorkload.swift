@@ -28,7 +28,7 @@ public struct ConvLSTMWorkload: Sendable {
         return 3 * forward
     }
 
-    /// Seconds per train step: three warm-up steps, then steps until `seconds` have passed and
+    /// Seconds per train step: a warm-up (``benchWarmUp``), then steps until `seconds` have passed and
     /// at least five ran. `workers` Dispatch workers over `shards` shards of the batch of 8.
     public func measure(seconds: Double, workers: Int, shards: Int) -> Double {
         var rng = SeededGenerator(seed: 0)
@@ -47,7 +47,7 @@ public struct ConvLSTMWorkload: Sendable {
             } }
             adam.update(params, grads: step.grads)
         }
-        for _ in 0..<3 { body() }
+        benchWarmUp(body)
         var n = 0
         let t0 = DispatchTime.now().uptimeNanoseconds
         while true {
