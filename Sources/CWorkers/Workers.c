@@ -13,10 +13,10 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
+#include <unistd.h>
 #if defined(__linux__)
 #include <linux/futex.h>
 #include <sys/syscall.h>
-#include <unistd.h>
 #endif
 
 enum { FW_MAX_POOL = 63 };
@@ -29,6 +29,7 @@ static _Atomic uint32_t fw_generation = 0;
 static _Atomic int fw_active = 0;
 static _Atomic int fw_sleepers = 0;
 static int fw_started = 0;
+static int fw_cores = 1;
 
 // The open job: written by its caller only while the generation is odd and nobody is active.
 static fw_task fw_job_task;
@@ -80,8 +81,10 @@ static void fw_run_claimed(void) {
     }
 }
 
-static void *fw_pool_main(void *unused) {
-    (void)unused;
+static void *fw_pool_main(void *arg) {
+    // Threads beyond the core count sleep at once instead of spinning: spinning there would take
+    // the processor from the threads doing the work.
+    const int64_t spin_ns = (intptr_t)arg < fw_cores - 1 ? FW_SPIN_NS : 0;
     uint32_t seen = atomic_load(&fw_generation);
     for (;;) {
         // Wait for a new open (even) generation: spin first, then sleep.
@@ -91,7 +94,7 @@ static void *fw_pool_main(void *unused) {
         while (g == seen || (g & 1)) {
             if (++spins % 256 == 0) {
                 int64_t now = fw_now_ns();
-                if (deadline == 0) deadline = now + FW_SPIN_NS;
+                if (deadline == 0) deadline = now + spin_ns;
                 else if (now > deadline) {
                     atomic_fetch_add(&fw_sleepers, 1);
                     fw_sleep_while(&fw_generation, g);
@@ -115,12 +118,16 @@ static void *fw_pool_main(void *unused) {
 static void fw_ensure_threads(int wanted) {
     if (wanted > FW_MAX_POOL) wanted = FW_MAX_POOL;
     pthread_mutex_lock(&fw_grow);
+    if (fw_started == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        fw_cores = n > 0 ? (int)n : 1;
+    }
     while (fw_started < wanted) {
         pthread_t thread;
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        int failed = pthread_create(&thread, &attr, fw_pool_main, NULL);
+        int failed = pthread_create(&thread, &attr, fw_pool_main, (void *)(intptr_t)fw_started);
         pthread_attr_destroy(&attr);
         if (failed) break;
         fw_started++;
