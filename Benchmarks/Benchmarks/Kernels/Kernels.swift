@@ -62,6 +62,13 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // A layer beyond the step kernel: H = 512 runs the panel kernel (L-lstm's shard shape).
+    Benchmark("lstm forward+backward B32 T16 H512 (panel kernel)") { benchmark in
+        let f = RecurrentFixture(cell: .lstm, batch: 32, length: 16, input: 64, hidden: 512, layers: 1)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { f.forward(); f.backward() }
+    }
+
     Benchmark("lstm infer-1 (B1 T48 H64 x2)") { benchmark in
         let f = RecurrentFixture(cell: .lstm, batch: 1)
         benchmark.startMeasurement()
