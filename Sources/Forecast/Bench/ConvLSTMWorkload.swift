@@ -29,7 +29,7 @@ public struct ConvLSTMWorkload: Sendable {
     }
 
     /// Seconds per train step: a warm-up (``benchWarmUp``), then steps until `seconds` have passed and
-    /// at least five ran. `workers` Dispatch workers over `shards` shards of the batch of 8.
+    /// at least five ran. `workers` worker threads over `shards` shards of the batch of 8.
     public func measure(seconds: Double, workers: Int, shards: Int) -> Double {
         var rng = SeededGenerator(seed: 0)
         let model = self.model

@@ -40,5 +40,5 @@ public struct ForecasterOptions: Sendable {
     }
 }
 
-/// The default number of Dispatch workers: the number of active cores.
+/// The default number of worker threads: the number of active cores.
 public func defaultWorkers() -> Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }

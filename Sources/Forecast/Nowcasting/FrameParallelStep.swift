@@ -1,7 +1,7 @@
 import Dispatch
 
 /// One MSE gradient computation of a ``FrameModel`` over a minibatch, cut into a fixed number
-/// of shards that run on Dispatch workers: the grid counterpart of ``DataParallelStep``.
+/// of shards that run on worker threads: the grid counterpart of ``DataParallelStep``.
 ///
 /// The split depends only on the minibatch size and `shards`; each shard runs forward, loss and
 /// backward in its own workspace into its own gradient store (BLAS single-threaded inside the

@@ -56,7 +56,7 @@ public struct RetrainJob: Sendable, Equatable {
         /// Early-stopping patience in epochs; nil trains every epoch.
         public var patience: Int? = 10
         public var seed: UInt64 = 42
-        /// Dispatch workers; nil uses every core. Results do not depend on it.
+        /// Worker threads; nil uses every core. Results do not depend on it.
         public var workers: Int? = nil
         /// Share of every series used for validation (early stopping), before the holdout.
         public var validation = 0.1

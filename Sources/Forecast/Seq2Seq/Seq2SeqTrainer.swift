@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 
 /// One gradient computation of a ``Seq2Seq`` model over a minibatch, cut into a fixed number
-/// of shards run on Dispatch workers, each into its own gradient store, summed in shard order:
+/// of shards run on worker threads (``WorkerPool``), each into its own gradient store, summed in shard order:
 /// bit-identical for any worker count (the same scheme as ``DataParallelStep``). The
 /// scheduled-sampling mask of the whole minibatch is drawn before the shards start, so it does
 /// not depend on the worker count either.

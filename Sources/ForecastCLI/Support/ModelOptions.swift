@@ -53,7 +53,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Epochs without validation improvement before stopping; 0 disables early stopping (default 10; with --grid 8).", valueName: "n"))
     var patience: Int?
 
-    @Option(help: "Dispatch workers (default: number of cores). Results do not depend on it.")
+    @Option(help: "Worker threads (default: number of cores). Results do not depend on it.")
     var workers: Int?
 
     @Option(help: "Random seed (weights, shuffles, dropout).")
