@@ -38,16 +38,7 @@ final class StepMatmulKernelTests: XCTestCase {
                 let y0 = (0..<(B * ldy)).map { _ in rnd() }
                 var y = y0
                 fk_step_matmul(Int32(B), Int32(K), Int32(N), x, Int32(ldx), w, &y, Int32(ldy), accumulate)
-                for b in 0..<B {
-                    for n in 0..<N {
-                        var s: Double = 0
-                        for k in 0..<K { s += Double(x[b * ldx + k]) * Double(w[k * N + n]) }
-                        if accumulate == 1 { s += Double(y0[b * ldy + n]) }
-                        XCTAssertEqual(Double(y[b * ldy + n]), s, accuracy: 1e-4 * max(1, abs(s)), "B\(B) K\(K) N\(N) acc\(accumulate) [\(b),\(n)]")
-                    }
-                    // Padding between rows is untouched.
-                    for n in N..<ldy { XCTAssertEqual(y[b * ldy + n], y0[b * ldy + n]) }
-                }
+                checkProduct(y, y0: y0, x: x, w: w, B: B, K: K, N: N, ldx: ldx, ldy: ldy, accumulate: accumulate == 1)
             }
         }
     }
@@ -72,16 +63,23 @@ final class PanelMatmulKernelTests: XCTestCase {
                 let y0 = (0..<(B * ldy)).map { _ in rnd() }
                 var y = y0
                 fk_panel_matmul(Int32(B), Int32(K), Int32(N), x, Int32(ldx), panels, &y, Int32(ldy), accumulate)
-                for b in 0..<B {
-                    for n in 0..<N {
-                        var s: Double = 0
-                        for k in 0..<K { s += Double(x[b * ldx + k]) * Double(w[k * N + n]) }
-                        if accumulate == 1 { s += Double(y0[b * ldy + n]) }
-                        XCTAssertEqual(Double(y[b * ldy + n]), s, accuracy: 1e-4 * max(1, abs(s)), "B\(B) K\(K) N\(N) acc\(accumulate) [\(b),\(n)]")
-                    }
-                    for n in N..<ldy { XCTAssertEqual(y[b * ldy + n], y0[b * ldy + n]) }
-                }
+                checkProduct(y, y0: y0, x: x, w: w, B: B, K: K, N: N, ldx: ldx, ldy: ldy, accumulate: accumulate == 1)
             }
         }
+    }
+}
+
+/// Checks y = (y0 +) x w against a Double loop, x [B, K] with row stride ldx, w [K, N], y rows
+/// ldy apart, and that the padding between rows of y is untouched.
+func checkProduct(_ y: [Float], y0: [Float], x: [Float], w: [Float], B: Int, K: Int, N: Int, ldx: Int, ldy: Int,
+                  accumulate: Bool, file: StaticString = #filePath, line: UInt = #line) {
+    for b in 0..<B {
+        for n in 0..<N {
+            var s: Double = 0
+            for k in 0..<K { s += Double(x[b * ldx + k]) * Double(w[k * N + n]) }
+            if accumulate { s += Double(y0[b * ldy + n]) }
+            XCTAssertEqual(Double(y[b * ldy + n]), s, accuracy: 1e-4 * max(1, abs(s)), "B\(B) K\(K) N\(N) acc \(accumulate) [\(b),\(n)]", file: file, line: line)
+        }
+        for n in N..<ldy { XCTAssertEqual(y[b * ldy + n], y0[b * ldy + n], "padding", file: file, line: line) }
     }
 }
