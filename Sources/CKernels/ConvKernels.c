@@ -4,6 +4,7 @@
 // channel dimension; the functions are compiled for AVX-512, AVX2 and baseline x86-64 and
 // dispatched at load time (target_clones), like RecurrentCells.c.
 #include "forecast_conv_kernels.h"
+#include "forecast_kernels.h"
 #include "kernel_math.h"
 #include <stdint.h>
 #include <string.h>
@@ -200,24 +201,13 @@ void fk_conv_reorder_weight_grad_add(int O, int cx, int ch, int k, const float *
     }
 }
 
-FK_CLONES
+// Both layouts are per-image transposes of a [C, P] / [P, C] matrix: the tiled fk_transpose.
 void fk_channels_last(int N, int C, int P, const float *restrict src, float *restrict dst) {
-    for (int n = 0; n < N; n++) {
-        const float *restrict s = src + (size_t)n * C * P;
-        float *restrict d = dst + (size_t)n * C * P;
-        for (int c = 0; c < C; c++)
-            for (int q = 0; q < P; q++) d[(size_t)q * C + c] = s[(size_t)c * P + q];
-    }
+    for (int n = 0; n < N; n++) fk_transpose(C, P, src + (size_t)n * C * P, dst + (size_t)n * C * P);
 }
 
-FK_CLONES
 void fk_channels_first(int N, int C, int P, const float *restrict src, float *restrict dst) {
-    for (int n = 0; n < N; n++) {
-        const float *restrict s = src + (size_t)n * C * P;
-        float *restrict d = dst + (size_t)n * C * P;
-        for (int q = 0; q < P; q++)
-            for (int c = 0; c < C; c++) d[(size_t)c * P + q] = s[(size_t)q * C + c];
-    }
+    for (int n = 0; n < N; n++) fk_transpose(P, C, src + (size_t)n * C * P, dst + (size_t)n * C * P);
 }
 
 FK_CLONES
