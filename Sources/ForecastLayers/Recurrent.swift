@@ -66,6 +66,7 @@ public struct Recurrent: Sendable {
     /// the final states `cache.hN`/`cN` `[L*D, B, H]`. With `training` and dropout > 0, the
     /// outputs of layers below the top are dropped out with masks drawn from `rng`.
     public func forward(_ cache: RecurrentCache, params: ParameterStore, training: Bool = false, rng: inout SeededGenerator) {
+        precondition(cache.config == config, "RecurrentCache made for \(cache.config), used with a layer of \(config)")
         let cfg = config
         let T = cache.length, B = cache.batch, H = cfg.hiddenSize, D = cfg.directions, G = cfg.cell.gates
         let DH = D * H, GH = G * H
@@ -251,6 +252,8 @@ public struct Recurrent: Sendable {
     /// `cache.dX` `[T, B, I]`, `cache.dH0`/`dC0` `[L*D, B, H]`.
     public func backward(_ cache: RecurrentCache, dTop: UnsafePointer<Float>?, dhN: UnsafePointer<Float>? = nil, dcN: UnsafePointer<Float>? = nil,
                          params: ParameterStore, grads: ParameterStore) {
+        precondition(cache.config == config, "RecurrentCache made for \(cache.config), used with a layer of \(config)")
+        precondition(cache.transposedKey != nil || !(usesStepKernel || usesPanelKernel), "backward needs a forward pass on this cache first")
         cache.prepareBackward()
         let cfg = config
         let T = cache.length, B = cache.batch, H = cfg.hiddenSize, D = cfg.directions, G = cfg.cell.gates
