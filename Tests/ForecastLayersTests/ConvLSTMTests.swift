@@ -45,11 +45,7 @@ final class ConvLSTMTests: XCTestCase {
         assertClose(states.c, try XCTUnwrap(file["expect.c_n"]).scalars, tol: 1e-5, "\(name) expect.c_n")
         let pred = ws.pred.toArray()
         assertClose(pred, try XCTUnwrap(file["expect.pred"]).scalars, tol: 1e-5, "\(name) expect.pred")
-        var dPred = [Float](repeating: 0, count: pred.count)
-        let loss = pred.withUnsafeBufferPointer { p in target.withUnsafeBufferPointer { t in dPred.withUnsafeMutableBufferPointer { d in
-            Float(LossKind.mse.evaluate(pred: p.baseAddress!, target: t.baseAddress!, rows: 1, targets: pred.count,
-                                        normalizer: pred.count, dPred: d.baseAddress!))
-        } } }
+        let (loss, dPred) = mseLossAndGradient(pred, target)
         assertClose([loss], try XCTUnwrap(file["expect.loss"]).scalars, tol: 1e-5, "\(name) expect.loss")
         let grads = ParameterStore(layout: model.layout)
         dPred.withUnsafeBufferPointer { model.backward($0.baseAddress!, workspace: ws, params: params, grads: grads) }

@@ -84,11 +84,7 @@ final class GoldenParityTests: XCTestCase {
         if let cn = file["expect.c_n"] { assertClose(ws.cache.cN.toArray(), cn.scalars, tol: 1e-5, "\(name) expect.c_n") }
         let pred = ws.pred.toArray()
         assertClose(pred, try XCTUnwrap(file["expect.pred"]).scalars, tol: 1e-5, "\(name) expect.pred")
-        var dPred = [Float](repeating: 0, count: pred.count)
-        let loss = pred.withUnsafeBufferPointer { p in target.withUnsafeBufferPointer { t in dPred.withUnsafeMutableBufferPointer { d in
-            Float(LossKind.mse.evaluate(pred: p.baseAddress!, target: t.baseAddress!, rows: 1, targets: pred.count,
-                                        normalizer: pred.count, dPred: d.baseAddress!))
-        } } }
+        let (loss, dPred) = mseLossAndGradient(pred, target)
         assertClose([loss], try XCTUnwrap(file["expect.loss"]).scalars, tol: 1e-5, "\(name) expect.loss")
 
         let grads = ParameterStore(layout: model.layout)
@@ -112,4 +108,14 @@ final class GoldenParityTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(checkedGrads, model.layout.entries.count + 1, "\(name): too few gradients checked")
         _ = H
     }
+}
+
+/// PyTorch's `MSELoss()` of the golden cases (mean over all predictions) and its gradient.
+func mseLossAndGradient(_ pred: [Float], _ target: [Float]) -> (loss: Float, dPred: [Float]) {
+    var dPred = [Float](repeating: 0, count: pred.count)
+    let loss = pred.withUnsafeBufferPointer { p in target.withUnsafeBufferPointer { t in dPred.withUnsafeMutableBufferPointer { d in
+        Float(LossKind.mse.evaluate(pred: p.baseAddress!, target: t.baseAddress!, rows: 1, targets: pred.count,
+                                    normalizer: pred.count, dPred: d.baseAddress!))
+    } } }
+    return (loss, dPred)
 }
