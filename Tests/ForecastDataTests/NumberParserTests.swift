@@ -74,6 +74,36 @@ final class NumberParserTests: XCTestCase {
         }
         XCTAssertGreaterThan(checked, 190_000)
     }
+
+    /// The one-pass parser of the CSV fast path gives the same bits as `parseFloat` for every
+    /// cell it takes, takes the common shapes, and refuses what it cannot do exactly.
+    func testSimpleFloatMatchesParseFloat() {
+        var rng = SeededGenerator(seed: 7)
+        var taken = 0
+        for i in 0..<200_000 {
+            let intDigits = Int(rng.next() % 9), fracDigits = Int(rng.next() % 9)
+            var text = rng.next() % 3 == 0 ? "-" : ""
+            for _ in 0..<intDigits { text.append(Character(String(rng.next() % 10))) }
+            if i % 5 != 0 { text += "." }
+            for _ in 0..<fracDigits { text.append(Character(String(rng.next() % 10))) }
+            let bytes = Array((text + [",", "\n", "\r\n", ""][i % 4]).utf8)
+            var value: Float = .nan
+            let used = bytes.withUnsafeBufferPointer { NumberParser.parseSimpleFloat($0.baseAddress!, $0.count, delimiter: 0x2C, &value) }
+            guard used > 0 else { continue }
+            taken += 1
+            XCTAssertEqual(used, text.utf8.count, text)
+            guard case .value(let want) = NumberParser.parseFloat(text) else { XCTFail("parseFloat refuses \(text)"); continue }
+            XCTAssertEqual(value.bitPattern, want.bitPattern, text)
+        }
+        XCTAssertGreaterThan(taken, 150_000)
+        // Shapes it leaves to the general path (0 = not taken).
+        for text in ["", "-", ".", "+1", "1e5", "1,5x", "12a", "1234567890123456", " 1", "1 ", "0x10"] {
+            var value: Float = 0
+            let bytes = Array(text.utf8) + [0x0A]
+            let used = bytes.withUnsafeBufferPointer { NumberParser.parseSimpleFloat($0.baseAddress!, $0.count, delimiter: 0x3B, &value) }
+            XCTAssertEqual(used, 0, text)
+        }
+    }
 }
 
 import Foundation

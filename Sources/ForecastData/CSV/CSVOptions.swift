@@ -21,6 +21,10 @@ public struct CSVOptions: Sendable, Equatable {
     public var blockBytes: Int = 4 << 20
     /// Longest record accepted, in bytes (a guard against an unterminated quote in a huge file).
     public var maxRecordBytes: Int = 64 << 20
+    /// Read blocks without quote characters with the one-pass plain scanner (default), which
+    /// hands anything unusual back to libcsv. False parses every block with libcsv; the table
+    /// and every error are the same either way, only slower.
+    public var plainScanner: Bool = true
     /// Name used for the file in error messages; nil uses the path as given.
     public var displayName: String? = nil
 

@@ -100,7 +100,9 @@ public enum CSVReader {
             var starts = [0] + cuts.dropLast()
             let parsers: [ChunkParser] = buffer.withUnsafeBytes { raw in
                 (0..<cuts.count).map { j in
-                    ChunkParser(plan: plan, missing: missing, hasQuotes: RecordSplitter.hasQuote(raw, starts[j], cuts[j]),
+                    let hasQuotes = RecordSplitter.hasQuote(raw, starts[j], cuts[j])
+                    return ChunkParser(plan: plan, missing: missing, hasQuotes: hasQuotes,
+                                plain: options.plainScanner && !hasQuotes && PlainScan.supports(delimiter: delimiter, missing: missing),
                                 expectedRows: max(16, (cuts[j] - starts[j]) / max(1, estimate.bytesPerRow)))
                 }
             }

@@ -44,18 +44,20 @@ struct ChunkState {
 /// (relative) and shifted afterwards.
 final class ChunkParser {
     /// Per file column: 0 skip, 1 number, 2 text, 3 ISO time, 4 numeric time.
-    private let kinds: UnsafeMutableBufferPointer<UInt8>
-    private let slots: UnsafeMutableBufferPointer<Int>
+    let kinds: UnsafeMutableBufferPointer<UInt8>
+    let slots: UnsafeMutableBufferPointer<Int>
     private let names: [String]
-    private let formats: [TimeFormat]
+    let formats: [TimeFormat]
     private let numericKinds: [TimeFormat.Kind]
     let columnCount: Int
     let missing: MissingMatcher
     /// Whether the chunk contains a quote (then fields are scanned for embedded newlines).
     let hasQuotes: Bool
+    /// Whether the plain scanner reads the chunk first (no quotes, a delimiter it knows).
+    let plain: Bool
     let state: UnsafeMutablePointer<ChunkState>
 
-    init(plan: ColumnPlan, missing: MissingMatcher, hasQuotes: Bool, expectedRows: Int) {
+    init(plan: ColumnPlan, missing: MissingMatcher, hasQuotes: Bool, plain: Bool, expectedRows: Int) {
         columnCount = plan.actions.count
         kinds = .allocate(capacity: max(1, columnCount))
         slots = .allocate(capacity: max(1, columnCount))
@@ -76,6 +78,7 @@ final class ChunkParser {
         names = plan.names
         self.missing = missing
         self.hasQuotes = hasQuotes
+        self.plain = plain && !hasQuotes
         state = .allocate(capacity: 1)
         state.initialize(to: ChunkState(
             numbers: (0..<plan.numberSlots).map { _ in var a = [Float](); a.reserveCapacity(expectedRows); return a },
@@ -113,7 +116,45 @@ final class ChunkParser {
     }
 
     /// Parses `bytes` (complete records; the last may lack its newline).
+    ///
+    /// A chunk without quotes is first read by the plain scanner (ChunkParser+Plain.swift);
+    /// when that meets anything it does not handle itself (a short or long record, spaces
+    /// around a cell, a lone CR, a bad value) the chunk is parsed again from its start by
+    /// libcsv, which is the parser of record: every error message comes from that path.
     func parse(_ bytes: UnsafeRawBufferPointer, delimiter: UInt8) {
+        if !plain {
+            parseWithLibcsv(bytes, delimiter: delimiter)
+            return
+        }
+        let skip = state.pointee.skipRecords
+        if parsePlain(bytes, delimiter: delimiter) { return }
+        reset(skipRecords: skip)
+        parseWithLibcsv(bytes, delimiter: delimiter)
+    }
+
+    /// Forgets everything parsed so far (before parsing the chunk again).
+    func reset(skipRecords: Int) {
+        let s = state
+        for i in s.pointee.numbers.indices { s.pointee.numbers[i].removeAll(keepingCapacity: true) }
+        for i in s.pointee.textCodes.indices { s.pointee.textCodes[i].removeAll(keepingCapacity: true) }
+        for i in s.pointee.times.indices { s.pointee.times[i].removeAll(keepingCapacity: true) }
+        for i in s.pointee.numberMissing.indices { s.pointee.numberMissing[i] = 0 }
+        for i in s.pointee.textMissing.indices { s.pointee.textMissing[i] = 0 }
+        for i in s.pointee.timeMissing.indices { s.pointee.timeMissing[i] = 0 }
+        for i in s.pointee.textLevels.indices { s.pointee.textLevels[i] = []; s.pointee.textIndex[i] = [:] }
+        s.pointee.rowLines = RowLines(firstLine: 0)
+        s.pointee.rows = 0
+        s.pointee.line = 0
+        s.pointee.recordLine = 0
+        s.pointee.newlinesInRecord = 0
+        s.pointee.field = 0
+        s.pointee.pendingCR = false
+        s.pointee.problem = nil
+        s.pointee.skipRecords = skipRecords
+    }
+
+    /// Parses `bytes` with libcsv, one callback per field and per line end.
+    func parseWithLibcsv(_ bytes: UnsafeRawBufferPointer, delimiter: UInt8) {
         let parser = UnsafeMutablePointer<csv_parser>.allocate(capacity: 1)
         defer { parser.deallocate() }
         guard csv_init(parser, UInt8(CSV_STRICT | CSV_REPALL_NL | CSV_STRICT_FINI)) == 0 else {
@@ -188,6 +229,14 @@ final class ChunkParser {
             s.pointee.newlinesInRecord += k
         }
         guard field < columnCount, s.pointee.skipRecords == 0 else { return }   // extra fields are reported at the end of the record
+        store(field, p, n)
+    }
+
+    /// Converts cell `p[0..<n]` of file column `field` and appends it to its output column
+    /// (or records the problem). The cell is already unquoted and trimmed.
+    @inline(__always)
+    func store(_ field: Int, _ p: UnsafePointer<UInt8>?, _ n: Int) {
+        let s = state
         let slot = slots[field]
         switch kinds[field] {
         case 1:

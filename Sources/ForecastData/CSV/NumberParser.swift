@@ -32,6 +32,56 @@ public enum NumberParser {
     public static func parseFloat(_ p: UnsafePointer<UInt8>?, _ count: Int) -> Outcome {
         guard let p, count > 0 else { return .invalid }
         guard let d = scan(p, count) else { return .invalid }
+        return float(d, text: p, count)
+    }
+
+    /// The common cell in one pass: `[-]digits[.digits]` with at most 15 significant digits,
+    /// ending at `p[used] == delimiter`, LF, CR or `n`. Returns the bytes used and sets `value`
+    /// (correctly rounded, the same bits as `parseFloat`), or 0 when the cell is anything else
+    /// (then the caller takes the general path).
+    @inline(__always)
+    public static func parseSimpleFloat(_ p: UnsafePointer<UInt8>, _ n: Int, delimiter: UInt8, _ value: inout Float) -> Int {
+        var i = 0
+        let negative = n > 0 && p[0] == 0x2D
+        if negative { i = 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0   // all digits read, leading zeros included (at most 15 keeps mantissa < 2^53)
+        let start = i
+        while i < n {
+            let c = p[i] &- 0x30
+            if c > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(c); i += 1
+        }
+        digits = i - start
+        var fraction = 0
+        if i < n && p[i] == 0x2E {
+            i += 1
+            let f0 = i
+            while i < n {
+                let c = p[i] &- 0x30
+                if c > 9 { break }
+                mantissa = mantissa &* 10 &+ UInt64(c); i += 1
+            }
+            fraction = i - f0
+            digits += fraction
+        }
+        guard digits > 0, digits <= 15 else { return 0 }
+        if i < n {
+            let b = p[i]
+            guard b == delimiter || b == 0x0A || b == 0x0D else { return 0 }
+        }
+        if mantissa == 0 { value = negative ? -0.0 : 0.0; return i }
+        let x = Double(Int64(bitPattern: mantissa)) / powerOfTen(fraction)   // exact: mantissa < 10^15
+        let f = Float(x)
+        guard !isFloatMidpoint(x, f) else { return 0 }
+        value = negative ? -f : f
+        return i
+    }
+
+    /// The Float32 nearest to the scanned decimal `d`; `text` (`count` bytes) is the cell it
+    /// came from, parsed again by the C library in the rare cases the fast path cannot round.
+    @inline(__always)
+    public static func float(_ d: Decimal, text p: UnsafePointer<UInt8>, _ count: Int) -> Outcome {
         if d.mantissa == 0 { return .value(d.negative ? -0.0 : 0.0) }
         // Magnitude bounds: value lies in [10^(e10+digits-1), 10^(e10+digits)).
         let magnitude = d.exponent + d.digits
@@ -104,10 +154,24 @@ public enum NumberParser {
     }
 
     /// Splits the bytes into sign, mantissa digits and exponent; nil if the syntax is wrong.
+    /// Spaces and tabs around the number are allowed.
     @inline(__always)
     public static func scan(_ p: UnsafePointer<UInt8>, _ n: Int) -> Decimal? {
         var i = 0
         while i < n && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
+        guard let (d, used) = scanPrefix(p + i, n - i) else { return nil }
+        i += used
+        while i < n && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
+        return i == n ? d : nil
+    }
+
+    /// Reads the number at the very start of `p[0..<n]` (sign, digits, decimal point,
+    /// exponent) and stops at the first byte that cannot continue it. Returns the decimal and
+    /// the bytes read, or nil when there is no digit or an exponent marker has no digits.
+    /// The CSV fast path parses a cell this way and then checks that a delimiter follows.
+    @inline(__always)
+    public static func scanPrefix(_ p: UnsafePointer<UInt8>, _ n: Int) -> (Decimal, Int)? {
+        var i = 0
         var negative = false
         if i < n && (p[i] == 0x2D || p[i] == 0x2B) { negative = p[i] == 0x2D; i += 1 }
         var mantissa: UInt64 = 0
@@ -161,9 +225,7 @@ public enum NumberParser {
             if eDigits == 0 { return nil }
             exponent += eNeg ? -e : e
         }
-        while i < n && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
-        if i != n { return nil }
-        return Decimal(mantissa: mantissa, exponent: exponent, digits: digits, negative: negative, truncated: truncated)
+        return (Decimal(mantissa: mantissa, exponent: exponent, digits: digits, negative: negative, truncated: truncated), i)
     }
 
     /// True when `x` lies exactly halfway between two adjacent Float32 values (so rounding

@@ -1,0 +1,115 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// When the plain scanner may read a chunk instead of libcsv.
+enum PlainScan {
+    /// The delimiters the plain scanner knows: none of them can be part of a number, a space
+    /// libcsv would trim, a line end or a quote.
+    static let delimiters: Set<UInt8> = [0x2C, 0x3B, 0x09, 0x7C]   // , ; tab |
+
+    /// Whether the plain scanner can read cells split by `delimiter` with these missing
+    /// tokens (a token that is itself a number, like -999, must be checked before parsing).
+    static func supports(delimiter: UInt8, missing: MissingMatcher) -> Bool {
+        delimiters.contains(delimiter) && !missing.hasNumericTokens
+    }
+}
+
+extension ChunkParser {
+    /// Reads a chunk that holds no quote character in one pass: each cell is found and
+    /// converted in the same scan, and a number cell is parsed while its bytes are read (the
+    /// scanner then checks that a delimiter or line end follows).
+    ///
+    /// It produces exactly what the libcsv path produces for such a chunk, and handles only
+    /// what it can do exactly that way: records with the header's field count, LF or CRLF
+    /// line ends, blank lines, cells without spaces or tabs at either end. At anything else —
+    /// a short or long record, a lone CR, spaces libcsv would trim, a value that does not
+    /// convert — it returns false, and the caller parses the chunk again with libcsv, which
+    /// then reports the problem (or reads what the scanner left to it).
+    ///
+    /// - Returns: true when the whole chunk was read.
+    func parsePlain(_ bytes: UnsafeRawBufferPointer, delimiter d: UInt8) -> Bool {
+        guard let raw = bytes.baseAddress, bytes.count > 0 else { return true }
+        let p = raw.assumingMemoryBound(to: UInt8.self)
+        let n = bytes.count
+        let s = state
+        let last = columnCount - 1
+        var i = 0
+        var line = 0
+        while i < n {
+            // A record starts at i, or a blank line.
+            let first = p[i]
+            if first == 0x0A { line += 1; i += 1; continue }
+            if first == 0x0D {
+                guard i + 1 < n, p[i + 1] == 0x0A else { return false }
+                line += 1; i += 2; continue
+            }
+            if s.pointee.skipRecords > 0 {
+                // The header: skip its line (a CR that does not end it goes to libcsv).
+                let end = memchr(p + i, 0x0A, n - i).map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - p } ?? n
+                if let cr = memchr(p + i, 0x0D, end - i), UnsafePointer(cr.assumingMemoryBound(to: UInt8.self)) - p != end - 1 { return false }
+                s.pointee.skipRecords -= 1
+                if end < n { line += 1 }
+                i = end + 1
+                continue
+            }
+            let recordLine = line
+            var field = 0
+            var j = i
+            while true {
+                // The cell of `field` starts at i; j ends at its terminator.
+                let kind = kinds[field]
+                var done = false
+                var value: Float = 0
+                if kind == 1, case let used = NumberParser.parseSimpleFloat(p + i, n - i, delimiter: d, &value), used > 0 {
+                    s.pointee.numbers[slots[field]].append(value)
+                    j = i + used
+                    done = true
+                } else if kind == 1, let (decimal, used) = NumberParser.scanPrefix(p + i, n - i) {
+                    let next = i + used
+                    if next == n || p[next] == d || p[next] == 0x0A || p[next] == 0x0D {
+                        guard case .value(let v) = NumberParser.float(decimal, text: p + i, used) else { return false }
+                        s.pointee.numbers[slots[field]].append(v)
+                        j = next
+                        done = true
+                    }
+                }
+                if !done {
+                    j = i
+                    while j < n {
+                        let b = p[j]
+                        if b == d || b == 0x0A || b == 0x0D { break }
+                        j += 1
+                    }
+                    if j > i && (p[i] == 0x20 || p[i] == 0x09 || p[j - 1] == 0x20 || p[j - 1] == 0x09) { return false }
+                    if kind != 0 {
+                        s.pointee.field = field + 1
+                        store(field, p + i, j - i)
+                        if s.pointee.problem != nil { return false }
+                    }
+                }
+                if field == last { break }
+                guard j < n, p[j] == d else { return false }   // too few fields
+                i = j + 1
+                field += 1
+            }
+            // The record's end: LF, CRLF or the end of the chunk.
+            if j == n {
+                i = n
+            } else if p[j] == 0x0A {
+                line += 1; i = j + 1
+            } else if p[j] == 0x0D, j + 1 < n, p[j + 1] == 0x0A {
+                line += 1; i = j + 2
+            } else {
+                return false   // too many fields, or a lone CR
+            }
+            s.pointee.rowLines.append(line: recordLine)
+            s.pointee.rows += 1
+        }
+        s.pointee.field = 0
+        s.pointee.line = line
+        return true
+    }
+}
