@@ -289,6 +289,13 @@ void fk_step_matmul(int B, int K, int N, const float *restrict x, int ldx, const
             for (int k = 0; k < K; k++) { const float v = xb[k]; const float *restrict wr = w + (size_t)k * N + nb; for (int j = 0; j < 256; j++) a[j] += v * wr[j]; }
             if (accumulate) { for (int j = 0; j < 256; j++) yb[nb + j] += a[j]; } else { for (int j = 0; j < 256; j++) yb[nb + j] = a[j]; }
         }
+        // 128 columns (8 zmm): enough independent sums to keep both FMA pipes busy, which
+        // 64 (4 chains of 4-cycle FMAs) is not.
+        for (; nb + 128 <= N; nb += 128) {
+            float a[128] = {0};
+            for (int k = 0; k < K; k++) { const float v = xb[k]; const float *restrict wr = w + (size_t)k * N + nb; for (int j = 0; j < 128; j++) a[j] += v * wr[j]; }
+            if (accumulate) { for (int j = 0; j < 128; j++) yb[nb + j] += a[j]; } else { for (int j = 0; j < 128; j++) yb[nb + j] = a[j]; }
+        }
         for (; nb + 64 <= N; nb += 64) {
             float a[64] = {0};
             for (int k = 0; k < K; k++) { const float v = xb[k]; const float *restrict wr = w + (size_t)k * N + nb; for (int j = 0; j < 64; j++) a[j] += v * wr[j]; }

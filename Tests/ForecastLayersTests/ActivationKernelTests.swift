@@ -24,13 +24,13 @@ final class ActivationKernelTests: XCTestCase {
 }
 
 /// The per-step product kernel against a plain loop, over shapes that hit every path
-/// (8-row and 4-row blocks and leftover rows, 256-, 64- and 32-column blocks and leftover
+/// (8-row and 4-row blocks and leftover rows, 256-, 128-, 64- and 32-column blocks and leftover
 /// columns, strided input, overwrite and accumulate).
 final class StepMatmulKernelTests: XCTestCase {
     func testAgainstNaiveLoop() {
         var seed: UInt64 = 7
         func rnd() -> Float { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Float(Int64(bitPattern: seed >> 11) % 2000) / 1000 - 1 }
-        for (B, K, N) in [(1, 64, 256), (3, 64, 256), (4, 64, 256), (9, 33, 130), (16, 256, 64), (5, 7, 1), (8, 128, 512), (17, 40, 160), (2, 1, 65)] {
+        for (B, K, N) in [(1, 64, 256), (3, 64, 256), (4, 64, 256), (9, 33, 130), (16, 256, 64), (5, 7, 1), (8, 128, 512), (17, 40, 160), (2, 1, 65), (1, 64, 128), (3, 16, 448)] {
             for accumulate in [Int32(0), 1] {
                 let ldx = K + 3, ldy = N + 2
                 let x = (0..<(B * ldx)).map { _ in rnd() }

@@ -51,7 +51,7 @@ void fk_small_matmul_t(int B, int K, int N, const float *x, int ldx, const float
 
 /// y[b * ldy + n] (+)= sum_k x[b * ldx + k] * w[k * N + n] for b < B, n < N: the recurrent
 /// per-step product. Register blocks of 8 rows x 32 columns (N >= 128), 4 rows x 64 columns,
-/// and single rows x 256 columns, so each weight row is read once per block of rows; faster
+/// and single rows x 256 or 128 columns, so each weight row is read once per block of rows; faster
 /// than a BLAS call for the moderate sizes of recurrent steps (w up to a few hundred KB).
 /// Every output is summed over k in order, so the blocking never changes the bits.
 /// accumulate != 0 adds to y.
