@@ -86,7 +86,9 @@ final class NumberParserTests: XCTestCase {
             for _ in 0..<intDigits { text.append(Character(String(rng.next() % 10))) }
             if i % 5 != 0 { text += "." }
             for _ in 0..<fracDigits { text.append(Character(String(rng.next() % 10))) }
-            let bytes = Array((text + [",", "\n", "\r\n", ""][i % 4]).utf8)
+            // Half the cells are followed by more text, so the eight-bytes-at-a-time path runs.
+            let tail = i % 2 == 0 ? "" : "12345678.12345678,x"
+            let bytes = Array((text + [",", "\n", "\r\n", ""][i % 4] + (i % 4 == 3 ? "" : tail)).utf8)
             var value: Float = .nan
             let used = bytes.withUnsafeBufferPointer { NumberParser.parseSimpleFloat($0.baseAddress!, $0.count, delimiter: 0x2C, &value) }
             guard used > 0 else { continue }
@@ -97,7 +99,8 @@ final class NumberParserTests: XCTestCase {
         }
         XCTAssertGreaterThan(taken, 150_000)
         // Shapes it leaves to the general path (0 = not taken).
-        for text in ["", "-", ".", "+1", "1e5", "1,5x", "12a", "1234567890123456", " 1", "1 ", "0x10"] {
+        for text in ["", "-", ".", "+1", "1e5", "1,5x", "12a", "1234567890123456", " 1", "1 ", "0x10", "1.5.2", "12:30"]
+            + ["1e5", "12a", "1.5.2", "-.x", "12:30"].map({ $0 + ";;;;;;;;;;;;;;;;;;" }) {
             var value: Float = 0
             let bytes = Array(text.utf8) + [0x0A]
             let used = bytes.withUnsafeBufferPointer { NumberParser.parseSimpleFloat($0.baseAddress!, $0.count, delimiter: 0x3B, &value) }

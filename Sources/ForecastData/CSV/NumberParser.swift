@@ -44,6 +44,116 @@ public enum NumberParser {
         var i = 0
         let negative = n > 0 && p[0] == 0x2D
         if negative { i = 1 }
+        if n - i >= 17 {
+            // Eight bytes at a time (SWAR): find where the digits end without a branch per
+            // byte, and add up to seven digits with three multiplications.
+            let raw = UnsafeRawPointer(p)
+            let t1 = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) &- 0x3030_3030_3030_3030
+            let intLen = nonDigitOffset(t1)
+            if intLen < 8 {
+                var mantissa = digitsValue(t1, intLen)
+                var j = i + intLen
+                var fraction = 0
+                if p[j] == 0x2E {
+                    let t2 = raw.loadUnaligned(fromByteOffset: j + 1, as: UInt64.self) &- 0x3030_3030_3030_3030
+                    fraction = nonDigitOffset(t2)
+                    if fraction == 8 { return parseSimpleFloatByBytes(p, n, delimiter: delimiter, &value) }
+                    mantissa = mantissa &* UInt64(powerOfTenInteger(fraction)) &+ digitsValue(t2, fraction)
+                    j += 1 + fraction
+                }
+                guard intLen + fraction > 0 else { return 0 }
+                let b = p[j]
+                guard b == delimiter || b == 0x0A || b == 0x0D else { return 0 }
+                return finishSimpleFloat(mantissa, fraction: fraction, negative: negative, end: j, &value)
+            }
+        }
+        return parseSimpleFloatByBytes(p, n, delimiter: delimiter, &value)
+    }
+
+    /// Offset of the first byte that is not a digit in `t` (eight bytes minus "0" each), 8 if none.
+    @inline(__always)
+    static func nonDigitOffset(_ t: UInt64) -> Int {
+        // A byte's top bit is set when it was below "0" (it wrapped) or above "9" (t + 0x76
+        // reaches 0x80). Borrows and carries only move upwards, past the first such byte.
+        let flags = ((t &+ 0x7676_7676_7676_7676) | t) & 0x8080_8080_8080_8080
+        return flags == 0 ? 8 : flags.trailingZeroBitCount / 8
+    }
+
+    /// The number written by the first `count` (0...7) digit values in `t`, first most significant.
+    @inline(__always)
+    static func digitsValue(_ t: UInt64, _ count: Int) -> UInt64 {
+        if count == 0 { return 0 }
+        // Move the digits to the top bytes (zeros below are leading zeros), then combine pairs,
+        // quads and the two halves.
+        var v = t &<< UInt64(8 &* (8 &- count))
+        v = ((v & 0x0F0F_0F0F_0F0F_0F0F) &* 2561) >> 8
+        v = ((v & 0x00FF_00FF_00FF_00FF) &* 6_553_601) >> 16
+        return ((v & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32
+    }
+
+    @inline(__always)
+    static func powerOfTenInteger(_ e: Int) -> Int {
+        switch e {
+        case 0: return 1
+        case 1: return 10
+        case 2: return 100
+        case 3: return 1000
+        case 4: return 10000
+        case 5: return 100_000
+        case 6: return 1_000_000
+        default: return 10_000_000
+        }
+    }
+
+    /// Rounds `mantissa / 10^fraction` (mantissa < 2^53) to Float32 like `parseFloat`; 0 when
+    /// the Double lands on a Float32 midpoint (the general path decides those).
+    @inline(__always)
+    static func finishSimpleFloat(_ mantissa: UInt64, fraction: Int, negative: Bool, end: Int, _ value: inout Float) -> Int {
+        if mantissa == 0 { value = negative ? -0.0 : 0.0; return end }
+        let m = Double(Int64(bitPattern: mantissa))
+        // A multiplication by the rounded 10^-fraction is within 2 units in the last place of
+        // the exact quotient (a division takes four times as long). Rounding it to Float32 gives
+        // the correctly rounded result unless it lies that close to a Float32 midpoint, whose
+        // 29 low significand bits are 1000…0; only then divide exactly.
+        var x = m * powerOfTenInverse(fraction)
+        if (x.bitPattern & 0x1FFF_FFFF) &- 0x0FFF_FFFC <= 8 {
+            x = m / powerOfTen(fraction)
+            if isFloatMidpoint(x, Float(x)) { return 0 }
+        }
+        let f = Float(x)
+        value = negative ? -f : f
+        return end
+    }
+
+    /// 10^-e rounded to Double, for e in 0...15.
+    @inline(__always)
+    static func powerOfTenInverse(_ e: Int) -> Double {
+        switch e {
+        case 0: return 1
+        case 1: return 1e-1
+        case 2: return 1e-2
+        case 3: return 1e-3
+        case 4: return 1e-4
+        case 5: return 1e-5
+        case 6: return 1e-6
+        case 7: return 1e-7
+        case 8: return 1e-8
+        case 9: return 1e-9
+        case 10: return 1e-10
+        case 11: return 1e-11
+        case 12: return 1e-12
+        case 13: return 1e-13
+        case 14: return 1e-14
+        default: return 1e-15
+        }
+    }
+
+    /// `parseSimpleFloat` a byte at a time (near the end of the buffer, and long digit runs).
+    @inline(__always)
+    static func parseSimpleFloatByBytes(_ p: UnsafePointer<UInt8>, _ n: Int, delimiter: UInt8, _ value: inout Float) -> Int {
+        var i = 0
+        let negative = n > 0 && p[0] == 0x2D
+        if negative { i = 1 }
         var mantissa: UInt64 = 0
         var digits = 0   // all digits read, leading zeros included (at most 15 keeps mantissa < 2^53)
         let start = i
@@ -70,12 +180,7 @@ public enum NumberParser {
             let b = p[i]
             guard b == delimiter || b == 0x0A || b == 0x0D else { return 0 }
         }
-        if mantissa == 0 { value = negative ? -0.0 : 0.0; return i }
-        let x = Double(Int64(bitPattern: mantissa)) / powerOfTen(fraction)   // exact: mantissa < 10^15
-        let f = Float(x)
-        guard !isFloatMidpoint(x, f) else { return 0 }
-        value = negative ? -f : f
-        return i
+        return finishSimpleFloat(mantissa, fraction: fraction, negative: negative, end: i, &value)   // mantissa < 10^15
     }
 
     /// The Float32 nearest to the scanned decimal `d`; `text` (`count` bytes) is the cell it
