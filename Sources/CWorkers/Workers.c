@@ -85,7 +85,10 @@ static void *fw_pool_main(void *arg) {
     // Threads beyond the core count sleep at once instead of spinning: spinning there would take
     // the processor from the threads doing the work.
     const int64_t spin_ns = (intptr_t)arg < fw_cores - 1 ? FW_SPIN_NS : 0;
-    uint32_t seen = atomic_load(&fw_generation);
+    // A new thread has seen no job: it may join the one open now (generations of open jobs are
+    // even, so this odd value matches none). Team jobs need that, since their members wait
+    // for each other and cannot fall back to the caller.
+    uint32_t seen = UINT32_MAX;
     for (;;) {
         // Wait for a new open (even) generation: spin first, then sleep.
         uint32_t g = atomic_load(&fw_generation);
@@ -142,14 +145,8 @@ int fw_pool_threads(void) {
     return n;
 }
 
-void fw_parallel_for(int count, int threads, fw_task task, void *context) {
-    if (count <= 0) return;
-    if (threads > count) threads = count;
-    if (threads <= 1 || pthread_mutex_trylock(&fw_busy) != 0) {
-        for (int i = 0; i < count; i++) task(context, i);
-        return;
-    }
-    fw_ensure_threads(threads - 1);
+// Runs an open job of `count` iterations with `threads - 1` helpers; the caller holds fw_busy.
+static void fw_run_job(int count, int threads, fw_task task, void *context) {
     // Close: odd generation, then wait until no thread is still registered on the last job.
     atomic_fetch_add(&fw_generation, 1);
     while (atomic_load(&fw_active) != 0) fw_relax();
@@ -168,6 +165,42 @@ void fw_parallel_for(int count, int threads, fw_task task, void *context) {
     while (atomic_load_explicit(&fw_job_done, memory_order_acquire) < count) {
         if (++spins > 4096) sched_yield(); else fw_relax();
     }
+}
+
+void fw_parallel_for(int count, int threads, fw_task task, void *context) {
+    if (count <= 0) return;
+    if (threads > count) threads = count;
+    if (threads <= 1 || pthread_mutex_trylock(&fw_busy) != 0) {
+        for (int i = 0; i < count; i++) task(context, i);
+        return;
+    }
+    fw_ensure_threads(threads - 1);
+    fw_run_job(count, threads, task, context);
+    pthread_mutex_unlock(&fw_busy);
+}
+
+struct fw_team_job { fw_team_task task; void *context; int team; };
+
+static void fw_team_trampoline(void *context, int index) {
+    struct fw_team_job *job = context;
+    job->task(job->context, index, job->team);
+}
+
+void fw_parallel_team(int threads, fw_team_task task, void *context) {
+    if (threads <= 1 || pthread_mutex_trylock(&fw_busy) != 0) {
+        task(context, 0, 1);
+        return;
+    }
+    fw_ensure_threads(threads - 1);
+    if (fw_pool_threads() < threads - 1) {
+        pthread_mutex_unlock(&fw_busy);
+        task(context, 0, 1);
+        return;
+    }
+    // Each member waits for the others, so no thread can finish one and claim another: the
+    // caller and threads - 1 pool threads each run one.
+    struct fw_team_job job = { task, context, threads };
+    fw_run_job(threads, threads, fw_team_trampoline, &job);
     pthread_mutex_unlock(&fw_busy);
 }
 
@@ -178,6 +211,7 @@ void fw_publish(int *counter, int value) {
 void fw_wait_at_least(const int *counter, int value) {
     unsigned spins = 0;
     while (atomic_load_explicit((_Atomic int *)counter, memory_order_acquire) < value) {
-        if (++spins > 4096) sched_yield(); else fw_relax();
+        // A tight loop first: pipeline partners publish every few hundred nanoseconds.
+        if (++spins > 256) { if (spins > 4096) sched_yield(); else fw_relax(); }
     }
 }

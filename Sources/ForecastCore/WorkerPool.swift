@@ -30,6 +30,22 @@ public enum WorkerPool {
         }
     }
 
+    /// Runs `body(index, team)` for every index in `0..<team` on `team` threads at the same time,
+    /// so the members may wait for each other (two halves of a layer, say). `team` is `threads`
+    /// when the pool is free; when it is busy (another caller, or a call from inside a job)
+    /// `team` is 1 and `body(0, 1)` must do all the work on the calling thread.
+    public static func team(threads: Int, _ body: (Int, Int) -> Void) {
+        if threads <= 1 { body(0, 1); return }
+        withoutActuallyEscaping(body) { escapable in
+            var closure = escapable
+            withUnsafeMutablePointer(to: &closure) { pointer in
+                fw_parallel_team(Int32(clamping: threads), { context, index, team in
+                    context!.assumingMemoryBound(to: ((Int, Int) -> Void).self).pointee(Int(index), Int(team))
+                }, pointer)
+            }
+        }
+    }
+
     /// Splits `0..<n` into `parts` contiguous ranges of nearly equal length (earlier ranges get
     /// the remainder), e.g. for elementwise work over a flat parameter buffer.
     public static func chunk(_ part: Int, of parts: Int, count n: Int) -> Range<Int> {

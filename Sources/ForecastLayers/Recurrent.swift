@@ -76,6 +76,10 @@ public struct Recurrent: Sendable {
         // Moderate hidden sizes: a register-blocked product against W_hhᵀ (transposed once per
         // weight version) beats a BLAS call per step, which repacks W_hh every time.
         let stepKernel = usesStepKernel
+        if !training && splitsUnits(batch: B) {
+            forwardSplit(cache, params: params)
+            return
+        }
         if !training && pipelines(batch: B) {
             forwardPipelined(cache, params: params)
             return

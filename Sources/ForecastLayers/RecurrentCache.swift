@@ -65,6 +65,15 @@ public final class RecurrentCache: @unchecked Sendable {
         pipelineProgress = PipelineProgress(count: config.numLayers)
     }
 
+    // Single-window inference with each layer's hidden units split in two halves
+    // (RecurrentUnitSplit.swift): per (layer, half) the half's columns of W_ihᵀ and W_hhᵀ and its
+    // biases, made from the weights named by `splitKey`; per half a step scratch; the two
+    // threads' progress (steps finished).
+    var splitWeights: [FloatBuffer] = []
+    var splitKey: WeightsKey?
+    var splitScratch: [FloatBuffer] = []
+    var splitProgress: PipelineProgress?
+
     // Backward buffers, created on first use.
     var dGates: FloatBuffer?
     var dGatesHidden: FloatBuffer?

@@ -23,9 +23,11 @@ extension Recurrent {
     /// Largest batch that runs as a pipeline (beyond it the batched GEMMs are the better plan).
     public static let pipelineMaxBatch = 8
 
-    /// Whether inference on `batch` rows runs as a layer pipeline.
+    /// Whether inference on `batch` rows runs as a layer pipeline (a single window whose
+    /// units split in halves runs that way instead: ``splitsUnits(batch:)``).
     public func pipelines(batch: Int) -> Bool {
         config.directions == 1 && config.numLayers >= 2 && usesStepKernel && batch <= Recurrent.pipelineMaxBatch
+            && !splitsUnits(batch: batch)
     }
 
     func forwardPipelined(_ cache: RecurrentCache, params: ParameterStore) {

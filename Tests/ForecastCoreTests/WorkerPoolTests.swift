@@ -33,6 +33,32 @@ final class WorkerPoolTests: XCTestCase {
         XCTAssertTrue(total.allSatisfy { $0 == 50 * 45 })
     }
 
+    /// Team members run at the same time (they can wait for each other); a team started from
+    /// inside a job, where the pool is busy, has one member that does all the work.
+    func testTeamMembersRunTogetherOrAlone() {
+        for _ in 0..<200 {
+            let progress = PipelineProgress(count: 2)
+            let seen = UnsafeMutableBufferPointer<Int>.allocate(capacity: 2)
+            defer { seen.deallocate() }
+            seen.initialize(repeating: 0)
+            var teamSize = 0
+            WorkerPool.team(threads: 2) { me, team in
+                if me == 0 { teamSize = team }
+                if team == 2 {
+                    progress.publish(me, 1)
+                    progress.wait(1 - me, atLeast: 1)   // would never return if run one after the other
+                }
+                seen[me] += 1
+            }
+            XCTAssertEqual(Array(seen), teamSize == 2 ? [1, 1] : [1, 0])
+        }
+        var inner: [Int] = []
+        WorkerPool.forEach(2, threads: 2) { i in
+            if i == 0 { WorkerPool.team(threads: 2) { _, team in inner.append(team) } }
+        }
+        XCTAssertEqual(inner, [1])
+    }
+
     func testChunksCoverTheRangeInOrder() {
         for n in [0, 1, 7, 100, 16_385] {
             for parts in [1, 2, 3, 7] {

@@ -35,7 +35,7 @@ final class PipelineTests: XCTestCase {
                     let layer = Recurrent(config, layout: &layout)
                     let params = ParameterStore(layout: layout)
                     layer.initialize(params, rng: &rng)
-                    XCTAssertTrue(layer.pipelines(batch: B))
+                    XCTAssertTrue(layer.pipelines(batch: B) || layer.splitsUnits(batch: B))
                     let x = randomArray(T * B * 5, &rng)
                     let h0 = initial ? randomArray(L * B * H, &rng, scale: 0.5) : nil
                     let c0 = initial && cell == .lstm ? randomArray(L * B * H, &rng, scale: 0.5) : nil
@@ -72,6 +72,63 @@ final class PipelineTests: XCTestCase {
             var ok = true
             for _ in 0..<20 {
                 let r = self.run(layer, params, x: x, h0: nil, c0: nil, B: 2, T: 20, threads: 2, training: false)
+                ok = ok && r.y == expected.y && r.hN == expected.hN && r.cN == expected.cN
+            }
+            results[i] = ok
+        }
+        XCTAssertTrue(results.allSatisfy { $0 })
+    }
+
+    /// Single windows (batch 1, H a multiple of 32) split each layer's units across two
+    /// threads (RecurrentUnitSplit.swift): same bits for 1 and 2 threads and with a busy pool,
+    /// within rounding of the plain forward, for every cell, depth and initial state.
+    func testUnitSplitIsThreadCountIndependentAndMatchesPlainForward() {
+        var checked = 0
+        for cell in [CellKind.lstm, .gru, .rnnTanh, .rnnRelu] {
+            for (L, T, H, I) in [(1, 7, 32, 3), (2, 48, 64, 8), (3, 5, 32, 40), (2, 1, 96, 5)] {
+                for initial in [false, true] {
+                    var rng = SeededGenerator(seed: UInt64(100 + checked))
+                    let config = RecurrentConfig(cell: cell, inputSize: I, hiddenSize: H, numLayers: L)
+                    var layout = ParameterLayout()
+                    let layer = Recurrent(config, layout: &layout)
+                    let params = ParameterStore(layout: layout)
+                    layer.initialize(params, rng: &rng)
+                    XCTAssertTrue(layer.splitsUnits(batch: 1))
+                    XCTAssertFalse(layer.pipelines(batch: 1))
+                    let x = randomArray(T * I, &rng)
+                    let h0 = initial ? randomArray(L * H, &rng, scale: 0.5) : nil
+                    let c0 = initial && cell == .lstm ? randomArray(L * H, &rng, scale: 0.5) : nil
+                    let one = run(layer, params, x: x, h0: h0, c0: c0, B: 1, T: T, threads: 1, training: false)
+                    let two = run(layer, params, x: x, h0: h0, c0: c0, B: 1, T: T, threads: 2, training: false)
+                    let label = "\(cell) L\(L) T\(T) H\(H) initial \(initial)"
+                    XCTAssertEqual(one.y, two.y, "\(label): output depends on threads")
+                    XCTAssertEqual(one.hN, two.hN, label)
+                    XCTAssertEqual(one.cN, two.cN, label)
+                    let plain = run(layer, params, x: x, h0: h0, c0: c0, B: 1, T: T, threads: 1, training: true)
+                    for (a, b) in zip(one.y + one.hN + one.cN, plain.y + plain.hN + plain.cN) {
+                        XCTAssertEqual(a, b, accuracy: 1e-5 + 1e-5 * abs(b), label)
+                    }
+                    checked += 1
+                }
+            }
+        }
+        XCTAssertEqual(checked, 32)
+        // A busy pool: eight callers at once, each runs both halves itself or gets a partner.
+        var rng = SeededGenerator(seed: 5)
+        let config = RecurrentConfig(cell: .lstm, inputSize: 4, hiddenSize: 64, numLayers: 2)
+        var layout = ParameterLayout()
+        let layer = Recurrent(config, layout: &layout)
+        let params = ParameterStore(layout: layout)
+        layer.initialize(params, rng: &rng)
+        let x = randomArray(30 * 4, &rng)
+        let expected = run(layer, params, x: x, h0: nil, c0: nil, B: 1, T: 30, threads: 1, training: false)
+        let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 8)
+        defer { results.deallocate() }
+        results.initialize(repeating: false)
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            var ok = true
+            for _ in 0..<20 {
+                let r = self.run(layer, params, x: x, h0: nil, c0: nil, B: 1, T: 30, threads: 2, training: false)
                 ok = ok && r.y == expected.y && r.hN == expected.hN && r.cN == expected.cN
             }
             results[i] = ok

@@ -18,6 +18,15 @@ typedef void (*fw_task)(void *context, int index);
 /// iterations run on the calling thread in order, so calls never block each other.
 void fw_parallel_for(int count, int threads, fw_task task, void *context);
 
+/// One member of a team job: index in [0, team), team the number of members running at once.
+typedef void (*fw_team_task)(void *context, int index, int team);
+
+/// Runs task(context, i, team) for i in [0, team) on `team` distinct threads at the same time
+/// (the caller and team - 1 pool threads), so members may wait for each other. team is
+/// `threads` when the pool is free, else 1 (then task(context, 0, 1) runs alone on the
+/// calling thread and must do all the work itself).
+void fw_parallel_team(int threads, fw_team_task task, void *context);
+
 /// Pipeline progress: a store with release semantics ...
 void fw_publish(int *counter, int value);
 /// ... and a wait (acquire) until *counter >= value: spins, then yields the processor.

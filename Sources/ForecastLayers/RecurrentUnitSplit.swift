@@ -1,0 +1,147 @@
+import CKernels
+import ForecastCore
+
+/// Single-window inference (batch 1) with each layer's hidden units split in two halves, one
+/// per thread.
+///
+/// For one window every step is a matrix-vector product `h_{t-1} W_hhᵀ`, and the steps form a
+/// chain. `W_hhᵀ` of an LSTM with H = 64 is 64 KB, more than a core's 48 KB L1, so one thread
+/// streams it from L2 every step. Split by units, each thread owns the gate columns of its H/2
+/// units (`[i | f | g | o]` of the half: 32 KB for H = 64), which stay in its L1.
+///
+/// Step t of half u, for u's gate columns:
+///
+///     a  = h_{t-1}[u's units]     · W_hhᵀ[u's units, :]       (own half of h: ready at once)
+///     a += h_{t-1}[other's units] · W_hhᵀ[other's units, :]   (once the other thread has it)
+///     cell update of u's units → h_t[u's units], c_t[u's units]
+///
+/// so the wait for the other half overlaps the first half-product. Per layer, the input
+/// projection of the whole window (`[T, in] x [in, G*H/2]` per half) runs first, once the
+/// layer below is complete. With one thread (or a busy pool) the same steps run half after
+/// half on the calling thread: forecasts are identical for any thread count.
+///
+/// Gates are kept in the split order in `cache.gates[l]` (row t: the half-0 block `[G, H/2]`,
+/// then the half-1 block), which only inference reads. Forecasts can differ in the last bits
+/// from the batched plans, which sum the hidden product in one k order.
+extension Recurrent {
+    /// Whether inference on `batch` rows splits each layer's units across two threads.
+    public func splitsUnits(batch: Int) -> Bool {
+        batch == 1 && config.directions == 1 && usesStepKernel && config.hiddenSize % 32 == 0
+    }
+
+    func forwardSplit(_ cache: RecurrentCache, params: ParameterStore) {
+        let cfg = config
+        let T = cache.length, H = cfg.hiddenSize, G = cfg.cell.gates, GH = G * H, L = cfg.numLayers
+        let half = H / 2, gHalf = G * half
+        cache.droppedOut = false
+        refreshSplitWeights(cache, params)
+        if cache.splitProgress == nil {
+            cache.splitProgress = PipelineProgress(count: 2)
+            cache.splitScratch = (0..<2).map { _ in FloatBuffer(count: gHalf) }
+        }
+        let progress = cache.splitProgress!
+        progress.reset()
+        // Raw pointers only inside the threads: reference counting on shared objects from both
+        // threads would cost more than a step.
+        let weights = cache.splitWeights.map { UnsafePointer($0.pointer) }   // [layer * 2 + half]
+        let gatesOf = (0..<L).map { cache.gates[$0].pointer }                  // [T, G*H], split order
+        let ysOf = (0..<L).map { cache.ys[$0].pointer }                        // [T, H]
+        let cellsOf = (0..<L).map { cfg.cell == .lstm ? cache.cells[$0]!.pointer : nil }
+        let hiddenNOf = (0..<L).map { cfg.cell == .gru ? cache.hiddenN[$0]!.pointer : nil }
+        let inSizes = slots.map(\.inputSize)
+        let scratches = cache.splitScratch.map { $0.pointer }
+        let x = UnsafePointer(cache.x.pointer)
+        let h0: UnsafePointer<Float>? = cache.useInitialState ? UnsafePointer(cache.h0.pointer) : nil
+        let c0: UnsafePointer<Float>? = cache.useInitialState && cfg.cell == .lstm ? UnsafePointer(cache.c0.pointer) : nil
+        let cell = cfg.cell
+
+        WorkerPool.team(threads: min(2, cache.pipelineThreads)) { me, team in
+            let halves = team == 1 ? 0..<2 : me..<(me + 1)
+            for l in 0..<L {
+                let inSize = inSizes[l], gates = gatesOf[l], y = ysOf[l]
+                // The input projection of the half's gate columns for the whole window, once
+                // the layer below is complete.
+                if team == 2 && l > 0 { progress.wait(1 - me, atLeast: l * T) }
+                let input = l == 0 ? x : UnsafePointer(ysOf[l - 1])
+                for u in halves {
+                    fk_step_matmul(Int32(T), Int32(inSize), Int32(gHalf), input, Int32(inSize), weights[l * 2 + u],
+                                   gates + u * gHalf, Int32(GH), 0)
+                }
+                for t in 0..<T {
+                    let hPrev: UnsafePointer<Float>? = t > 0 ? UnsafePointer(y + (t - 1) * H) : h0.map { $0 + l * H }
+                    // Own half of h_{t-1} first: the other thread finishes its half meanwhile.
+                    if let hPrev {
+                        for u in halves {
+                            let wHH = weights[l * 2 + u] + inSize * gHalf
+                            fk_step_matmul(1, Int32(half), Int32(gHalf), hPrev + u * half, Int32(half),
+                                           wHH + u * half * gHalf, scratches[u], Int32(gHalf), 0)
+                        }
+                    }
+                    if team == 2 && t > 0 { progress.wait(1 - me, atLeast: l * T + t) }
+                    for u in halves {
+                        let w = weights[l * 2 + u]
+                        let wHH = w + inSize * gHalf, bIH = wHH + H * gHalf, bHH = bIH + gHalf
+                        var hh: UnsafePointer<Float>? = nil
+                        if let hPrev {
+                            let other = 1 - u
+                            fk_step_matmul(1, Int32(half), Int32(gHalf), hPrev + other * half, Int32(half),
+                                           wHH + other * half * gHalf, scratches[u], Int32(gHalf), 1)
+                            hh = UnsafePointer(scratches[u])
+                        }
+                        let g = gates + t * GH + u * gHalf
+                        let hOut = y + t * H + u * half
+                        switch cell {
+                        case .lstm:
+                            let cells = cellsOf[l]!
+                            let cPrev: UnsafePointer<Float>? = t > 0 ? UnsafePointer(cells + (t - 1) * H + u * half)
+                                                                     : c0.map { $0 + l * H + u * half }
+                            LSTMKernels.forward(B: 1, H: half, gates: g, hh: hh, bih: bIH, bhh: bHH,
+                                                cPrev: cPrev, c: cells + t * H + u * half, h: hOut, hStride: half)
+                        case .gru:
+                            GRUKernels.forward(B: 1, H: half, gates: g, hh: hh, bih: bIH, bhh: bHH,
+                                               hPrev: hPrev.map { $0 + u * half }, hPrevStride: H,
+                                               hn: hiddenNOf[l]! + t * H + u * half, h: hOut, hStride: half)
+                        case .rnnTanh, .rnnRelu:
+                            ElmanKernels.forward(B: 1, H: half, act: cell == .rnnTanh ? .tanh : .relu, gates: g, hh: hh,
+                                                 bih: bIH, bhh: bHH, h: hOut, hStride: half)
+                        }
+                    }
+                    if team == 2 { progress.publish(me, l * T + t + 1) }
+                }
+            }
+        }
+        for l in 0..<L { saveFinalState(cache, layer: l, direction: 0) }
+    }
+
+    /// Per (layer, half u): the half's gate columns of `W_ihᵀ` `[in, G*H/2]` and `W_hhᵀ`
+    /// `[H, G*H/2]` (column `gate * H/2 + j` is row `gate * H + u * H/2 + j` of the weight), then
+    /// the same rows of `b_ih` and `b_hh`. Remade when the weights change.
+    func refreshSplitWeights(_ cache: RecurrentCache, _ params: ParameterStore) {
+        let key = RecurrentCache.WeightsKey(store: params.identity, generation: params.generation)
+        if cache.splitKey == key { return }
+        let H = config.hiddenSize, G = config.cell.gates, half = H / 2, gHalf = G * half
+        if cache.splitWeights.isEmpty {
+            cache.splitWeights = (0..<(config.numLayers * 2)).map { i in
+                FloatBuffer(count: (slots[i / 2].inputSize + H + 2) * gHalf)
+            }
+        }
+        let p = params.base
+        for l in 0..<config.numLayers {
+            let slot = slots[l], inSize = slot.inputSize
+            for u in 0..<2 {
+                let out = cache.splitWeights[l * 2 + u].pointer
+                let wHH = out + inSize * gHalf, bIH = wHH + H * gHalf, bHH = bIH + gHalf
+                for gate in 0..<G {
+                    for j in 0..<half {
+                        let row = gate * H + u * half + j, col = gate * half + j
+                        for k in 0..<inSize { out[k * gHalf + col] = p[slot.weightIH + row * inSize + k] }
+                        for k in 0..<H { wHH[k * gHalf + col] = p[slot.weightHH + row * H + k] }
+                        bIH[col] = p[slot.biasIH + row]
+                        bHH[col] = p[slot.biasHH + row]
+                    }
+                }
+            }
+        }
+        cache.splitKey = key
+    }
+}
