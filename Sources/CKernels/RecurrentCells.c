@@ -353,3 +353,8 @@ void fk_panel_matmul(int B, int K, int N, const float *restrict x, int ldx, cons
         }
     }
 }
+
+void fk_prefetch(const void *p, int bytes) {
+    const char *c = p;
+    for (int i = 0; i < bytes; i += 64) __builtin_prefetch(c + i, 0, 3);
+}

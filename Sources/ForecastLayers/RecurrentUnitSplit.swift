@@ -69,6 +69,9 @@ extension Recurrent {
                 }
                 for t in 0..<T {
                     let hPrev: UnsafePointer<Float>? = t > 0 ? UnsafePointer(y + (t - 1) * H) : h0.map { $0 + l * H }
+                    // This step's input projection rows were written before the steps began
+                    // and have left L1 since; ask for them before they are needed.
+                    for u in halves { fk_prefetch(gates + t * GH + u * gHalf, Int32(gHalf * 4)) }
                     // Own half of h_{t-1} first: the other thread finishes its half meanwhile.
                     if let hPrev {
                         for u in halves {

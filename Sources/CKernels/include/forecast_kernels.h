@@ -72,4 +72,8 @@ void fk_panel_matmul(int B, int K, int N, const float *x, int ldx, const float *
 
 /// dst[k * N + n] = src[n * K + k]: the transpose of an [N, K] matrix.
 void fk_transpose(int N, int K, const float *src, float *dst);
+/// Asks for `bytes` at p to be brought into L1 (a hint; no effect on results): rows a thread
+/// will read soon, while it waits for something else.
+void fk_prefetch(const void *p, int bytes);
+
 #endif

@@ -43,10 +43,12 @@ public struct RecurrentWorkload: Sendable {
         return 3 * f
     }
 
-    /// Threads a forecast uses with `workers` available: the layer pipeline of a stacked model
-    /// runs on at most two (see ``Recurrent/pipelines(batch:)``).
+    /// Threads a forecast uses with `workers` available: the unit split of a single window
+    /// (``Recurrent/splitsUnits(batch:)``) and the layer pipeline of a stacked model
+    /// (``Recurrent/pipelines(batch:)``) run on at most two.
     public func inferenceThreads(workers: Int) -> Int {
-        layers >= 2 ? max(1, min(workers, 2)) : 1
+        let recurrent = model.rnn
+        return recurrent.splitsUnits(batch: batch) || recurrent.pipelines(batch: batch) ? max(1, min(workers, 2)) : 1
     }
 
     /// Times the workload: a warm-up (``benchWarmUp``), then repeated calls until `seconds` have passed
