@@ -79,7 +79,7 @@ final class PlainScannerTests: XCTestCase {
 
     func testIrregularFilesReadTheSameBothWays() {
         let header = "t,x,y\n"
-        let good = (0..<3000).map { "2020-01-01T00:\(String(format: "%02d", $0 % 60)):00,\($0).25,-\($0)\n" }.joined()
+        let good = (0..<3000).map { "2020-01-\(String(format: "%02d", 1 + $0 / 1000))T00:\(String(format: "%02d", $0 % 60)):00,\($0).25,-\($0)\n" }.joined()
         // Each case puts one irregular line into the middle of a large clean file, where the
         // plain scanner meets it and must hand the block to libcsv.
         let irregular = [
@@ -97,6 +97,11 @@ final class PlainScannerTests: XCTestCase {
             "2020-01-02,1e40,2\n",            // out of Float32's range
             "2020-13-02,1,2\n",               // impossible month
             "2020-01-02T10:00,1,2\n",         // another time style
+            "2020-01-02 10:00:00,1,2\n",      // a space instead of T (another style)
+            "2020-01-02T24:00:00,1,2\n",      // no such hour
+            "2020-01-02T10:00:60,1,2\n",      // no such second
+            "2020-02-30T10:00:00,1,2\n",      // no such day
+            "2020-01-02T10:00:00Z,1,2\n",     // a zone where the column has none
             "NA,1,2\n",                       // missing time
             "2020-01-02,-999,N/A\n",          // a missing spelling
             ",,\n",                           // every cell empty
@@ -123,6 +128,9 @@ final class PlainScannerTests: XCTestCase {
             let text = "when\(d)v\(d)w\n" + (0..<500).map { "2020-03-\(String(format: "%02d", 1 + $0 % 28))\(d)\($0).5\(d)x\($0 % 7)\n" }.joined()
             readBothWays(Array(text.utf8), "delimiter \(d.debugDescription)")
         }
+        // Times with a space for T, dates changing every few rows.
+        let spaced = "at,v\n" + (0..<900).map { "2020-03-\(String(format: "%02d", 1 + $0 / 40)) 0\($0 % 10):15:30,\($0)\n" }.joined()
+        readBothWays(Array(spaced.utf8), "times with a space")
         // No header; blank lines before the first record; a header with a CR inside.
         readBothWays(Array("1,2\n3,4\n".utf8), options: CSVOptions(hasHeader: false), "no header")
         readBothWays(Array("\n\na,b\n1,2\n".utf8), "blank lines before the header")

@@ -38,6 +38,7 @@ extension ChunkParser {
         let last = columnCount - 1
         var i = 0
         var line = 0
+        var days = [DayCache](repeating: DayCache(), count: formats.count)
         while i < n {
             // A record starts at i, or a blank line.
             let first = p[i]
@@ -73,6 +74,15 @@ extension ChunkParser {
                         guard case .value(let v) = NumberParser.float(decimal, text: p + i, used) else { return false }
                         s.pointee.numbers[slots[field]].append(v)
                         j = next
+                        done = true
+                    }
+                }
+                else if kind == 3, n - i >= 20 {
+                    let next = p[i + 19]
+                    if next == d || next == 0x0A || next == 0x0D,
+                       let instant = plainDateTime(p + i, slot: slots[field], cache: &days[slots[field]]) {
+                        s.pointee.times[slots[field]].append(instant)
+                        j = i + 19
                         done = true
                     }
                 }
@@ -112,4 +122,36 @@ extension ChunkParser {
         s.pointee.line = line
         return true
     }
+
+    /// A cell `YYYY-MM-DDThh:mm:ss` (or a space for T) of ISO time column `slot`: the same instant
+    /// `TimeParser.parseISO` gives, with the date's start remembered, since sorted files repeat
+    /// the date of the row before. nil for anything else (the general path then decides).
+    @inline(__always)
+    func plainDateTime(_ q: UnsafePointer<UInt8>, slot: Int, cache: inout DayCache) -> Int64? {
+        let separator = q[10]
+        guard separator == 0x54 || separator == 0x20, q[13] == 0x3A, q[16] == 0x3A else { return nil }
+        let h1 = q[11] &- 0x30, h2 = q[12] &- 0x30, m1 = q[14] &- 0x30, m2 = q[15] &- 0x30, s1 = q[17] &- 0x30, s2 = q[18] &- 0x30
+        guard h1 <= 9, h2 <= 9, m1 <= 9, m2 <= 9, s1 <= 9, s2 <= 9 else { return nil }
+        let hour = Int64(h1) * 10 + Int64(h2), minute = Int64(m1) * 10 + Int64(m2), second = Int64(s1) * 10 + Int64(s2)
+        guard hour < 24, minute < 60, second < 60 else { return nil }
+        let ofDay = ((hour * 60 + minute) * 60 + second) * 1000
+        let raw = UnsafeRawPointer(q)
+        let date = raw.loadUnaligned(as: UInt64.self), date2 = raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self)
+        if cache.valid && cache.date == date && cache.date2 == date2 && cache.separator == separator {
+            return cache.dayStart + ofDay
+        }
+        guard let parsed = TimeParser.parseISO(q, 19), TimeParser.compatible(parsed.format, formats[slot]) else { return nil }
+        cache = DayCache(valid: true, date: date, date2: date2, separator: separator, dayStart: parsed.instant - ofDay)
+        return parsed.instant
+    }
+}
+
+/// The last date seen in an ISO time column by the plain scanner: its ten bytes and the instant
+/// of its midnight.
+struct DayCache {
+    var valid = false
+    var date: UInt64 = 0
+    var date2: UInt16 = 0
+    var separator: UInt8 = 0
+    var dayStart: Int64 = 0
 }
