@@ -85,7 +85,7 @@ public enum CSVReader {
                 if got == 0 { atEnd = true }
                 continue
             }
-            let pieces = buffer.count < (1 << 18) ? 1 : threads
+            let pieces = buffer.count < (1 << 18) ? 1 : (threads > 1 ? 2 * threads : 1)   // two per thread: they finish together
             let cuts = buffer.withUnsafeBytes { RecordSplitter.cuts($0, pieces: pieces, atEnd: atEnd) }
             if cuts.isEmpty {
                 if atEnd { break }
