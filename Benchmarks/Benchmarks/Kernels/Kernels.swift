@@ -75,17 +75,28 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations { f.forward() }
     }
 
-    // CSV: parse a generated sensor file (timestamps + 6 float columns).
-    Benchmark("csv parse 100k rows") { benchmark in
+    // CSV: parse a generated sensor file (timestamps + 6 float columns), with the plain scanner
+    // (the default) and with libcsv for every block.
+    func sensorCSV() -> [UInt8] {
         var text = "time,a,b,c,d,e,f\n"
         var r = SeededGenerator(seed: 3)
         for i in 0..<100_000 {
             text += "2024-01-01T00:\(String(format: "%02d:%02d", (i / 60) % 60, i % 60)),"
             text += (0..<6).map { _ in String(format: "%.4f", r.nextNormal()) }.joined(separator: ",") + "\n"
         }
-        let bytes = Array(text.utf8)
+        return Array(text.utf8)
+    }
+    Benchmark("csv parse 100k rows") { benchmark in
+        let bytes = sensorCSV()
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations { blackHole(try CSVReader.read(bytes: bytes, name: "bench.csv")) }
+    }
+    Benchmark("csv parse 100k rows (libcsv only)") { benchmark in
+        let bytes = sensorCSV()
+        var options = CSVOptions()
+        options.plainScanner = false
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(try CSVReader.read(bytes: bytes, name: "bench.csv", options: options)) }
     }
 
     Benchmark("float parse 1M") { benchmark in
