@@ -55,32 +55,40 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(checked, 30)
     }
 
-    func testConcurrentCallersGetTheSameForecasts() {
-        var rng = SeededGenerator(seed: 9)
-        let config = RecurrentConfig(cell: .lstm, inputSize: 4, hiddenSize: 32, numLayers: 3)
+    /// Eight threads forecast at once (the pool serves one, the others run alone) and all get
+    /// the one-thread forecast.
+    func assertConcurrentCallersAgree(hidden: Int, layers: Int, batch B: Int, length T: Int, seed: UInt64,
+                                      file: StaticString = #filePath, line: UInt = #line) {
+        var rng = SeededGenerator(seed: seed)
+        let config = RecurrentConfig(cell: .lstm, inputSize: 4, hiddenSize: hidden, numLayers: layers)
         var layout = ParameterLayout()
         let layer = Recurrent(config, layout: &layout)
         let params = ParameterStore(layout: layout)
         layer.initialize(params, rng: &rng)
-        let x = randomArray(20 * 2 * 4, &rng)
-        let expected = run(layer, params, x: x, h0: nil, c0: nil, B: 2, T: 20, threads: 1, training: false)
+        let x = randomArray(T * B * 4, &rng)
+        let expected = run(layer, params, x: x, h0: nil, c0: nil, B: B, T: T, threads: 1, training: false)
         let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 8)
         defer { results.deallocate() }
         results.initialize(repeating: false)
-        // Eight threads at once: the pool serves one, the others run their stages in order.
         DispatchQueue.concurrentPerform(iterations: 8) { i in
             var ok = true
             for _ in 0..<20 {
-                let r = self.run(layer, params, x: x, h0: nil, c0: nil, B: 2, T: 20, threads: 2, training: false)
+                let r = self.run(layer, params, x: x, h0: nil, c0: nil, B: B, T: T, threads: 2, training: false)
                 ok = ok && r.y == expected.y && r.hN == expected.hN && r.cN == expected.cN
             }
             results[i] = ok
         }
-        XCTAssertTrue(results.allSatisfy { $0 })
+        XCTAssertTrue(results.allSatisfy { $0 }, file: file, line: line)
+    }
+
+    func testConcurrentCallersGetTheSameForecasts() {
+        assertConcurrentCallersAgree(hidden: 32, layers: 3, batch: 2, length: 20, seed: 9)    // layer pipeline
+        assertConcurrentCallersAgree(hidden: 64, layers: 2, batch: 1, length: 30, seed: 5)    // unit split
     }
 
     /// Single windows (batch 1, H a multiple of 32) split each layer's units across two
-    /// threads (RecurrentUnitSplit.swift): same bits for 1 and 2 threads and with a busy pool,
+    /// threads (RecurrentUnitSplit.swift): same bits for 1 and 2 threads (and for callers on a
+    /// busy pool: testConcurrentCallersGetTheSameForecasts),
     /// within rounding of the plain forward, for every cell, depth and initial state.
     func testUnitSplitIsThreadCountIndependentAndMatchesPlainForward() {
         var checked = 0
@@ -113,27 +121,6 @@ final class PipelineTests: XCTestCase {
             }
         }
         XCTAssertEqual(checked, 32)
-        // A busy pool: eight callers at once, each runs both halves itself or gets a partner.
-        var rng = SeededGenerator(seed: 5)
-        let config = RecurrentConfig(cell: .lstm, inputSize: 4, hiddenSize: 64, numLayers: 2)
-        var layout = ParameterLayout()
-        let layer = Recurrent(config, layout: &layout)
-        let params = ParameterStore(layout: layout)
-        layer.initialize(params, rng: &rng)
-        let x = randomArray(30 * 4, &rng)
-        let expected = run(layer, params, x: x, h0: nil, c0: nil, B: 1, T: 30, threads: 1, training: false)
-        let results = UnsafeMutableBufferPointer<Bool>.allocate(capacity: 8)
-        defer { results.deallocate() }
-        results.initialize(repeating: false)
-        DispatchQueue.concurrentPerform(iterations: 8) { i in
-            var ok = true
-            for _ in 0..<20 {
-                let r = self.run(layer, params, x: x, h0: nil, c0: nil, B: 1, T: 30, threads: 2, training: false)
-                ok = ok && r.y == expected.y && r.hN == expected.hN && r.cN == expected.cN
-            }
-            results[i] = ok
-        }
-        XCTAssertTrue(results.allSatisfy { $0 })
     }
 
     func testBidirectionalAndSingleLayerDoNotPipeline() {
