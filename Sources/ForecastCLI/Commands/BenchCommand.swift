@@ -19,7 +19,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("For --workload ingest: the CSV file to read into Float32 columns.", valueName: "file"))
     var data: String?
 
-    @Option(help: "Worker threads: data-parallel shards of a train step; for infer-1, the layer pipeline (at most 2 are used) (default: number of cores).")
+    @Option(help: "Worker threads: data-parallel shards of a train step; for infer-1, the threads of a single-window forecast (at most 2 are used) (default: number of cores).")
     var workers: Int?
 
     @Option(help: "Shards per minibatch (default: 4, the trainer's default).")
