@@ -49,8 +49,9 @@ public final class RecurrentCache: @unchecked Sendable {
     var transposedIH: [FloatBuffer?] = []
     var transposedIHKey: WeightsKey?
 
-    /// Threads for small-batch inference through stacked layers (see
-    /// ``Recurrent/pipelines(batch:)``); forecasts are identical for any value.
+    /// Threads for single-window inference (``Recurrent/splitsUnits(batch:)``) and small-batch
+    /// inference through stacked layers (``Recurrent/pipelines(batch:)``); forecasts are
+    /// identical for any value.
     public var pipelineThreads: Int = RecurrentCache.defaultPipelineThreads
     /// Two when the machine has two or more cores: the pipeline has little to give a third.
     public static let defaultPipelineThreads = min(2, ProcessInfo.processInfo.activeProcessorCount)

@@ -35,11 +35,14 @@ extension Recurrent {
         let half = H / 2, gHalf = G * half
         cache.droppedOut = false
         refreshSplitWeights(cache, params)
-        if cache.splitProgress == nil {
-            cache.splitProgress = PipelineProgress(count: 2)
+        let progress: PipelineProgress
+        if let made = cache.splitProgress {
+            progress = made
+        } else {
+            progress = PipelineProgress(count: 2)
+            cache.splitProgress = progress
             cache.splitScratch = (0..<2).map { _ in FloatBuffer(count: gHalf) }
         }
-        let progress = cache.splitProgress!
         progress.reset()
         // Raw pointers only inside the threads: reference counting on shared objects from both
         // threads would cost more than a step.

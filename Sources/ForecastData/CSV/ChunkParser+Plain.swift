@@ -70,7 +70,7 @@ extension ChunkParser {
                     done = true
                 } else if kind == 1, let (decimal, used) = NumberParser.scanPrefix(p + i, n - i) {
                     let next = i + used
-                    if next == n || p[next] == d || p[next] == 0x0A || p[next] == 0x0D {
+                    if next == n || NumberParser.endsCell(p[next], delimiter: d) {
                         guard case .value(let v) = NumberParser.float(decimal, text: p + i, used) else { return false }
                         s.pointee.numbers[slots[field]].append(v)
                         j = next
@@ -79,7 +79,7 @@ extension ChunkParser {
                 }
                 else if kind == 3, n - i >= 20 {
                     let next = p[i + 19]
-                    if next == d || next == 0x0A || next == 0x0D,
+                    if NumberParser.endsCell(next, delimiter: d),
                        let instant = plainDateTime(p + i, slot: slots[field], cache: &days[slots[field]]) {
                         s.pointee.times[slots[field]].append(instant)
                         j = i + 19
@@ -89,8 +89,7 @@ extension ChunkParser {
                 if !done {
                     j = i
                     while j < n {
-                        let b = p[j]
-                        if b == d || b == 0x0A || b == 0x0D { break }
+                        if NumberParser.endsCell(p[j], delimiter: d) { break }
                         j += 1
                     }
                     if j > i && (p[i] == 0x20 || p[i] == 0x09 || p[j - 1] == 0x20 || p[j - 1] == 0x09) { return false }

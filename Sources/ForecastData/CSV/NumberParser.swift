@@ -62,12 +62,30 @@ public enum NumberParser {
                     j += 1 + fraction
                 }
                 guard intLen + fraction > 0 else { return 0 }
-                let b = p[j]
-                guard b == delimiter || b == 0x0A || b == 0x0D else { return 0 }
+                guard endsCell(p[j], delimiter: delimiter) else { return 0 }
                 return finishSimpleFloat(mantissa, fraction: fraction, negative: negative, end: j, &value)
             }
         }
         return parseSimpleFloatByBytes(p, n, delimiter: delimiter, &value)
+    }
+
+    /// Whether `b` ends a cell: the delimiter or a line end.
+    @inline(__always)
+    public static func endsCell(_ b: UInt8, delimiter: UInt8) -> Bool {
+        b == delimiter || b == 0x0A || b == 0x0D
+    }
+
+    /// Reads the digits from `p[i]` on into `mantissa` (wrapping: callers bound the count) and
+    /// advances `i` past them; returns how many there were.
+    @inline(__always)
+    static func appendDigits(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: inout Int, _ mantissa: inout UInt64) -> Int {
+        let start = i
+        while i < n {
+            let c = p[i] &- 0x30
+            if c > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(c); i += 1
+        }
+        return i - start
     }
 
     /// Offset of the first byte that is not a digit in `t` (eight bytes minus "0" each), 8 if none.
@@ -155,31 +173,16 @@ public enum NumberParser {
         let negative = n > 0 && p[0] == 0x2D
         if negative { i = 1 }
         var mantissa: UInt64 = 0
-        var digits = 0   // all digits read, leading zeros included (at most 15 keeps mantissa < 2^53)
-        let start = i
-        while i < n {
-            let c = p[i] &- 0x30
-            if c > 9 { break }
-            mantissa = mantissa &* 10 &+ UInt64(c); i += 1
-        }
-        digits = i - start
+        // All digits read, leading zeros included (at most 15 keeps mantissa < 2^53).
+        var digits = appendDigits(p, n, &i, &mantissa)
         var fraction = 0
         if i < n && p[i] == 0x2E {
             i += 1
-            let f0 = i
-            while i < n {
-                let c = p[i] &- 0x30
-                if c > 9 { break }
-                mantissa = mantissa &* 10 &+ UInt64(c); i += 1
-            }
-            fraction = i - f0
+            fraction = appendDigits(p, n, &i, &mantissa)
             digits += fraction
         }
         guard digits > 0, digits <= 15 else { return 0 }
-        if i < n {
-            let b = p[i]
-            guard b == delimiter || b == 0x0A || b == 0x0D else { return 0 }
-        }
+        if i < n && !endsCell(p[i], delimiter: delimiter) { return 0 }
         return finishSimpleFloat(mantissa, fraction: fraction, negative: negative, end: i, &value)   // mantissa < 10^15
     }
 
