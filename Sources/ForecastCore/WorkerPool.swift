@@ -67,8 +67,10 @@ public final class PipelineProgress: @unchecked Sendable {
 
     public init(count: Int) {
         self.count = count
-        storage = .allocate(capacity: max(count, 1) * Self.stride)
-        storage.initialize(repeating: 0, count: max(count, 1) * Self.stride)
+        // Each counter alone in its cache line: nothing else written may share one.
+        let n = max(count, 1) * Self.stride
+        storage = UnsafeMutableRawPointer.allocate(byteCount: n * 4, alignment: 64).bindMemory(to: Int32.self, capacity: n)
+        storage.initialize(repeating: 0, count: n)
     }
     deinit { storage.deallocate() }
 
@@ -80,4 +82,10 @@ public final class PipelineProgress: @unchecked Sendable {
 
     /// Waits until counter `index` is at least `value`.
     public func wait(_ index: Int, atLeast value: Int) { fw_wait_at_least(storage + index * Self.stride, Int32(value)) }
+
+    /// Counter `index` itself, for C kernels that spin on it (with ``waitFunction`` as the slow path).
+    public func counter(_ index: Int) -> UnsafePointer<Int32> { UnsafePointer(storage + index * Self.stride) }
+
+    /// The C function behind ``wait(_:atLeast:)``: `wait(counter, value)`.
+    public static let waitFunction: @convention(c) (UnsafePointer<Int32>?, Int32) -> Void = fw_wait_at_least
 }

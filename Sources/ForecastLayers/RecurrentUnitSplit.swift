@@ -17,12 +17,17 @@ import ForecastCore
 ///
 /// so the wait for the other half overlaps the first half-product. Per layer, the input
 /// projection of the whole window (`[T, in] x [in, G*H/2]` per half) runs first, once the
-/// layer below is complete. With one thread (or a busy pool) the same steps run half after
-/// half on the calling thread: forecasts are identical for any thread count.
+/// layer below is complete; an LSTM layer with a small input (``fusedInputFloats``) instead
+/// adds `x_t · W_ihᵀ[:, u's columns]` inside each step. LSTM steps are one C call,
+/// `fk_lstm_split_step` (RowKernels.c): for H = 64 on AVX-512 the 128 gate columns stay in
+/// registers from the bias to the new `h`, and the wait is a spin inside it. With one thread (or
+/// a busy pool) the same steps run half after half on the calling thread: forecasts are
+/// identical for any thread count.
 ///
-/// Gates are kept in the split order in `cache.gates[l]` (row t: the half-0 block `[G, H/2]`,
-/// then the half-1 block), which only inference reads. Forecasts can differ in the last bits
-/// from the batched plans, which sum the hidden product in one k order.
+/// Input projections are kept in the split order in `cache.gates[l]` (row t: the half-0 block
+/// `[G, H/2]`, then the half-1 block), which only inference reads; LSTM steps keep no
+/// activations. Forecasts can differ in the last bits from the batched plans, which sum the
+/// hidden product in one k order and add the biases last.
 extension Recurrent {
     /// Whether inference on `batch` rows splits each layer's units across two threads.
     public func splitsUnits(batch: Int) -> Bool {
@@ -58,20 +63,54 @@ extension Recurrent {
         let c0: UnsafePointer<Float>? = cache.useInitialState && cfg.cell == .lstm ? UnsafePointer(cache.c0.pointer) : nil
         let cell = cfg.cell
 
+        let ready = (0..<2).map { progress.counter($0) }
+        let wait = PipelineProgress.waitFunction
+
         WorkerPool.team(threads: min(2, cache.pipelineThreads)) { me, team in
             let halves = team == 1 ? 0..<2 : me..<(me + 1)
             for l in 0..<L {
                 let inSize = inSizes[l], gates = gatesOf[l], y = ysOf[l]
-                // The input projection of the half's gate columns for the whole window, once
-                // the layer below is complete.
+                // An LSTM layer with a small input (the first, usually) multiplies x_t by its
+                // W_ih block inside each step; the block rides along in L1 beside W_hh's.
+                let fusedInput = cell == .lstm && inSize * gHalf <= Self.fusedInputFloats
                 if team == 2 && l > 0 { progress.wait(1 - me, atLeast: l * T) }
                 let input = l == 0 ? x : UnsafePointer(ysOf[l - 1])
-                for u in halves {
-                    fk_step_matmul(Int32(T), Int32(inSize), Int32(gHalf), input, Int32(inSize), weights[l * 2 + u],
-                                   gates + u * gHalf, Int32(GH), 0)
+                // Otherwise the input projection of the half's gate columns for the whole
+                // window comes first, once the layer below is complete.
+                if !fusedInput {
+                    for u in halves {
+                        fk_step_matmul(Int32(T), Int32(inSize), Int32(gHalf), input, Int32(inSize), weights[l * 2 + u],
+                                       gates + u * gHalf, Int32(GH), 0)
+                    }
                 }
                 for t in 0..<T {
                     let hPrev: UnsafePointer<Float>? = t > 0 ? UnsafePointer(y + (t - 1) * H) : h0.map { $0 + l * H }
+                    // The other half of h_{t-1} is published by the other thread at step t - 1.
+                    let waits = team == 2 && t > 0
+                    if cell == .lstm {
+                        let cells = cellsOf[l]!
+                        for u in halves {
+                            let w = weights[l * 2 + u]
+                            let wHH = w + inSize * gHalf, bias = wHH + (H + 2) * gHalf
+                            var step = fk_split_step()
+                            step.half = Int32(half)
+                            step.pre = fusedInput ? nil : UnsafePointer(gates + t * GH + u * gHalf)
+                            step.bias = bias
+                            if fusedInput { step.in = Int32(inSize); step.x = input + t * inSize; step.w_ih = w }
+                            if let hPrev {
+                                step.h_own = hPrev + u * half; step.w_own = wHH + u * half * gHalf
+                                step.h_other = hPrev + (1 - u) * half; step.w_other = wHH + (1 - u) * half * gHalf
+                            }
+                            if waits { step.ready = ready[1 - me]; step.want = Int32(l * T + t); step.wait = wait }
+                            step.c_prev = t > 0 ? UnsafePointer(cells + (t - 1) * H + u * half) : c0.map { $0 + l * H + u * half }
+                            step.c = cells + t * H + u * half
+                            step.h = y + t * H + u * half
+                            step.scratch = scratches[u]
+                            fk_lstm_split_step(&step)
+                        }
+                        if team == 2 { progress.publish(me, l * T + t + 1) }
+                        continue
+                    }
                     // This step's input projection rows were written before the steps began
                     // and have left L1 since; ask for them before they are needed.
                     for u in halves { fk_prefetch(gates + t * GH + u * gHalf, Int32(gHalf * 4)) }
@@ -83,7 +122,7 @@ extension Recurrent {
                                            wHH + u * half * gHalf, scratches[u], Int32(gHalf), 0)
                         }
                     }
-                    if team == 2 && t > 0 { progress.wait(1 - me, atLeast: l * T + t) }
+                    if waits { progress.wait(1 - me, atLeast: l * T + t) }
                     for u in halves {
                         let w = weights[l * 2 + u]
                         let wHH = w + inSize * gHalf, bIH = wHH + H * gHalf, bHH = bIH + gHalf
@@ -98,11 +137,7 @@ extension Recurrent {
                         let hOut = y + t * H + u * half
                         switch cell {
                         case .lstm:
-                            let cells = cellsOf[l]!
-                            let cPrev: UnsafePointer<Float>? = t > 0 ? UnsafePointer(cells + (t - 1) * H + u * half)
-                                                                     : c0.map { $0 + l * H + u * half }
-                            LSTMKernels.forward(B: 1, H: half, gates: g, hh: hh, bih: bIH, bhh: bHH,
-                                                cPrev: cPrev, c: cells + t * H + u * half, h: hOut, hStride: half)
+                            break                                              // one call above
                         case .gru:
                             GRUKernels.forward(B: 1, H: half, gates: g, hh: hh, bih: bIH, bhh: bHH,
                                                hPrev: hPrev.map { $0 + u * half }, hPrevStride: H,
@@ -119,16 +154,20 @@ extension Recurrent {
         for l in 0..<L { saveFinalState(cache, layer: l, direction: 0) }
     }
 
+    /// LSTM layers whose `W_ih` block per half has at most this many floats (8 KB: input size
+    /// 16 for H = 64) multiply x_t inside each step instead of projecting the window first.
+    static let fusedInputFloats = 2048
+
     /// Per (layer, half u): the half's gate columns of `W_ihᵀ` `[in, G*H/2]` and `W_hhᵀ`
     /// `[H, G*H/2]` (column `gate * H/2 + j` is row `gate * H + u * H/2 + j` of the weight), then
-    /// the same rows of `b_ih` and `b_hh`. Remade when the weights change.
+    /// the same rows of `b_ih`, `b_hh` and `b_ih + b_hh`. Remade when the weights change.
     func refreshSplitWeights(_ cache: RecurrentCache, _ params: ParameterStore) {
         let key = RecurrentCache.WeightsKey(store: params.identity, generation: params.generation)
         if cache.splitKey == key { return }
         let H = config.hiddenSize, G = config.cell.gates, half = H / 2, gHalf = G * half
         if cache.splitWeights.isEmpty {
             cache.splitWeights = (0..<(config.numLayers * 2)).map { i in
-                FloatBuffer(count: (slots[i / 2].inputSize + H + 2) * gHalf)
+                FloatBuffer(count: (slots[i / 2].inputSize + H + 3) * gHalf)
             }
         }
         let p = params.base
@@ -136,7 +175,7 @@ extension Recurrent {
             let slot = slots[l], inSize = slot.inputSize
             for u in 0..<2 {
                 let out = cache.splitWeights[l * 2 + u].pointer
-                let wHH = out + inSize * gHalf, bIH = wHH + H * gHalf, bHH = bIH + gHalf
+                let wHH = out + inSize * gHalf, bIH = wHH + H * gHalf, bHH = bIH + gHalf, bSum = bHH + gHalf
                 for gate in 0..<G {
                     for j in 0..<half {
                         let row = gate * H + u * half + j, col = gate * half + j
@@ -144,6 +183,7 @@ extension Recurrent {
                         for k in 0..<H { wHH[k * gHalf + col] = p[slot.weightHH + row * H + k] }
                         bIH[col] = p[slot.biasIH + row]
                         bHH[col] = p[slot.biasHH + row]
+                        bSum[col] = bIH[col] + bHH[col]
                     }
                 }
             }

@@ -72,6 +72,46 @@ void fk_panel_matmul(int B, int K, int N, const float *x, int ldx, const float *
 
 /// dst[k * N + n] = src[n * K + k]: the transpose of an [N, K] matrix.
 void fk_transpose(int N, int K, const float *src, float *dst);
+/// acc[n] = (base ? base : acc)[n] + sum_k h[k] * w[k * N + n] for n < N: one row times a
+/// [K, N] block of weights. Sums even and odd k apart, then adds the two.
+void fk_row_matvec(int K, int N, const float *h, const float *w, const float *base, float *acc);
+
+/// The LSTM cell for one row in inference: acc [4H] pre-activations [i | f | g | o] (biases
+/// included), c_prev [H] or NULL (zeros) -> c [H], h [H]. Gates are not kept. c may be c_prev.
+void fk_lstm_row(int H, const float *acc, const float *c_prev, float *c, float *h);
+
+/// One step of one half of an LSTM layer whose units are split across two threads (batch 1,
+/// inference; see RecurrentUnitSplit.swift). With n = 4 * half gate columns [i | f | g | o] of
+/// the half's units:
+///
+///     acc  = bias + pre                  (pre [n]: the step's row of a batched input projection;
+///                                         skipped when NULL)
+///     acc += x · w_ih                    (x [in], w_ih [in, n]; skipped when in == 0)
+///     acc += h_own · w_own               (h_own [half], w_own [half, n]; when h_own != NULL)
+///     wait until *ready >= want          (the other thread has published h_other; when ready
+///                                         != NULL: a short spin, then wait(ready, want))
+///     acc += h_other · w_other
+///     c = σ(f) ⊙ c_prev + σ(i) ⊙ tanh(g),  h = σ(o) ⊙ tanh(c)
+///
+/// For half = 32 on AVX-512 the 128 columns stay in registers throughout; otherwise acc lives in
+/// `scratch` [n].
+typedef struct {
+    int half, in;
+    const float *bias, *pre, *x, *w_ih;
+    const float *h_own, *w_own, *h_other, *w_other;
+    void (*wait)(const int *ready, int want);
+    const int *ready;
+    int want;
+    const float *c_prev;
+    float *c, *h, *scratch;
+} fk_split_step;
+void fk_lstm_split_step(const fk_split_step *step);
+
+/// For tests: makes fk_row_matvec, fk_lstm_row and fk_lstm_split_step take their portable loops
+/// (portable != 0) or the fastest path this CPU allows (0). Returns whether the portable loops
+/// are now in use. Not for use while other threads run these kernels.
+int fk_row_kernels_use_portable(int portable);
+
 /// Asks for `bytes` at p to be brought into L1 (a hint; no effect on results): rows a thread
 /// will read soon, while it waits for something else.
 void fk_prefetch(const void *p, int bytes);

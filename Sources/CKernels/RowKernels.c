@@ -1,0 +1,251 @@
+// Single-row kernels for the steps of one window (batch 1) split by units across two threads
+// (RecurrentUnitSplit.swift). A step there is a product of one hidden row with a 32 KB block of
+// W_hhᵀ held in L1, then the cell update of H/2 units; both run ~100 times per forecast on the
+// critical path, so the AVX-512 versions keep the accumulators in registers and the cell math in
+// one pass (no gates written back: inference keeps only c and h).
+//
+// The AVX-512 versions are picked once, when the library loads; elsewhere the portable loops
+// run. Products sum even and odd k apart and then add the two (two chains of FMAs in flight).
+// Both threads of a forecast run the same path, so forecasts do not depend on the thread count;
+// the two paths may differ from each other in the last bits.
+#include "forecast_kernels.h"
+#include "kernel_math.h"
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define FK_ROW_AVX512 1
+#include <immintrin.h>
+#define FK_AVX512 __attribute__((target("avx512f,avx512dq,fma")))
+#define FK_AVX512_INLINE __attribute__((target("avx512f,avx512dq,fma"), always_inline)) static inline
+
+// Set once when the library loads and only read afterwards, alone in its cache line: the two
+// threads of a split forecast read it every step, and a line shared with anything written would
+// travel between their cores each time (measured: twice the forecast's time).
+static struct { _Alignas(64) int avx512; char pad[60]; } fk_row_cpu;
+
+static int fk_row_cpu_has_avx512(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+}
+
+__attribute__((constructor)) static void fk_row_detect(void) { fk_row_cpu.avx512 = fk_row_cpu_has_avx512(); }
+
+static inline int fk_row_has_avx512(void) { return fk_row_cpu.avx512; }
+
+// The same Cephes polynomial as fk_exp (kernel_math.h), 16 lanes at a time.
+FK_AVX512_INLINE __m512 fk_v_exp(__m512 x) {
+    x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
+    x = _mm512_min_ps(x, _mm512_set1_ps(88.0f));
+    const __m512 t = _mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504088896341f), _mm512_set1_ps(12582912.0f));
+    const __m512 n = _mm512_sub_ps(t, _mm512_set1_ps(12582912.0f));
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    const __m512 z = _mm512_mul_ps(r, r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_fmadd_ps(p, z, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    const __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(n), _mm512_set1_epi32(127)), 23);
+    return _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
+}
+
+FK_AVX512_INLINE __m512 fk_v_sigmoid(__m512 x) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    return _mm512_div_ps(one, _mm512_add_ps(one, fk_v_exp(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+}
+
+// fk_tanh1 16 lanes at a time: the odd polynomial below |x| = 0.625, 1 - 2/(e^2|x| + 1) with
+// x's sign above.
+FK_AVX512_INLINE __m512 fk_v_tanh(__m512 x) {
+    const __m512 ax = _mm512_abs_ps(x), z = _mm512_mul_ps(x, x);
+    __m512 s = _mm512_fmadd_ps(_mm512_set1_ps(-5.70498872745e-3f), z, _mm512_set1_ps(2.06390887954e-2f));
+    s = _mm512_fmadd_ps(s, z, _mm512_set1_ps(-5.37397155531e-2f));
+    s = _mm512_fmadd_ps(s, z, _mm512_set1_ps(1.33314422036e-1f));
+    s = _mm512_fmadd_ps(s, z, _mm512_set1_ps(-3.33332819422e-1f));
+    s = _mm512_fmadd_ps(_mm512_mul_ps(s, z), x, x);
+    const __m512 e = fk_v_exp(_mm512_add_ps(ax, ax));
+    __m512 big = _mm512_sub_ps(_mm512_set1_ps(1.0f), _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, _mm512_set1_ps(1.0f))));
+    const __m512i sign = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u));
+    big = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(big), sign));
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.625f), _CMP_LT_OQ), big, s);
+}
+
+// acc[0..n) = base (or acc) + h · w over K for `n` = 16 * BLOCKS columns of a row of w
+// (row stride N), in BLOCKS registers; even and odd k summed apart, then added.
+#define FK_ROW_MATVEC_BLOCKS(BLOCKS)                                                              \
+    do {                                                                                          \
+        __m512 a[BLOCKS], b[BLOCKS];                                                              \
+        for (int j = 0; j < BLOCKS; j++) {                                                        \
+            a[j] = _mm512_loadu_ps(from + n0 + 16 * j);                                           \
+            b[j] = _mm512_setzero_ps();                                                           \
+        }                                                                                         \
+        int k = 0;                                                                                \
+        for (; k + 2 <= K; k += 2) {                                                              \
+            const __m512 v = _mm512_set1_ps(h[k]), u = _mm512_set1_ps(h[k + 1]);                  \
+            const float *restrict w0 = w + (size_t)k * N + n0, *restrict w1 = w0 + N;             \
+            for (int j = 0; j < BLOCKS; j++) {                                                    \
+                a[j] = _mm512_fmadd_ps(v, _mm512_loadu_ps(w0 + 16 * j), a[j]);                    \
+                b[j] = _mm512_fmadd_ps(u, _mm512_loadu_ps(w1 + 16 * j), b[j]);                    \
+            }                                                                                     \
+        }                                                                                         \
+        if (k < K) {                                                                              \
+            const __m512 v = _mm512_set1_ps(h[k]);                                                \
+            const float *restrict w0 = w + (size_t)k * N + n0;                                    \
+            for (int j = 0; j < BLOCKS; j++) a[j] = _mm512_fmadd_ps(v, _mm512_loadu_ps(w0 + 16 * j), a[j]); \
+        }                                                                                         \
+        for (int j = 0; j < BLOCKS; j++) _mm512_storeu_ps(acc + n0 + 16 * j, _mm512_add_ps(a[j], b[j])); \
+    } while (0)
+
+FK_AVX512 static void fk_row_matvec_avx512(int K, int N, const float *restrict h, const float *restrict w,
+                                           const float *restrict base, float *restrict acc) {
+    const float *from = base ? base : acc;
+    int n0 = 0;
+    for (; n0 + 128 <= N; n0 += 128) FK_ROW_MATVEC_BLOCKS(8);
+    for (; n0 < N; n0 += 16) FK_ROW_MATVEC_BLOCKS(1);
+}
+
+FK_AVX512 static void fk_lstm_row_avx512(int H, const float *restrict acc, const float *c_prev,
+                                         float *c, float *h) {
+    for (int j = 0; j < H; j += 16) {
+        const __m512 ig = fk_v_sigmoid(_mm512_loadu_ps(acc + j));
+        const __m512 fg = fk_v_sigmoid(_mm512_loadu_ps(acc + H + j));
+        const __m512 gg = fk_v_tanh(_mm512_loadu_ps(acc + 2 * H + j));
+        const __m512 og = fk_v_sigmoid(_mm512_loadu_ps(acc + 3 * H + j));
+        const __m512 cp = c_prev ? _mm512_loadu_ps(c_prev + j) : _mm512_setzero_ps();
+        const __m512 cn = _mm512_fmadd_ps(fg, cp, _mm512_mul_ps(ig, gg));
+        _mm512_storeu_ps(c + j, cn);
+        _mm512_storeu_ps(h + j, _mm512_mul_ps(og, fk_v_tanh(cn)));
+    }
+}
+
+// Spins here first, where the accumulators stay in registers; a call would save and restore
+// all of them (zmm registers are caller-saved). Long waits go to s->wait.
+static inline __attribute__((always_inline)) void fk_split_wait(const fk_split_step *s) {
+    if (!s->ready) return;
+    for (int spins = 0; __atomic_load_n(s->ready, __ATOMIC_ACQUIRE) < s->want; spins++) {
+        if (spins == 256) { s->wait(s->ready, s->want); return; }
+    }
+}
+
+// One split LSTM step for half = 32 (H = 64): the 128 gate columns stay in 8 registers (plus 8
+// for the odd k) from the input projection to the cell update.
+FK_AVX512 static void fk_lstm_split_step32_avx512(const fk_split_step *restrict s) {
+    enum { N = 128, BLOCKS = 8 };
+    __m512 a[BLOCKS], b[BLOCKS];
+    for (int j = 0; j < BLOCKS; j++) {
+        a[j] = _mm512_loadu_ps(s->bias + 16 * j);
+        if (s->pre) a[j] = _mm512_add_ps(a[j], _mm512_loadu_ps(s->pre + 16 * j));
+        b[j] = _mm512_setzero_ps();
+    }
+#define FK_SPLIT_ACCUMULATE(K, X, W)                                                              \
+    do {                                                                                          \
+        const float *restrict x_ = (X), *restrict w_ = (W);                                       \
+        int k = 0;                                                                                \
+        for (; k + 2 <= (K); k += 2) {                                                            \
+            const __m512 v = _mm512_set1_ps(x_[k]), u = _mm512_set1_ps(x_[k + 1]);               \
+            const float *restrict w0 = w_ + (size_t)k * N, *restrict w1 = w0 + N;                 \
+            for (int j = 0; j < BLOCKS; j++) {                                                    \
+                a[j] = _mm512_fmadd_ps(v, _mm512_loadu_ps(w0 + 16 * j), a[j]);                    \
+                b[j] = _mm512_fmadd_ps(u, _mm512_loadu_ps(w1 + 16 * j), b[j]);                    \
+            }                                                                                     \
+        }                                                                                         \
+        if (k < (K)) {                                                                            \
+            const __m512 v = _mm512_set1_ps(x_[k]);                                               \
+            for (int j = 0; j < BLOCKS; j++) a[j] = _mm512_fmadd_ps(v, _mm512_loadu_ps(w_ + (size_t)k * N + 16 * j), a[j]); \
+        }                                                                                         \
+    } while (0)
+    if (s->in > 0) FK_SPLIT_ACCUMULATE(s->in, s->x, s->w_ih);
+    if (s->h_own) {
+        FK_SPLIT_ACCUMULATE(32, s->h_own, s->w_own);
+        fk_split_wait(s);
+        FK_SPLIT_ACCUMULATE(32, s->h_other, s->w_other);
+    }
+#undef FK_SPLIT_ACCUMULATE
+    for (int q = 0; q < 2; q++) {
+        const __m512 ig = fk_v_sigmoid(_mm512_add_ps(a[q], b[q]));
+        const __m512 fg = fk_v_sigmoid(_mm512_add_ps(a[2 + q], b[2 + q]));
+        const __m512 gg = fk_v_tanh(_mm512_add_ps(a[4 + q], b[4 + q]));
+        const __m512 og = fk_v_sigmoid(_mm512_add_ps(a[6 + q], b[6 + q]));
+        const __m512 cp = s->c_prev ? _mm512_loadu_ps(s->c_prev + 16 * q) : _mm512_setzero_ps();
+        const __m512 cn = _mm512_fmadd_ps(fg, cp, _mm512_mul_ps(ig, gg));
+        _mm512_storeu_ps(s->c + 16 * q, cn);
+        _mm512_storeu_ps(s->h + 16 * q, _mm512_mul_ps(og, fk_v_tanh(cn)));
+    }
+}
+#endif
+
+static void fk_row_matvec_portable(int K, int N, const float *restrict h, const float *restrict w,
+                                   const float *restrict base, float *restrict acc) {
+    for (int n0 = 0; n0 < N; n0 += 128) {
+        const int width = N - n0 < 128 ? N - n0 : 128;
+        float a[128], b[128];
+        for (int j = 0; j < width; j++) { a[j] = (base ? base : acc)[n0 + j]; b[j] = 0; }
+        int k = 0;
+        for (; k + 2 <= K; k += 2) {
+            const float v = h[k], u = h[k + 1];
+            const float *restrict w0 = w + (size_t)k * N + n0, *restrict w1 = w0 + N;
+            for (int j = 0; j < width; j++) { a[j] += v * w0[j]; b[j] += u * w1[j]; }
+        }
+        if (k < K) {
+            const float v = h[k];
+            const float *restrict w0 = w + (size_t)k * N + n0;
+            for (int j = 0; j < width; j++) a[j] += v * w0[j];
+        }
+        for (int j = 0; j < width; j++) acc[n0 + j] = a[j] + b[j];
+    }
+}
+
+static void fk_lstm_row_portable(int H, const float *restrict acc, const float *c_prev,
+                                 float *restrict c, float *restrict h) {
+    for (int j = 0; j < H; j++) {
+        const float ig = fk_sigmoid1(acc[j]), fg = fk_sigmoid1(acc[H + j]);
+        const float gg = fk_tanh1(acc[2 * H + j]), og = fk_sigmoid1(acc[3 * H + j]);
+        const float cn = fg * (c_prev ? c_prev[j] : 0.0f) + ig * gg;
+        c[j] = cn;
+        h[j] = og * fk_tanh1(cn);
+    }
+}
+
+void fk_row_matvec(int K, int N, const float *h, const float *w, const float *base, float *acc) {
+#if FK_ROW_AVX512
+    if (fk_row_has_avx512() && N % 16 == 0) { fk_row_matvec_avx512(K, N, h, w, base, acc); return; }
+#endif
+    fk_row_matvec_portable(K, N, h, w, base, acc);
+}
+
+void fk_lstm_row(int H, const float *acc, const float *c_prev, float *c, float *h) {
+#if FK_ROW_AVX512
+    if (fk_row_has_avx512() && H % 16 == 0) { fk_lstm_row_avx512(H, acc, c_prev, c, h); return; }
+#endif
+    fk_lstm_row_portable(H, acc, c_prev, c, h);
+}
+
+void fk_lstm_split_step(const fk_split_step *s) {
+#if FK_ROW_AVX512
+    if (fk_row_has_avx512() && s->half == 32 && s->in <= 64) { fk_lstm_split_step32_avx512(s); return; }
+#endif
+    const int n = 4 * s->half;
+    float *acc = s->scratch;
+    for (int j = 0; j < n; j++) acc[j] = s->pre ? s->bias[j] + s->pre[j] : s->bias[j];
+    if (s->in > 0) fk_row_matvec(s->in, n, s->x, s->w_ih, NULL, acc);
+    if (s->h_own) {
+        fk_row_matvec(s->half, n, s->h_own, s->w_own, NULL, acc);
+        if (s->ready) s->wait(s->ready, s->want);
+        fk_row_matvec(s->half, n, s->h_other, s->w_other, NULL, acc);
+    }
+    fk_lstm_row(s->half, acc, s->c_prev, s->c, s->h);
+}
+
+int fk_row_kernels_use_portable(int portable) {
+#if FK_ROW_AVX512
+    fk_row_cpu.avx512 = portable ? 0 : fk_row_cpu_has_avx512();
+    return !fk_row_cpu.avx512;
+#else
+    (void)portable;
+    return 1;
+#endif
+}
