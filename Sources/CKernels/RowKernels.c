@@ -249,3 +249,38 @@ int fk_row_kernels_use_portable(int portable) {
     return 1;
 #endif
 }
+
+void fk_lstm_split_layer(const fk_split_layer *layer) {
+    const int half = layer->half, H = 2 * half, n = 4 * half, in = layer->in;
+    void (*step)(const fk_split_step *) = fk_lstm_split_step;
+#if FK_ROW_AVX512
+    if (fk_row_has_avx512() && half == 32 && (!layer->x || in <= 64)) step = fk_lstm_split_step32_avx512;
+#endif
+    fk_split_step s;
+    memset(&s, 0, sizeof s);
+    s.half = half;
+    s.wait = layer->wait;
+    s.scratch = layer->scratch;
+    for (int t = 0; t < layer->T; t++) {
+        const float *h_prev = t > 0 ? layer->y + (size_t)(t - 1) * H : layer->h0;
+        for (int u = layer->first; u < layer->first + layer->halves; u++) {
+            const float *w = layer->weights[u];
+            const float *w_hh = w + (size_t)in * n;
+            s.bias = w_hh + (size_t)(H + 2) * n;
+            if (layer->x) { s.in = in; s.x = layer->x + (size_t)t * in; s.w_ih = w; s.pre = NULL; }
+            else { s.in = 0; s.x = NULL; s.w_ih = NULL; s.pre = layer->pre + (size_t)t * 2 * n + (size_t)u * n; }
+            s.h_own = h_prev ? h_prev + u * half : NULL;
+            s.h_other = h_prev ? h_prev + (1 - u) * half : NULL;
+            s.w_own = w_hh + (size_t)u * half * n;
+            s.w_other = w_hh + (size_t)(1 - u) * half * n;
+            // The other half of h_{t-1} is the other thread's step t - 1.
+            s.ready = layer->ready && t > 0 ? layer->ready : NULL;
+            s.want = layer->base + t;
+            s.c_prev = t > 0 ? layer->c + (size_t)(t - 1) * H + u * half : (layer->c0 ? layer->c0 + u * half : NULL);
+            s.c = layer->c + (size_t)t * H + u * half;
+            s.h = layer->y + (size_t)t * H + u * half;
+            step(&s);
+        }
+        if (layer->published) __atomic_store_n(layer->published, layer->base + t + 1, __ATOMIC_RELEASE);
+    }
+}

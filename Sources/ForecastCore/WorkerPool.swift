@@ -83,8 +83,9 @@ public final class PipelineProgress: @unchecked Sendable {
     /// Waits until counter `index` is at least `value`.
     public func wait(_ index: Int, atLeast value: Int) { fw_wait_at_least(storage + index * Self.stride, Int32(value)) }
 
-    /// Counter `index` itself, for C kernels that spin on it (with ``waitFunction`` as the slow path).
-    public func counter(_ index: Int) -> UnsafePointer<Int32> { UnsafePointer(storage + index * Self.stride) }
+    /// Counter `index` itself, for C kernels that publish to it (release stores) or spin on it
+    /// (acquire loads, with ``waitFunction`` as the slow path).
+    public func counter(_ index: Int) -> UnsafeMutablePointer<Int32> { storage + index * Self.stride }
 
     /// The C function behind ``wait(_:atLeast:)``: `wait(counter, value)`.
     public static let waitFunction: @convention(c) (UnsafePointer<Int32>?, Int32) -> Void = fw_wait_at_least

@@ -119,7 +119,7 @@ final class RowKernelTests: XCTestCase {
                 step.bias = bias.baseAddress
                 step.h_own = hOwn.baseAddress; step.w_own = wOwn.baseAddress
                 step.h_other = UnsafePointer(hOther); step.w_other = wOther.baseAddress
-                step.ready = progress.counter(0); step.want = 5; step.wait = PipelineProgress.waitFunction
+                step.ready = UnsafePointer(progress.counter(0)); step.want = 5; step.wait = PipelineProgress.waitFunction
                 step.c = c.baseAddress; step.h = h.baseAddress; step.scratch = scratch.baseAddress
                 fk_lstm_split_step(&step)
             } } } } } } }

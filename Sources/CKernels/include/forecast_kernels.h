@@ -107,7 +107,29 @@ typedef struct {
 } fk_split_step;
 void fk_lstm_split_step(const fk_split_step *step);
 
-/// For tests: makes fk_row_matvec, fk_lstm_row and fk_lstm_split_step take their portable loops
+/// All T steps of one LSTM layer split by units, for the halves `first ..< first + halves` (2:
+/// one thread runs both, half 0 then half 1 each step). Per half u, `weights[u]` holds the
+/// half's gate columns: W_ihᵀ [in, n], W_hhᵀ [H, n] (H = 2 * half), then b_ih, b_hh and
+/// b_ih + b_hh [n each]. The input is either x [T, in] (multiplied inside each step) or
+/// pre [T, 2n], the window's input projection with half 0's n columns, then half 1's, per row.
+/// With one half per thread, each step waits until *ready >= base + t (the other thread's
+/// step t - 1) and then sets *published = base + t + 1.
+typedef struct {
+    int T, half, in;
+    int first, halves;
+    const float *x, *pre;
+    const float *weights[2];
+    const float *h0, *c0;           // [H] initial state, or NULL for zeros
+    float *y, *c;                   // [T, H]
+    int *published;
+    const int *ready;
+    int base;
+    void (*wait)(const int *ready, int want);
+    float *scratch;                 // [n]
+} fk_split_layer;
+void fk_lstm_split_layer(const fk_split_layer *layer);
+
+/// For tests: makes fk_row_matvec, fk_lstm_row, fk_lstm_split_step and fk_lstm_split_layer take their portable loops
 /// (portable != 0) or the fastest path this CPU allows (0). Returns whether the portable loops
 /// are now in use. Not for use while other threads run these kernels.
 int fk_row_kernels_use_portable(int portable);
