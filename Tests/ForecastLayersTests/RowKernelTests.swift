@@ -88,6 +88,35 @@ final class RowKernelTests: XCTestCase {
         }
     }
 
+    /// The cell math alone over pre-activations from -30 to 30 (every gate, every sign, both
+    /// sides of each approximation's clamp), against Double.
+    func testLSTMRowAcrossTheActivationRange() {
+        for portable in [0, 1] {
+            _ = fk_row_kernels_use_portable(Int32(portable))
+            let H = 32, steps = 60_000 / H
+            var worstH = 0.0, worstC = 0.0
+            for s in 0..<steps {
+                // Gate q of unit j sweeps [-30, 30] at its own pace; c_prev sweeps [-5, 5].
+                let acc = (0..<(4 * H)).map { i -> Float in
+                    let phase = Double((s * 4 * H + i * 7919) % 60_000) / 60_000
+                    return Float(-30 + 60 * phase)
+                }
+                let cPrev = (0..<H).map { j in Float(-5 + 10 * Double((s * H + j * 104729) % 10_000) / 10_000) }
+                var c = [Float](repeating: 0, count: H), h = c
+                fk_lstm_row(Int32(H), acc, cPrev, &c, &h)
+                for j in 0..<H {
+                    let i = sigmoid(Double(acc[j])), f = sigmoid(Double(acc[H + j]))
+                    let g = Foundation.tanh(Double(acc[2 * H + j])), o = sigmoid(Double(acc[3 * H + j]))
+                    let cRef = f * Double(cPrev[j]) + i * g
+                    worstC = max(worstC, abs(Double(c[j]) - cRef) / max(1, abs(cRef)))
+                    worstH = max(worstH, abs(Double(h[j]) - o * Foundation.tanh(cRef)))
+                }
+            }
+            XCTAssertLessThan(worstC, 2e-6, "portable \(portable): c")
+            XCTAssertLessThan(worstH, 1e-6, "portable \(portable): h")
+        }
+    }
+
     /// The step waits for the other thread's half of h: values written before the counter was
     /// published are the ones it uses, however long the wait (here past the spin, into the
     /// wait function).
