@@ -21,7 +21,7 @@
 
 // Set once when the library loads and only read afterwards, alone in its cache line: the two
 // threads of a split forecast read it every step, and a line shared with anything written would
-// travel between their cores each time (measured: twice the forecast's time).
+// travel between their cores each time.
 static struct { _Alignas(64) int avx512; char pad[60]; } fk_row_cpu;
 
 static int fk_row_cpu_has_avx512(void) {
