@@ -118,6 +118,26 @@ static inline __attribute__((always_inline)) void fk_split_wait(const fk_split_s
     }
 }
 
+// A += x[k] · w row k (even k) and B += (odd k) over K, for BLOCKS registers of 16 columns of
+// rows N apart.
+#define FK_SPLIT_ACC(A, B, N, BLOCKS, K, X, W)                                                    \
+    do {                                                                                          \
+        const float *restrict x_ = (X), *restrict w_ = (W);                                       \
+        int k = 0;                                                                                \
+        for (; k + 2 <= (K); k += 2) {                                                            \
+            const __m512 v = _mm512_set1_ps(x_[k]), u = _mm512_set1_ps(x_[k + 1]);               \
+            const float *restrict w0 = w_ + (size_t)k * (N), *restrict w1 = w0 + (N);             \
+            for (int j = 0; j < (BLOCKS); j++) {                                                  \
+                A[j] = _mm512_fmadd_ps(v, _mm512_loadu_ps(w0 + 16 * j), A[j]);                    \
+                B[j] = _mm512_fmadd_ps(u, _mm512_loadu_ps(w1 + 16 * j), B[j]);                    \
+            }                                                                                     \
+        }                                                                                         \
+        if (k < (K)) {                                                                            \
+            const __m512 v = _mm512_set1_ps(x_[k]);                                               \
+            for (int j = 0; j < (BLOCKS); j++) A[j] = _mm512_fmadd_ps(v, _mm512_loadu_ps(w_ + (size_t)k * (N) + 16 * j), A[j]); \
+        }                                                                                         \
+    } while (0)
+
 // One split LSTM step for half = 32 (H = 64): the 128 gate columns stay in 8 registers (plus 8
 // for the odd k) from the input projection to the cell update.
 FK_AVX512 static void fk_lstm_split_step32_avx512(const fk_split_step *restrict s) {
@@ -128,30 +148,12 @@ FK_AVX512 static void fk_lstm_split_step32_avx512(const fk_split_step *restrict 
         if (s->pre) a[j] = _mm512_add_ps(a[j], _mm512_loadu_ps(s->pre + 16 * j));
         b[j] = _mm512_setzero_ps();
     }
-#define FK_SPLIT_ACCUMULATE(K, X, W)                                                              \
-    do {                                                                                          \
-        const float *restrict x_ = (X), *restrict w_ = (W);                                       \
-        int k = 0;                                                                                \
-        for (; k + 2 <= (K); k += 2) {                                                            \
-            const __m512 v = _mm512_set1_ps(x_[k]), u = _mm512_set1_ps(x_[k + 1]);               \
-            const float *restrict w0 = w_ + (size_t)k * N, *restrict w1 = w0 + N;                 \
-            for (int j = 0; j < BLOCKS; j++) {                                                    \
-                a[j] = _mm512_fmadd_ps(v, _mm512_loadu_ps(w0 + 16 * j), a[j]);                    \
-                b[j] = _mm512_fmadd_ps(u, _mm512_loadu_ps(w1 + 16 * j), b[j]);                    \
-            }                                                                                     \
-        }                                                                                         \
-        if (k < (K)) {                                                                            \
-            const __m512 v = _mm512_set1_ps(x_[k]);                                               \
-            for (int j = 0; j < BLOCKS; j++) a[j] = _mm512_fmadd_ps(v, _mm512_loadu_ps(w_ + (size_t)k * N + 16 * j), a[j]); \
-        }                                                                                         \
-    } while (0)
-    if (s->in > 0) FK_SPLIT_ACCUMULATE(s->in, s->x, s->w_ih);
+    if (s->in > 0) FK_SPLIT_ACC(a, b, N, BLOCKS, s->in, s->x, s->w_ih);
     if (s->h_own) {
-        FK_SPLIT_ACCUMULATE(32, s->h_own, s->w_own);
+        FK_SPLIT_ACC(a, b, N, BLOCKS, 32, s->h_own, s->w_own);
         fk_split_wait(s);
-        FK_SPLIT_ACCUMULATE(32, s->h_other, s->w_other);
+        FK_SPLIT_ACC(a, b, N, BLOCKS, 32, s->h_other, s->w_other);
     }
-#undef FK_SPLIT_ACCUMULATE
     for (int q = 0; q < 2; q++) {
         const __m512 ig = fk_v_sigmoid(_mm512_add_ps(a[q], b[q]));
         const __m512 fg = fk_v_sigmoid(_mm512_add_ps(a[2 + q], b[2 + q]));
@@ -161,6 +163,36 @@ FK_AVX512 static void fk_lstm_split_step32_avx512(const fk_split_step *restrict 
         const __m512 cn = _mm512_fmadd_ps(fg, cp, _mm512_mul_ps(ig, gg));
         _mm512_storeu_ps(s->c + 16 * q, cn);
         _mm512_storeu_ps(s->h + 16 * q, _mm512_mul_ps(og, fk_v_tanh(cn)));
+    }
+}
+
+// One split GRU step for half = 32: the input side (b_ih + pre + x · w_ih) and the hidden side
+// (b_hh + h · W_hh) of the 96 gate columns [r | z | n] in registers, kept apart because the new
+// gate takes r ⊙ (hidden side) only.
+FK_AVX512 static void fk_gru_split_step32_avx512(const fk_split_step *restrict s) {
+    enum { N = 96, BLOCKS = 6 };
+    const float *b_ih = s->bias, *b_hh = s->bias + N;
+    __m512 xa[BLOCKS], xb[BLOCKS], a[BLOCKS], b[BLOCKS];
+    for (int j = 0; j < BLOCKS; j++) {
+        xa[j] = _mm512_loadu_ps(b_ih + 16 * j);
+        if (s->pre) xa[j] = _mm512_add_ps(xa[j], _mm512_loadu_ps(s->pre + 16 * j));
+        xb[j] = _mm512_setzero_ps();
+        a[j] = _mm512_loadu_ps(b_hh + 16 * j);
+        b[j] = _mm512_setzero_ps();
+    }
+    if (s->in > 0) FK_SPLIT_ACC(xa, xb, N, BLOCKS, s->in, s->x, s->w_ih);
+    if (s->h_own) {
+        FK_SPLIT_ACC(a, b, N, BLOCKS, 32, s->h_own, s->w_own);
+        fk_split_wait(s);
+        FK_SPLIT_ACC(a, b, N, BLOCKS, 32, s->h_other, s->w_other);
+    }
+    const __m512 one = _mm512_set1_ps(1.0f);
+    for (int q = 0; q < 2; q++) {
+        const __m512 r = fk_v_sigmoid(_mm512_add_ps(_mm512_add_ps(xa[q], xb[q]), _mm512_add_ps(a[q], b[q])));
+        const __m512 z = fk_v_sigmoid(_mm512_add_ps(_mm512_add_ps(xa[2 + q], xb[2 + q]), _mm512_add_ps(a[2 + q], b[2 + q])));
+        const __m512 n = fk_v_tanh(_mm512_fmadd_ps(r, _mm512_add_ps(a[4 + q], b[4 + q]), _mm512_add_ps(xa[4 + q], xb[4 + q])));
+        const __m512 hp = s->h_own ? _mm512_loadu_ps(s->h_own + 16 * q) : _mm512_setzero_ps();
+        _mm512_storeu_ps(s->h + 16 * q, _mm512_fmadd_ps(z, hp, _mm512_mul_ps(_mm512_sub_ps(one, z), n)));
     }
 }
 #endif
@@ -227,6 +259,32 @@ void fk_lstm_split_step(const fk_split_step *s) {
     fk_lstm_row(s->half, acc, s->c_prev, s->c, s->h);
 }
 
+// GRU cell for one row in inference: ax [3H] input side (b_ih included), ah [3H] hidden side
+// (b_hh included), h_prev [H] or NULL.
+static void fk_gru_row(int H, const float *restrict ax, const float *restrict ah, const float *h_prev, float *h) {
+    for (int j = 0; j < H; j++) {
+        const float r = fk_sigmoid1(ax[j] + ah[j]), z = fk_sigmoid1(ax[H + j] + ah[H + j]);
+        const float n = fk_tanh1(ax[2 * H + j] + r * ah[2 * H + j]);
+        h[j] = (1.0f - z) * n + z * (h_prev ? h_prev[j] : 0.0f);
+    }
+}
+
+void fk_gru_split_step(const fk_split_step *s) {
+#if FK_ROW_AVX512
+    if (fk_row_has_avx512() && s->half == 32 && s->in <= 64) { fk_gru_split_step32_avx512(s); return; }
+#endif
+    const int n = 3 * s->half;
+    float *ax = s->scratch, *ah = s->scratch + n;
+    for (int j = 0; j < n; j++) { ax[j] = s->pre ? s->bias[j] + s->pre[j] : s->bias[j]; ah[j] = s->bias[n + j]; }
+    if (s->in > 0) fk_row_matvec(s->in, n, s->x, s->w_ih, NULL, ax);
+    if (s->h_own) {
+        fk_row_matvec(s->half, n, s->h_own, s->w_own, NULL, ah);
+        if (s->ready) s->wait(s->ready, s->want);
+        fk_row_matvec(s->half, n, s->h_other, s->w_other, NULL, ah);
+    }
+    fk_gru_row(s->half, ax, ah, s->h_own, s->h);
+}
+
 int fk_row_kernels_use_portable(int portable) {
 #if FK_ROW_AVX512
     fk_row_cpu.avx512 = portable ? 0 : fk_row_cpu_has_avx512();
@@ -237,11 +295,13 @@ int fk_row_kernels_use_portable(int portable) {
 #endif
 }
 
-void fk_lstm_split_layer(const fk_split_layer *layer) {
-    const int half = layer->half, H = 2 * half, n = 4 * half, in = layer->in;
-    void (*step)(const fk_split_step *) = fk_lstm_split_step;
+void fk_split_layer_steps(const fk_split_layer *layer) {
+    const int gru = layer->gru;
+    const int half = layer->half, H = 2 * half, n = (gru ? 3 : 4) * half, in = layer->in;
+    void (*step)(const fk_split_step *) = gru ? fk_gru_split_step : fk_lstm_split_step;
 #if FK_ROW_AVX512
-    if (fk_row_has_avx512() && half == 32 && (!layer->x || in <= 64)) step = fk_lstm_split_step32_avx512;
+    if (fk_row_has_avx512() && half == 32 && (!layer->x || in <= 64))
+        step = gru ? fk_gru_split_step32_avx512 : fk_lstm_split_step32_avx512;
 #endif
     fk_split_step s;
     memset(&s, 0, sizeof s);
@@ -253,7 +313,8 @@ void fk_lstm_split_layer(const fk_split_layer *layer) {
         for (int u = layer->first; u < layer->first + layer->halves; u++) {
             const float *w = layer->weights[u];
             const float *w_hh = w + (size_t)in * n;
-            s.bias = w_hh + (size_t)(H + 2) * n;
+            // LSTM: b_ih + b_hh; GRU: b_ih, then b_hh.
+            s.bias = w_hh + (size_t)(gru ? H : H + 2) * n;
             if (layer->x) { s.in = in; s.x = layer->x + (size_t)t * in; s.w_ih = w; s.pre = NULL; }
             else { s.in = 0; s.x = NULL; s.w_ih = NULL; s.pre = layer->pre + (size_t)t * 2 * n + (size_t)u * n; }
             s.h_own = h_prev ? h_prev + u * half : NULL;
@@ -263,8 +324,10 @@ void fk_lstm_split_layer(const fk_split_layer *layer) {
             // The other half of h_{t-1} is the other thread's step t - 1.
             s.ready = layer->ready && t > 0 ? layer->ready : NULL;
             s.want = layer->base + t;
-            s.c_prev = t > 0 ? layer->c + (size_t)(t - 1) * H + u * half : (layer->c0 ? layer->c0 + u * half : NULL);
-            s.c = layer->c + (size_t)t * H + u * half;
+            if (!gru) {
+                s.c_prev = t > 0 ? layer->c + (size_t)(t - 1) * H + u * half : (layer->c0 ? layer->c0 + u * half : NULL);
+                s.c = layer->c + (size_t)t * H + u * half;
+            }
             s.h = layer->y + (size_t)t * H + u * half;
             step(&s);
         }

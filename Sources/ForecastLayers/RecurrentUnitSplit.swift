@@ -17,16 +17,17 @@ import ForecastCore
 ///
 /// so the wait for the other half overlaps the first half-product. Per layer, the input
 /// projection of the whole window (`[T, in] x [in, G*H/2]` per half) runs first, once the
-/// layer below is complete; an LSTM layer with a small input (``fusedInputFloats``) instead
-/// adds `x_t · W_ihᵀ[:, u's columns]` inside each step. LSTM steps are one C call,
-/// `fk_lstm_split_step` (RowKernels.c): for H = 64 on AVX-512 the 128 gate columns stay in
-/// registers from the bias to the new `h`, and the wait is a spin inside it. With one thread (or
+/// layer below is complete; an LSTM or GRU layer with a small input (``fusedInputFloats``)
+/// instead adds `x_t · W_ihᵀ[:, u's columns]` inside each step. LSTM and GRU layers run all their
+/// steps in one C call, `fk_split_layer_steps` (RowKernels.c): for H = 64 on AVX-512 a half's
+/// gate columns stay in registers from the biases to the new `h`, and the wait is a spin inside
+/// the step. With one thread (or
 /// a busy pool) the same steps run half after half on the calling thread: forecasts are
 /// identical for any thread count.
 ///
 /// Input projections are kept in the split order in `cache.gates[l]` (row t: the half-0 block
-/// `[G, H/2]`, then the half-1 block), which only inference reads; LSTM steps keep no
-/// activations. Forecasts can differ in the last bits from the batched plans, which sum the
+/// `[G, H/2]`, then the half-1 block), which only inference reads; LSTM and GRU steps keep
+/// no activations. Forecasts can differ in the last bits from the batched plans, which sum the
 /// hidden product in one k order and add the biases last.
 extension Recurrent {
     /// Whether inference on `batch` rows splits each layer's units across two threads.
@@ -46,7 +47,7 @@ extension Recurrent {
         } else {
             progress = PipelineProgress(count: 2)
             cache.splitProgress = progress
-            cache.splitScratch = (0..<2).map { _ in FloatBuffer(count: gHalf) }
+            cache.splitScratch = (0..<2).map { _ in FloatBuffer(count: 2 * gHalf) }
         }
         progress.reset()
         // Raw pointers only inside the threads: reference counting on shared objects from both
@@ -55,7 +56,6 @@ extension Recurrent {
         let gatesOf = (0..<L).map { cache.gates[$0].pointer }                  // [T, G*H], split order
         let ysOf = (0..<L).map { cache.ys[$0].pointer }                        // [T, H]
         let cellsOf = (0..<L).map { cfg.cell == .lstm ? cache.cells[$0]!.pointer : nil }
-        let hiddenNOf = (0..<L).map { cfg.cell == .gru ? cache.hiddenN[$0]!.pointer : nil }
         let inSizes = slots.map(\.inputSize)
         let scratches = cache.splitScratch.map { $0.pointer }
         let x = UnsafePointer(cache.x.pointer)
@@ -70,9 +70,11 @@ extension Recurrent {
             let halves = team == 1 ? 0..<2 : me..<(me + 1)
             for l in 0..<L {
                 let inSize = inSizes[l], gates = gatesOf[l], y = ysOf[l]
-                // An LSTM layer with a small input (the first, usually) multiplies x_t by its
-                // W_ih block inside each step; the block rides along in L1 beside W_hh's.
-                let fusedInput = cell == .lstm && inSize * gHalf <= Self.fusedInputFloats
+                // LSTM and GRU layers run their steps in C (fk_split_layer_steps); one with a small
+                // input (the first, usually) multiplies x_t by its W_ih block inside each step,
+                // the block riding along in L1 beside W_hh's.
+                let inC = cell == .lstm || cell == .gru
+                let fusedInput = inC && inSize * gHalf <= Self.fusedInputFloats
                 if team == 2 && l > 0 { progress.wait(1 - me, atLeast: l * T) }
                 let input = l == 0 ? x : UnsafePointer(ysOf[l - 1])
                 // Otherwise the input projection of the half's gate columns for the whole
@@ -83,22 +85,23 @@ extension Recurrent {
                                        gates + u * gHalf, Int32(GH), 0)
                     }
                 }
-                if cell == .lstm {
+                if inC {
                     // All steps of the layer in one C call (the loop in Swift cost ~25 ns a step).
                     var layer = fk_split_layer()
                     layer.T = Int32(T); layer.half = Int32(half); layer.in = Int32(inSize)
+                    layer.gru = cell == .gru ? 1 : 0
                     layer.first = Int32(halves.lowerBound); layer.halves = Int32(halves.count)
                     if fusedInput { layer.x = input } else { layer.pre = UnsafePointer(gates) }
                     layer.weights = (weights[l * 2], weights[l * 2 + 1])
                     layer.h0 = h0.map { $0 + l * H }
                     layer.c0 = c0.map { $0 + l * H }
-                    layer.y = y; layer.c = cellsOf[l]!
+                    layer.y = y; layer.c = cellsOf[l]           // nil for GRU
                     if team == 2 {
                         layer.published = counters[me]; layer.ready = UnsafePointer(counters[1 - me])
                         layer.base = Int32(l * T); layer.wait = wait
                     }
                     layer.scratch = scratches[me]
-                    fk_lstm_split_layer(&layer)
+                    fk_split_layer_steps(&layer)
                     continue
                 }
                 for t in 0..<T {
@@ -127,17 +130,8 @@ extension Recurrent {
                         }
                         let g = gates + t * GH + u * gHalf
                         let hOut = y + t * H + u * half
-                        switch cell {
-                        case .lstm:
-                            break                                              // one call above
-                        case .gru:
-                            GRUKernels.forward(B: 1, H: half, gates: g, hh: hh, bih: bIH, bhh: bHH,
-                                               hPrev: hPrev.map { $0 + u * half }, hPrevStride: H,
-                                               hn: hiddenNOf[l]! + t * H + u * half, h: hOut, hStride: half)
-                        case .rnnTanh, .rnnRelu:
-                            ElmanKernels.forward(B: 1, H: half, act: cell == .rnnTanh ? .tanh : .relu, gates: g, hh: hh,
-                                                 bih: bIH, bhh: bHH, h: hOut, hStride: half)
-                        }
+                        ElmanKernels.forward(B: 1, H: half, act: cell == .rnnTanh ? .tanh : .relu, gates: g, hh: hh,
+                                             bih: bIH, bhh: bHH, h: hOut, hStride: half)
                     }
                     if team == 2 { progress.publish(me, l * T + t + 1) }
                 }
@@ -146,8 +140,9 @@ extension Recurrent {
         for l in 0..<L { saveFinalState(cache, layer: l, direction: 0) }
     }
 
-    /// LSTM layers whose `W_ih` block per half has at most this many floats (8 KB: input size
-    /// 16 for H = 64) multiply x_t inside each step instead of projecting the window first.
+    /// LSTM and GRU layers whose `W_ih` block per half has at most this many floats (8 KB: input
+    /// size 16 for an H = 64 LSTM) multiply x_t inside each step instead of projecting the window
+    /// first.
     static let fusedInputFloats = 2048
 
     /// Per (layer, half u): the half's gate columns of `W_ihᵀ` `[in, G*H/2]` and `W_hhᵀ`

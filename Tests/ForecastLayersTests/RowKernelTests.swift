@@ -88,6 +88,63 @@ final class RowKernelTests: XCTestCase {
         }
     }
 
+    /// The GRU step against Double, on both paths: half 16 / 32 / 48, input in the step or not,
+    /// a projection row or not, first step or not.
+    func testGRUSplitStepMatchesDoubleReference() {
+        var checked = 0
+        for portable in [0, 1] {
+            _ = fk_row_kernels_use_portable(Int32(portable))
+            for half in [16, 32, 48] {
+                let n = 3 * half
+                for inSize in [0, 5] {
+                    for withPre in [false, true] {
+                        for withH in [false, true] {
+                            let label = "GRU portable \(portable) half \(half) in \(inSize) pre \(withPre) h \(withH)"
+                            let biases = rnd(2 * n), pre = rnd(n), x = rnd(max(inSize, 1)), wIH = rnd(max(inSize, 1) * n, scale: 0.3)
+                            let hOwn = rnd(half), hOther = rnd(half), wOwn = rnd(half * n, scale: 0.3), wOther = rnd(half * n, scale: 0.3)
+                            var h = [Float](repeating: .nan, count: half), scratch = [Float](repeating: .nan, count: 2 * n)
+                            biases.withUnsafeBufferPointer { biases in pre.withUnsafeBufferPointer { pre in x.withUnsafeBufferPointer { x in
+                            wIH.withUnsafeBufferPointer { wIH in hOwn.withUnsafeBufferPointer { hOwn in hOther.withUnsafeBufferPointer { hOther in
+                            wOwn.withUnsafeBufferPointer { wOwn in wOther.withUnsafeBufferPointer { wOther in
+                            h.withUnsafeMutableBufferPointer { h in scratch.withUnsafeMutableBufferPointer { scratch in
+                                var step = fk_split_step()
+                                step.half = Int32(half)
+                                step.bias = biases.baseAddress
+                                step.pre = withPre ? pre.baseAddress : nil
+                                if inSize > 0 { step.in = Int32(inSize); step.x = x.baseAddress; step.w_ih = wIH.baseAddress }
+                                if withH {
+                                    step.h_own = hOwn.baseAddress; step.w_own = wOwn.baseAddress
+                                    step.h_other = hOther.baseAddress; step.w_other = wOther.baseAddress
+                                }
+                                step.h = h.baseAddress; step.scratch = scratch.baseAddress
+                                fk_gru_split_step(&step)
+                            } } } } } } } } } }
+                            for j in 0..<half {
+                                var side = [[Double]](repeating: [0, 0, 0], count: 2)    // [input, hidden][r, z, n]
+                                for q in 0..<3 {
+                                    let col = q * half + j
+                                    var a = Double(biases[col]) + (withPre ? Double(pre[col]) : 0)
+                                    for k in 0..<inSize { a += Double(x[k]) * Double(wIH[k * n + col]) }
+                                    var b = Double(biases[n + col])
+                                    if withH {
+                                        for k in 0..<half { b += Double(hOwn[k]) * Double(wOwn[k * n + col]) + Double(hOther[k]) * Double(wOther[k * n + col]) }
+                                    }
+                                    side[0][q] = a; side[1][q] = b
+                                }
+                                let r = sigmoid(side[0][0] + side[1][0]), z = sigmoid(side[0][1] + side[1][1])
+                                let nn = Foundation.tanh(side[0][2] + r * side[1][2])
+                                let hRef = (1 - z) * nn + z * (withH ? Double(hOwn[j]) : 0)
+                                XCTAssertEqual(Double(h[j]), hRef, accuracy: 2e-6, "\(label) h[\(j)]")
+                            }
+                            checked += 1
+                        }
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(checked, 48)
+    }
+
     /// The cell math alone over pre-activations from -30 to 30 (every gate, every sign, both
     /// sides of each approximation's clamp), against Double.
     func testLSTMRowAcrossTheActivationRange() {

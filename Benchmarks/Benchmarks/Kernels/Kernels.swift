@@ -128,11 +128,13 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations { f.forward(); f.backward() }
     }
 
-    let infer = Once { RecurrentFixture(cell: .lstm, batch: 1) }
-    Benchmark("lstm infer-1 (B1 T48 H64 x2)") { benchmark in
-        let f = infer.value
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations { f.forward() }
+    for cell in [CellKind.lstm, .gru] {
+        let infer = Once { RecurrentFixture(cell: cell, batch: 1) }
+        Benchmark("\(cell.rawValue) infer-1 (B1 T48 H64 x2)") { benchmark in
+            let f = infer.value
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations { f.forward() }
+        }
     }
 
     // CSV: parse a generated sensor file (timestamps + 6 float columns), with the plain scanner

@@ -107,29 +107,38 @@ typedef struct {
 } fk_split_step;
 void fk_lstm_split_step(const fk_split_step *step);
 
-/// All T steps of one LSTM layer split by units, for the halves `first ..< first + halves` (2:
+/// One step of one half of a GRU layer split by units, like fk_lstm_split_step with n = 3 * half
+/// gate columns [r | z | n]; `bias` points at b_ih [n] followed by b_hh [n], and the input side
+/// (b_ih + pre + x · w_ih) and hidden side (b_hh + h · W_hh) are kept apart:
+///
+///     r = σ(x_r + h_r),  z = σ(x_z + h_z),  n = tanh(x_n + r ⊙ h_n),  h = (1 - z) ⊙ n + z ⊙ h_own
+///
+/// c is not used; `scratch` [2n] off the register path.
+void fk_gru_split_step(const fk_split_step *step);
+
+/// All T steps of one LSTM (gru == 0) or GRU (gru != 0) layer split by units, for the halves `first ..< first + halves` (2:
 /// one thread runs both, half 0 then half 1 each step). Per half u, `weights[u]` holds the
-/// half's gate columns: W_ihᵀ [in, n], W_hhᵀ [H, n] (H = 2 * half), then b_ih, b_hh and
-/// b_ih + b_hh [n each]. The input is either x [T, in] (multiplied inside each step) or
+/// half's gate columns (n = 4 * half for LSTM, 3 * half for GRU): W_ihᵀ [in, n], W_hhᵀ [H, n]
+/// (H = 2 * half), then b_ih, b_hh and b_ih + b_hh [n each]. The input is either x [T, in] (multiplied inside each step) or
 /// pre [T, 2n], the window's input projection with half 0's n columns, then half 1's, per row.
 /// With one half per thread, each step waits until *ready >= base + t (the other thread's
 /// step t - 1) and then sets *published = base + t + 1.
 typedef struct {
-    int T, half, in;
+    int T, half, in, gru;
     int first, halves;
     const float *x, *pre;
     const float *weights[2];
     const float *h0, *c0;           // [H] initial state, or NULL for zeros
-    float *y, *c;                   // [T, H]
+    float *y, *c;                   // [T, H]; c for LSTM only
     int *published;
     const int *ready;
     int base;
     void (*wait)(const int *ready, int want);
-    float *scratch;                 // [n]
+    float *scratch;                 // [2n]
 } fk_split_layer;
-void fk_lstm_split_layer(const fk_split_layer *layer);
+void fk_split_layer_steps(const fk_split_layer *layer);
 
-/// For tests: makes fk_row_matvec, fk_lstm_row, fk_lstm_split_step and fk_lstm_split_layer take their portable loops
+/// For tests: makes fk_row_matvec, fk_lstm_row, the split steps and fk_split_layer_steps take their portable loops
 /// (portable != 0) or the fastest path this CPU allows (0). Returns whether the portable loops
 /// are now in use. Not for use while other threads run these kernels.
 int fk_row_kernels_use_portable(int portable);
