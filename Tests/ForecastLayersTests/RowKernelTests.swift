@@ -21,6 +21,24 @@ final class RowKernelTests: XCTestCase {
 
     private func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
 
+    /// A step reading the given buffers: biases, a projection row (or nil), `inSize` inputs
+    /// multiplied in the step (0: none), and the two halves of h_{t-1} with their weights (or
+    /// nil: the first step).
+    private func splitStep(half: Int, bias: UnsafeBufferPointer<Float>, pre: UnsafeBufferPointer<Float>?, inSize: Int,
+                           x: UnsafeBufferPointer<Float>, wIH: UnsafeBufferPointer<Float>,
+                           hidden: (UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>)?) -> fk_split_step {
+        var step = fk_split_step()
+        step.half = Int32(half)
+        step.bias = bias.baseAddress
+        step.pre = pre?.baseAddress
+        if inSize > 0 { step.in = Int32(inSize); step.x = x.baseAddress; step.w_ih = wIH.baseAddress }
+        if let (hOwn, wOwn, hOther, wOther) = hidden {
+            step.h_own = hOwn.baseAddress; step.w_own = wOwn.baseAddress
+            step.h_other = hOther.baseAddress; step.w_other = wOther.baseAddress
+        }
+        return step
+    }
+
     /// Every combination of: half 16 / 32 / 48 (the register path is half 32), input fused in
     /// the step or not, a batched projection row or not, first step (no h) or not, c_prev or not.
     func testSplitStepMatchesDoubleReference() {
@@ -57,15 +75,8 @@ final class RowKernelTests: XCTestCase {
         wIH.withUnsafeBufferPointer { wIH in hOwn.withUnsafeBufferPointer { hOwn in hOther.withUnsafeBufferPointer { hOther in
         wOwn.withUnsafeBufferPointer { wOwn in wOther.withUnsafeBufferPointer { wOther in cPrev.withUnsafeBufferPointer { cPrev in
         c.withUnsafeMutableBufferPointer { c in h.withUnsafeMutableBufferPointer { h in scratch.withUnsafeMutableBufferPointer { scratch in
-            var step = fk_split_step()
-            step.half = Int32(half)
-            step.bias = bias.baseAddress
-            step.pre = withPre ? pre.baseAddress : nil
-            if inSize > 0 { step.in = Int32(inSize); step.x = x.baseAddress; step.w_ih = wIH.baseAddress }
-            if withH {
-                step.h_own = hOwn.baseAddress; step.w_own = wOwn.baseAddress
-                step.h_other = hOther.baseAddress; step.w_other = wOther.baseAddress
-            }
+            var step = splitStep(half: half, bias: bias, pre: withPre ? pre : nil, inSize: inSize, x: x, wIH: wIH,
+                                 hidden: withH ? (hOwn, wOwn, hOther, wOther) : nil)
             step.c_prev = withC ? cPrev.baseAddress : nil
             step.c = c.baseAddress; step.h = h.baseAddress; step.scratch = scratch.baseAddress
             fk_lstm_split_step(&step)
@@ -107,15 +118,8 @@ final class RowKernelTests: XCTestCase {
                             wIH.withUnsafeBufferPointer { wIH in hOwn.withUnsafeBufferPointer { hOwn in hOther.withUnsafeBufferPointer { hOther in
                             wOwn.withUnsafeBufferPointer { wOwn in wOther.withUnsafeBufferPointer { wOther in
                             h.withUnsafeMutableBufferPointer { h in scratch.withUnsafeMutableBufferPointer { scratch in
-                                var step = fk_split_step()
-                                step.half = Int32(half)
-                                step.bias = biases.baseAddress
-                                step.pre = withPre ? pre.baseAddress : nil
-                                if inSize > 0 { step.in = Int32(inSize); step.x = x.baseAddress; step.w_ih = wIH.baseAddress }
-                                if withH {
-                                    step.h_own = hOwn.baseAddress; step.w_own = wOwn.baseAddress
-                                    step.h_other = hOther.baseAddress; step.w_other = wOther.baseAddress
-                                }
+                                var step = splitStep(half: half, bias: biases, pre: withPre ? pre : nil, inSize: inSize, x: x, wIH: wIH,
+                                                     hidden: withH ? (hOwn, wOwn, hOther, wOther) : nil)
                                 step.h = h.baseAddress; step.scratch = scratch.baseAddress
                                 fk_gru_split_step(&step)
                             } } } } } } } } } }
