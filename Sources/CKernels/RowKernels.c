@@ -138,6 +138,17 @@ static inline __attribute__((always_inline)) void fk_split_wait(const fk_split_s
         }                                                                                         \
     } while (0)
 
+// The hidden side of a step with half = 32: A/B += h_own · w_own, then (once the other thread
+// has published) h_other · w_other. Nothing when there is no h_{t-1}.
+#define FK_SPLIT_HIDDEN(A, B, N, BLOCKS, S)                                                       \
+    do {                                                                                          \
+        if ((S)->h_own) {                                                                         \
+            FK_SPLIT_ACC(A, B, N, BLOCKS, 32, (S)->h_own, (S)->w_own);                            \
+            fk_split_wait(S);                                                                     \
+            FK_SPLIT_ACC(A, B, N, BLOCKS, 32, (S)->h_other, (S)->w_other);                        \
+        }                                                                                         \
+    } while (0)
+
 // One split LSTM step for half = 32 (H = 64): the 128 gate columns stay in 8 registers (plus 8
 // for the odd k) from the input projection to the cell update.
 FK_AVX512 static void fk_lstm_split_step32_avx512(const fk_split_step *restrict s) {
@@ -149,11 +160,7 @@ FK_AVX512 static void fk_lstm_split_step32_avx512(const fk_split_step *restrict 
         b[j] = _mm512_setzero_ps();
     }
     if (s->in > 0) FK_SPLIT_ACC(a, b, N, BLOCKS, s->in, s->x, s->w_ih);
-    if (s->h_own) {
-        FK_SPLIT_ACC(a, b, N, BLOCKS, 32, s->h_own, s->w_own);
-        fk_split_wait(s);
-        FK_SPLIT_ACC(a, b, N, BLOCKS, 32, s->h_other, s->w_other);
-    }
+    FK_SPLIT_HIDDEN(a, b, N, BLOCKS, s);
     for (int q = 0; q < 2; q++) {
         const __m512 ig = fk_v_sigmoid(_mm512_add_ps(a[q], b[q]));
         const __m512 fg = fk_v_sigmoid(_mm512_add_ps(a[2 + q], b[2 + q]));
@@ -181,11 +188,7 @@ FK_AVX512 static void fk_gru_split_step32_avx512(const fk_split_step *restrict s
         b[j] = _mm512_setzero_ps();
     }
     if (s->in > 0) FK_SPLIT_ACC(xa, xb, N, BLOCKS, s->in, s->x, s->w_ih);
-    if (s->h_own) {
-        FK_SPLIT_ACC(a, b, N, BLOCKS, 32, s->h_own, s->w_own);
-        fk_split_wait(s);
-        FK_SPLIT_ACC(a, b, N, BLOCKS, 32, s->h_other, s->w_other);
-    }
+    FK_SPLIT_HIDDEN(a, b, N, BLOCKS, s);
     const __m512 one = _mm512_set1_ps(1.0f);
     for (int q = 0; q < 2; q++) {
         const __m512 r = fk_v_sigmoid(_mm512_add_ps(_mm512_add_ps(xa[q], xb[q]), _mm512_add_ps(a[q], b[q])));
@@ -216,6 +219,15 @@ static void fk_row_matvec_portable(int K, int N, const float *restrict h, const 
         }
         for (int j = 0; j < width; j++) acc[n0 + j] = a[j] + b[j];
     }
+}
+
+// The hidden side of a step off the register path: acc [n] += h_own · w_own, then (once the
+// other thread has published) h_other · w_other. Nothing when there is no h_{t-1}.
+static void fk_split_hidden_portable(const fk_split_step *s, int n, float *acc) {
+    if (!s->h_own) return;
+    fk_row_matvec(s->half, n, s->h_own, s->w_own, NULL, acc);
+    if (s->ready) s->wait(s->ready, s->want);
+    fk_row_matvec(s->half, n, s->h_other, s->w_other, NULL, acc);
 }
 
 static void fk_lstm_row_portable(int H, const float *restrict acc, const float *c_prev,
@@ -251,11 +263,7 @@ void fk_lstm_split_step(const fk_split_step *s) {
     float *acc = s->scratch;
     for (int j = 0; j < n; j++) acc[j] = s->pre ? s->bias[j] + s->pre[j] : s->bias[j];
     if (s->in > 0) fk_row_matvec(s->in, n, s->x, s->w_ih, NULL, acc);
-    if (s->h_own) {
-        fk_row_matvec(s->half, n, s->h_own, s->w_own, NULL, acc);
-        if (s->ready) s->wait(s->ready, s->want);
-        fk_row_matvec(s->half, n, s->h_other, s->w_other, NULL, acc);
-    }
+    fk_split_hidden_portable(s, n, acc);
     fk_lstm_row(s->half, acc, s->c_prev, s->c, s->h);
 }
 
@@ -277,11 +285,7 @@ void fk_gru_split_step(const fk_split_step *s) {
     float *ax = s->scratch, *ah = s->scratch + n;
     for (int j = 0; j < n; j++) { ax[j] = s->pre ? s->bias[j] + s->pre[j] : s->bias[j]; ah[j] = s->bias[n + j]; }
     if (s->in > 0) fk_row_matvec(s->in, n, s->x, s->w_ih, NULL, ax);
-    if (s->h_own) {
-        fk_row_matvec(s->half, n, s->h_own, s->w_own, NULL, ah);
-        if (s->ready) s->wait(s->ready, s->want);
-        fk_row_matvec(s->half, n, s->h_other, s->w_other, NULL, ah);
-    }
+    fk_split_hidden_portable(s, n, ah);
     fk_gru_row(s->half, ax, ah, s->h_own, s->h);
 }
 
