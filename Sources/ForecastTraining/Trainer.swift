@@ -1,15 +1,21 @@
 import Dispatch
 
-/// Minibatch training of a ``SequenceRegressor`` on ``Windows``: seeded shuffles, data-parallel
-/// gradient steps (``DataParallelStep``), clipping, schedules, validation every epoch, early
-/// stopping that restores the best weights, checkpoints, and progress events.
+/// Minibatch training of any ``TrainableModel`` on any ``TrainingSamples``: seeded shuffles,
+/// data-parallel gradient steps (``DataParallelStep``), clipping, schedules, validation every
+/// epoch, early stopping that restores the best weights, the non-finite policy, checkpoints
+/// with exact resume, multi-process gradient exchange, and progress events. Every model family
+/// trains through this one loop.
 ///
-/// Determinism: the shuffle of epoch e comes from `SeededGenerator(seed).fork(e)`, dropout masks
-/// of batch b from a fork of that, shards are summed in a fixed order; so the same data, seed
-/// and settings give bit-identical weights for any `workers`, and a run resumed from a
-/// checkpoint continues exactly as an uninterrupted one.
-public final class Trainer: @unchecked Sendable {
-    public let model: SequenceRegressor
+/// Determinism: the shuffle of epoch e comes from `SeededGenerator(seed).fork(e)`, the draws of
+/// batch b (dropout masks, scheduled sampling) from a fork of that, shards are summed in a fixed
+/// order and BLAS is single-threaded inside every pass; so the same data, seed and settings
+/// give bit-identical weights for any `workers`, and a run resumed from a checkpoint continues
+/// exactly as an uninterrupted one.
+///
+/// The validation loss is the loss of inference passes (a seq2seq decoder runs free, no
+/// dropout), computed on the same shards.
+public final class Trainer<Model: TrainableModel>: @unchecked Sendable {
+    public let model: Model
     public let config: TrainingConfig
     public let params: ParameterStore
     public let optimizer: Optimizer
@@ -26,33 +32,33 @@ public final class Trainer: @unchecked Sendable {
     public var exchange: GradientExchange?
 
     /// - Parameter params: initial weights (use `model.makeParameters(rng:)`); updated in place.
-    public init(model: SequenceRegressor, params: ParameterStore, config: TrainingConfig) {
+    public init(model: Model, params: ParameterStore, config: TrainingConfig) {
         self.model = model
         self.params = params
         self.config = config
         optimizer = config.optimizer.make(layout: model.layout, learningRate: config.learningRate, threads: config.workers)
     }
 
-    /// Targets per window the head must produce (before the loss's multiplier).
-    func targetCount(_ w: Windows) -> Int { w.targetLength }
-
     /// Trains until `config.epochs` epochs are complete or early stopping ends the run.
     /// When `checkpointPath` is given, a checkpoint is written atomically after every epoch.
     /// Returns the epoch records.
     @discardableResult
-    public func fit(train: Windows, validation: Windows? = nil, checkpointPath: String? = nil,
-                    checkpointSections: [String: String] = [:]) throws -> [EpochRecord] {
+    public func fit<Samples: TrainingSamples>(train: Samples, validation: Samples? = nil, checkpointPath: String? = nil,
+                                              checkpointSections: [String: String] = [:]) throws -> [EpochRecord] {
         guard !train.isEmpty else { throw TrainingError.emptyTrainingSet }
-        let T = train.lookback, F = train.features, M = train.targetLength
-        guard F == model.config.recurrent.inputSize, model.predictionCount(length: T) == M * config.loss.outputsPerTarget else {
-            throw TrainingError.shapeMismatch("model expects \(model.config.recurrent.inputSize) features and \(model.predictionCount(length: T)) outputs; windows have \(F) features and \(M) targets x \(config.loss.outputsPerTarget)")
+        let I = train.inputCount, M = train.targetCount, K = config.loss.outputsPerTarget
+        guard I == model.inputCount, model.predictionCount == M * K else {
+            throw TrainingError.shapeMismatch("the model reads \(model.inputCount) values and predicts \(model.predictionCount) per sample; the samples hold \(I) input values and \(M) targets x \(K) outputs per target")
         }
-        let step = DataParallelStep(model: model, loss: config.loss, lookback: T, shards: config.shards, workers: config.workers)
+        if let v = validation, v.inputCount != I || v.targetCount != M {
+            throw TrainingError.shapeMismatch("validation samples hold \(v.inputCount) input values and \(v.targetCount) targets; training samples \(I) and \(M)")
+        }
+        let step = DataParallelStep(model: model, loss: config.loss, shards: config.shards, workers: config.workers)
         step.exchange = exchange
         let B = max(1, config.batchSize)
         let N = train.count
         let batches = (N + B - 1) / B
-        var xb = [Float](repeating: 0, count: B * T * F), yb = [Float](repeating: 0, count: B * M)
+        var xb = [Float](repeating: 0, count: min(B, N) * I), yb = [Float](repeating: 0, count: min(B, N) * M)
         let base = SeededGenerator(seed: config.seed)
         let runStart = DispatchTime.now().uptimeNanoseconds
         var samplesSeen = 0
@@ -70,10 +76,10 @@ public final class Trainer: @unchecked Sendable {
             for b in 0..<batches {
                 let idx = order[(b * B)..<min(N, (b + 1) * B)]
                 let n = idx.count
-                gather(train, idx, &xb, &yb)
-                let loss = xb.withUnsafeBufferPointer { xp in yb.withUnsafeBufferPointer { yp in
-                    step.run(x: xp.baseAddress!, y: yp.baseAddress!, rows: n, targets: M, params: params, training: true,
-                             rng: shuffle.fork(UInt64(b)))
+                let loss = xb.withUnsafeMutableBufferPointer { xp in yb.withUnsafeMutableBufferPointer { yp -> Double in
+                    guard let x = xp.baseAddress, let y = yp.baseAddress else { return .nan }
+                    train.gather(idx, input: x, target: y)
+                    return step.run(input: x, target: y, rows: n, params: params, pass: .training(epoch: e), rng: shuffle.fork(UInt64(b)))
                 } }
                 var norm = 0.0
                 if let clip = config.clipNorm { norm = GradientClipping.clipGlobalNorm(step.grads, maxNorm: clip) }
@@ -93,7 +99,7 @@ public final class Trainer: @unchecked Sendable {
                                    loss: lossSum / Double(max(counted, 1)), samplesPerSecond: rate, etaSeconds: max(0, remaining)))
                 }
             }
-            let valLoss = validation.flatMap { $0.isEmpty ? nil : self.loss(on: $0) }
+            let valLoss = validation.flatMap { $0.isEmpty ? nil : step.meanLoss($0, params: params) }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9
             let record = EpochRecord(epoch: e + 1, trainLoss: lossSum / Double(max(counted, 1)), validationLoss: valLoss,
                                      learningRate: lr, seconds: seconds, skippedBatches: skipped)
@@ -104,8 +110,9 @@ public final class Trainer: @unchecked Sendable {
                 scheduleState.observe(validationLoss: v, schedule: config.schedule)
                 if v < bestValidationLoss {
                     bestValidationLoss = v; bestEpoch = epoch; badEpochs = 0; improved = true
-                    if bestParams == nil { bestParams = ParameterStore(layout: model.layout) }
-                    bestParams!.copy(from: params)
+                    let best = bestParams ?? ParameterStore(layout: model.layout)
+                    best.copy(from: params)
+                    bestParams = best
                 } else {
                     badEpochs += 1
                 }
@@ -128,41 +135,10 @@ public final class Trainer: @unchecked Sendable {
         return history
     }
 
-    /// Mean loss on `windows` (forward only, in batches of 256).
-    public func loss(on windows: Windows) -> Double {
-        Self.evaluateLoss(model: model, params: params, loss: config.loss, windows: windows)
-    }
-
-    /// Mean loss of `params` on `windows` (forward only).
-    public static func evaluateLoss(model: SequenceRegressor, params: ParameterStore, loss: LossKind, windows: Windows) -> Double {
-        let T = windows.lookback, F = windows.features, M = windows.targetLength
-        let chunk = 256
-        var total = 0.0
-        var rng = SeededGenerator(seed: 0)
-        var ws: SequenceRegressor.Workspace? = nil
-        var start = 0
-        while start < windows.count {
-            let n = min(chunk, windows.count - start)
-            if ws?.batch != n { ws = SequenceRegressor.Workspace(model: model, batch: n, length: T) }
-            let pred = windows.x.withUnsafeBufferPointer { model.forward($0.baseAddress! + start * T * F, workspace: ws!, params: params, rng: &rng) }
-            total += windows.y.withUnsafeBufferPointer {
-                loss.evaluate(pred: pred.pointer, target: $0.baseAddress! + start * M, rows: n, targets: M, normalizer: windows.count * M, dPred: nil)
-            }
-            start += n
-        }
-        return total
-    }
-
-    private func gather(_ w: Windows, _ idx: ArraySlice<Int>, _ xb: inout [Float], _ yb: inout [Float]) {
-        let xs = w.lookback * w.features, ys = w.targetLength
-        xb.withUnsafeMutableBufferPointer { xd in yb.withUnsafeMutableBufferPointer { yd in
-            w.x.withUnsafeBufferPointer { xsrc in w.y.withUnsafeBufferPointer { ysrc in
-                for (k, i) in idx.enumerated() {
-                    (xd.baseAddress! + k * xs).update(from: xsrc.baseAddress! + i * xs, count: xs)
-                    (yd.baseAddress! + k * ys).update(from: ysrc.baseAddress! + i * ys, count: ys)
-                }
-            } }
-        } }
+    /// Mean loss of the current weights on `samples` (inference passes, BLAS single-threaded,
+    /// on this trainer's shards and workers).
+    public func loss<Samples: TrainingSamples>(on samples: Samples) -> Double {
+        DataParallelStep(model: model, loss: config.loss, shards: config.shards, workers: config.workers).meanLoss(samples, params: params)
     }
 
     /// A uniformly random permutation of 0..<n (Fisher–Yates).
@@ -188,7 +164,7 @@ public final class Trainer: @unchecked Sendable {
         public var schedule: ScheduleState
         public var history: [EpochRecord]
         public var config: TrainingConfig
-        public var model: SequenceRegressor.Config
+        public var model: Model.Config
         public var rngState: [UInt64]
     }
 
@@ -213,7 +189,7 @@ public final class Trainer: @unchecked Sendable {
     public static func resume(from path: String, epochs: Int? = nil, workers: Int? = nil) throws -> (Trainer, ModelArchive) {
         let archive = try ModelArchive.read(path: path, expecting: .checkpoint)
         let state = try archive.section("trainer", as: State.self, path: path)
-        let model = SequenceRegressor(state.model)
+        let model = Model(state.model)
         var config = state.config
         if let epochs { config.epochs = epochs }
         if let workers { config.workers = workers }

@@ -50,7 +50,8 @@ final class ThreadExchange: GradientExchange, @unchecked Sendable {
 
 final class GradientExchangeTests: XCTestCase {
     func train(exchange: GradientExchange?) throws -> [UInt8] {
-        let model = SequenceRegressor(.init(recurrent: RecurrentConfig(cell: .gru, inputSize: 2, hiddenSize: 8, numLayers: 2, dropout: 0.1), outputs: 3))
+        let model = WindowedRegressor(SequenceRegressor(.init(recurrent: RecurrentConfig(cell: .gru, inputSize: 2, hiddenSize: 8, numLayers: 2, dropout: 0.1), outputs: 3)),
+                                      length: 10)
         var rng = SeededGenerator(seed: 1)
         let params = model.makeParameters(rng: &rng)
         var cfg = TrainingConfig()

@@ -18,8 +18,9 @@ func sineWindows(count: Int, lookback: Int, horizon: Int, seed: UInt64 = 5) -> W
 }
 
 final class TrainerTests: XCTestCase {
-    func makeModel(dropout: Float = 0) -> SequenceRegressor {
-        SequenceRegressor(.init(recurrent: RecurrentConfig(cell: .lstm, inputSize: 2, hiddenSize: 8, numLayers: 2, dropout: dropout), outputs: 3))
+    func makeModel(dropout: Float = 0) -> WindowedRegressor {
+        WindowedRegressor(SequenceRegressor(.init(recurrent: RecurrentConfig(cell: .lstm, inputSize: 2, hiddenSize: 8, numLayers: 2, dropout: dropout), outputs: 3)),
+                          length: 10)
     }
 
     func train(workers: Int, epochs: Int = 3, dropout: Float = 0.1) throws -> [UInt8] {
@@ -59,7 +60,7 @@ final class TrainerTests: XCTestCase {
         let p2 = model.makeParameters(rng: &rng2)
         let ck = dir + "/ck.safetensors"
         try Trainer(model: model, params: p2, config: half).fit(train: train, validation: val, checkpointPath: ck)
-        let (resumed, _) = try Trainer.resume(from: ck, epochs: 4, workers: 1)
+        let (resumed, _) = try Trainer<WindowedRegressor>.resume(from: ck, epochs: 4, workers: 1)
         XCTAssertEqual(resumed.epoch, 2)
         try resumed.fit(train: train, validation: val)
         XCTAssertEqual(resumed.params.tensorBytes(), p1.tensorBytes())
@@ -79,7 +80,7 @@ final class TrainerTests: XCTestCase {
         var bytes = try AtomicFile.read(ck)
         bytes[bytes.count - 3] ^= 0x40   // flip a bit in the last tensor
         try AtomicFile.write(bytes, to: dir + "/bad.safetensors")
-        XCTAssertThrowsError(try Trainer.resume(from: dir + "/bad.safetensors")) { e in
+        XCTAssertThrowsError(try Trainer<WindowedRegressor>.resume(from: dir + "/bad.safetensors")) { e in
             XCTAssert("\(e)".contains("checksum"), "\(e)")
         }
         var archive = try ModelArchive.read(path: ck)
@@ -87,10 +88,10 @@ final class TrainerTests: XCTestCase {
         var meta = try SafeTensorsFile.read(path: ck)
         meta.metadata["format_version"] = "99"
         try meta.write(path: dir + "/future.safetensors")
-        XCTAssertThrowsError(try Trainer.resume(from: dir + "/future.safetensors")) { e in
+        XCTAssertThrowsError(try Trainer<WindowedRegressor>.resume(from: dir + "/future.safetensors")) { e in
             XCTAssert("\(e)".contains("version 99"), "\(e)")
         }
-        XCTAssertThrowsError(try Trainer.resume(from: fixturePath("golden/lstm_1layer.safetensors"))) { e in
+        XCTAssertThrowsError(try Trainer<WindowedRegressor>.resume(from: fixturePath("golden/lstm_1layer.safetensors"))) { e in
             XCTAssert("\(e)".contains("not a forecast model file"), "\(e)")
         }
     }

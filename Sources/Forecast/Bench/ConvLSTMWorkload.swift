@@ -38,12 +38,13 @@ public struct ConvLSTMWorkload: Sendable {
         let y = (0..<(batch * model.predictionCount)).map { _ in rng.nextNormal() }
         let previousThreads = BLASRuntime.threads
         defer { BLASRuntime.setThreads(previousThreads) }
-        let step = FrameParallelStep(model: model, maxBatch: batch, shards: shards, workers: workers)
+        let step = DataParallelStep(model: model, loss: .mse, shards: shards, workers: workers)
+        let r = SeededGenerator(seed: 1)
         let adam = Adam(layout: model.layout, learningRate: 1e-3)
         adam.threads = workers
         let body = {
             x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in
-                _ = step.run(x: xp.baseAddress!, y: yp.baseAddress!, rows: batch, params: params)
+                _ = step.run(input: xp.baseAddress!, target: yp.baseAddress!, rows: batch, params: params, pass: .training(epoch: 0), rng: r)
             } }
             adam.update(params, grads: step.grads)
         }

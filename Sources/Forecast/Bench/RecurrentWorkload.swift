@@ -70,13 +70,13 @@ public struct RecurrentWorkload: Sendable {
             var r = SeededGenerator(seed: 1)
             body = { x.withUnsafeBufferPointer { _ = model.forward($0.baseAddress!, workspace: ws, params: params, rng: &r) } }
         } else {
-            let step = DataParallelStep(model: model, loss: .mse, lookback: lookback, shards: shards, workers: workers)
+            let step = DataParallelStep(model: WindowedRegressor(model, length: lookback), loss: .mse, shards: shards, workers: workers)
             let adam = Adam(layout: model.layout, learningRate: 1e-3)
             adam.threads = workers
             let r = SeededGenerator(seed: 1)
             body = {
                 x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in
-                    _ = step.run(x: xp.baseAddress!, y: yp.baseAddress!, rows: batch, targets: horizon, params: params, rng: r)
+                    _ = step.run(input: xp.baseAddress!, target: yp.baseAddress!, rows: batch, params: params, pass: .training(epoch: 0), rng: r)
                 } }
                 adam.update(params, grads: step.grads)
             }

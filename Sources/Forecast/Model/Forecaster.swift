@@ -120,18 +120,18 @@ public final class Forecaster: @unchecked Sendable {
     /// A fresh trainer, or one restored from `checkpointPath` when `resume` is set and the file
     /// exists (its model must match `spec`).
     static func makeTrainer(spec: ModelSpec, training: TrainingConfig, checkpointPath: String?, resume: Bool,
-                            initial: ParameterStore? = nil) throws -> Trainer {
+                            initial: ParameterStore? = nil) throws -> Trainer<WindowedRegressor> {
         if resume, let path = checkpointPath, FileManager.default.fileExists(atPath: path) {
-            let (trainer, archive) = try Trainer.resume(from: path, epochs: training.epochs, workers: training.workers)
+            let (trainer, archive) = try Trainer<WindowedRegressor>.resume(from: path, epochs: training.epochs, workers: training.workers)
             if let saved = try? archive.section("config", as: ModelSpec.self, path: path), saved != spec {
                 throw TrainingError.badCheckpoint("\(path): the checkpoint was made with other data or settings (its model spec differs); remove it or train without --resume")
             }
-            guard trainer.model.config == spec.architecture else {
+            guard trainer.model.config == WindowedRegressor.Config(regressor: spec.architecture, length: spec.window.lookback) else {
                 throw TrainingError.badCheckpoint("\(path): the checkpoint's architecture differs from the requested one")
             }
             return trainer
         }
-        let model = SequenceRegressor(spec.architecture)
+        let model = WindowedRegressor(.init(regressor: spec.architecture, length: spec.window.lookback))
         let params: ParameterStore
         if let initial { params = initial.clone() } else {
             var rng = SeededGenerator(seed: training.seed)

@@ -105,3 +105,13 @@ public struct FrameWindows: Sendable {
         }
     }
 }
+
+/// A frame sample as the frame models read it: `inFrames` input frames, `outFrames` target frames.
+extension FrameWindows: TrainingSamples {
+    public var inputCount: Int { inFrames * frameSize }
+    public var targetCount: Int { outFrames * frameSize }
+
+    public func gather<S: Sequence>(_ indices: S, input: UnsafeMutablePointer<Float>, target: UnsafeMutablePointer<Float>) where S.Element == Int {
+        gather(indices, x: input, y: target)
+    }
+}

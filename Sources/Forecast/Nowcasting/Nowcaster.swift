@@ -121,7 +121,10 @@ public final class Nowcaster: @unchecked Sendable {
         let model = EncoderForecaster(arch)
         var rng = SeededGenerator(seed: options.training.seed)
         let params = model.makeParameters(rng: &rng)
-        let trainer = FrameTrainer(model: model, params: params, config: options.training)
+        // Frames are scored by mean squared error in model units.
+        var training = options.training
+        training.loss = .mse
+        let trainer = Trainer(model: model, params: params, config: training)
         trainer.onEvent = onEvent
         let start = DispatchTime.now().uptimeNanoseconds
         try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation)

@@ -266,7 +266,7 @@ final class RetrainRunner {
         if resume {
             do {
                 let archive = try ModelArchive.read(path: checkpoint, expecting: .checkpoint)
-                let st = try archive.section("trainer", as: Trainer.State.self, path: checkpoint)
+                let st = try archive.section("trainer", as: Trainer<WindowedRegressor>.State.self, path: checkpoint)
                 resumedFrom = st.epoch
                 // A checkpoint written when training had already ended (early stop or last
                 // epoch) must not train on: restore its best weights as the finished run did.

@@ -81,19 +81,20 @@ public final class Seq2SeqForecaster: @unchecked Sendable {
             LevelNormalization.apply(to: &train.windows, targets: targets.count)
             LevelNormalization.apply(to: &validation.windows, targets: targets.count)
         }
-        let model = Seq2Seq(cfg)
+        let model = WindowedSeq2Seq(.init(model: cfg, length: window.lookback, teacherForcing: options.teacherForcing))
         var rng = SeededGenerator(seed: o.training.seed)
         let params = model.makeParameters(rng: &rng)
-        let trainer = Seq2SeqTrainer(model: model, params: params, config: o.training, schedule: options.teacherForcing)
+        let trainer = Trainer(model: model, params: params, config: o.training)
         trainer.onEvent = onEvent
         try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation)
+        let samplingProbabilities = trainer.history.indices.map { options.teacherForcing.samplingProbability(epoch: $0) }
         let untested = Seq2SeqForecaster(spec: spec, params: params, provenance: nil)
         let report = data.test.isEmpty ? nil : try untested.evaluate(set, prepared: data)
         let hash = dataFile.flatMap { try? SHA256.hex(AtomicFile.read($0)) } ?? ""
         let provenance = Seq2SeqProvenance(
             forecastVersion: forecastVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
             dataFile: dataFile ?? set.source, dataSHA256: hash, rows: set.rowCount, series: set.series.count,
-            training: o.training, history: trainer.history, samplingProbabilities: trainer.samplingProbabilities,
+            training: o.training, history: trainer.history, samplingProbabilities: samplingProbabilities,
             bestEpoch: trainer.bestEpoch, trainWindows: data.train.count, validationWindows: data.validation.count,
             testWindows: data.test.count, seconds: Date().timeIntervalSince(started), testMetrics: report)
         return Seq2SeqForecaster(spec: spec, params: params, provenance: provenance)

@@ -78,3 +78,22 @@ public struct Seq2SeqWindows: Sendable {
         }
     }
 }
+
+/// A seq2seq sample as ``WindowedSeq2Seq`` reads it: the encoder window followed by the
+/// decoder's known-future inputs, `[lookback·F + horizon·F_k]`; the target `[horizon·P]`.
+extension Seq2SeqWindows: TrainingSamples {
+    public var inputCount: Int { windows.inputCount + horizon * futureInputs }
+    public var targetCount: Int { windows.targetLength }
+
+    public func gather<S: Sequence>(_ indices: S, input: UnsafeMutablePointer<Float>, target: UnsafeMutablePointer<Float>) where S.Element == Int {
+        let xs = windows.inputCount, fs = horizon * futureInputs, ys = targetCount, width = xs + fs
+        windows.x.withUnsafeBufferPointer { x in windows.y.withUnsafeBufferPointer { y in future.withUnsafeBufferPointer { f in
+            guard let xb = x.baseAddress, let yb = y.baseAddress else { return }
+            for (k, i) in indices.enumerated() {
+                (input + k * width).update(from: xb + i * xs, count: xs)
+                if fs > 0, let fb = f.baseAddress { (input + k * width + xs).update(from: fb + i * fs, count: fs) }
+                (target + k * ys).update(from: yb + i * ys, count: ys)
+            }
+        } } }
+    }
+}

@@ -1,24 +1,5 @@
 import CKernels
 
-/// A model over frame sequences with a hand-written backward pass: what the data-parallel
-/// grid trainer and the benchmark drive. Inputs and predictions are flat batch-first blocks of
-/// `inputCount` and `predictionCount` floats per sample.
-public protocol FrameModel: Sendable {
-    associatedtype Workspace: AnyObject
-    var layout: ParameterLayout { get }
-    /// Floats of one sample's input.
-    var inputCount: Int { get }
-    /// Floats of one sample's prediction.
-    var predictionCount: Int { get }
-    /// Buffers for `batch` samples (one per thread).
-    func makeWorkspace(batch: Int) -> Workspace
-    /// Forward over `batch` samples (as the workspace was made for); returns the predictions
-    /// `[batch, predictionCount]`, owned by the workspace.
-    func forward(_ x: UnsafePointer<Float>, workspace: Workspace, params: ParameterStore) -> UnsafeMutablePointer<Float>
-    /// Backward from `dPred` (same shape as the predictions); accumulates into `grads`.
-    func backward(_ dPred: UnsafePointer<Float>, workspace: Workspace, params: ParameterStore, grads: ParameterStore)
-}
-
 /// A ConvLSTM stack read out by a 1x1 convolution on the top layer's last hidden state:
 ///
 ///     x [B, T, Cin, H, W] ─ConvLSTM→ h_T [B, C, H, W] ─head (1x1)→ pred [B, P, H, W]
@@ -26,7 +7,7 @@ public protocol FrameModel: Sendable {
 /// Parameters `conv.*` (one layer) or `{l}.conv.*` (a stack; or `{prefix}.{l}.conv.*`) and
 /// `head.weight [P, C, 1, 1]`, `head.bias [P]`: the golden case `convlstm_small` and the
 /// `convlstm` benchmark workload (next-frame prediction) are this model.
-public struct ConvLSTMRegressor: FrameModel {
+public struct ConvLSTMRegressor: TrainableModel {
     public struct Config: Codable, Sendable, Equatable {
         public var convLSTM: ConvLSTMConfig
         /// Output channels P of the head.
@@ -46,7 +27,9 @@ public struct ConvLSTMRegressor: FrameModel {
     /// does not, and skips that part of the work when it is false).
     public var computesInputGradient = true
 
-    public init(_ config: Config, prefix: String? = nil) {
+    public init(_ config: Config) { self.init(config, prefix: nil) }
+
+    public init(_ config: Config, prefix: String?) {
         self.config = config
         var layout = ParameterLayout()
         stack = ConvLSTM(config.convLSTM, prefix: prefix, layout: &layout)
@@ -64,6 +47,8 @@ public struct ConvLSTMRegressor: FrameModel {
     var pixels: Int { config.height * config.width }
     public var inputCount: Int { config.length * config.convLSTM.inputChannels * pixels }
     public var predictionCount: Int { config.outputs * pixels }
+    /// Frame sequences are large: evaluate 16 at a time.
+    public var evaluationBatch: Int { 16 }
 
     public final class Workspace: @unchecked Sendable {
         public let cache: ConvLSTMCache
@@ -83,9 +68,11 @@ public struct ConvLSTMRegressor: FrameModel {
 
     public func makeWorkspace(batch: Int) -> Workspace { Workspace(model: self, batch: batch) }
 
-    /// Forward over `x [B, T, Cin, H, W]`; returns `ws.pred` `[B, P, H, W]`.
+    /// Forward over `x [B, T, Cin, H, W]`; returns `ws.pred` `[B, P, H, W]`. The target is not
+    /// read; the pass is the same for training and inference (no dropout).
     @discardableResult
-    public func forward(_ x: UnsafePointer<Float>, workspace ws: Workspace, params: ParameterStore) -> UnsafeMutablePointer<Float> {
+    public func forward(_ x: UnsafePointer<Float>, target: UnsafePointer<Float>? = nil, workspace ws: Workspace, params: ParameterStore,
+                        pass: ForwardPass = .inference, rng: inout SeededGenerator) -> UnsafeMutablePointer<Float> {
         let c = ws.cache, B = c.batch, P = config.outputs
         GridLayout.toTimeMajorChannelsLast(x, c.x.pointer, batch: B, time: c.length, channels: config.convLSTM.inputChannels, pixels: pixels)
         c.useInitialState = false

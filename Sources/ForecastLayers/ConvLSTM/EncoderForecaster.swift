@@ -19,7 +19,7 @@ import CKernels
 /// `c·p² + dy·p + dx` holds pixel `(Y·p + dy, X·p + dx)`) shrinks the grid the recurrent
 /// convolutions walk by p² and widens their receptive field p-fold; a grid whose sides are not
 /// multiples of p is padded with zeros on the bottom and right (predictions there are cropped).
-public struct EncoderForecaster: FrameModel {
+public struct EncoderForecaster: TrainableModel {
     public enum OutputActivation: String, Codable, Sendable, CaseIterable {
         /// log(1 + eˣ): smooth, never negative (the default for rain).
         case softplus
@@ -98,6 +98,8 @@ public struct EncoderForecaster: FrameModel {
     var pixels: Int { config.height * config.width }
     public var inputCount: Int { config.inFrames * config.channels * pixels }
     public var predictionCount: Int { config.outFrames * config.channels * pixels }
+    /// Frame sequences are large: evaluate 16 at a time.
+    public var evaluationBatch: Int { 16 }
 
     public final class Workspace: @unchecked Sendable {
         public let encoderCache: ConvLSTMCache
@@ -179,7 +181,8 @@ public struct EncoderForecaster: FrameModel {
 
     /// Forward over `x [B, Tin, Cd, H, W]`; returns `ws.pred` `[B, Tout, Cd, H, W]`.
     @discardableResult
-    public func forward(_ x: UnsafePointer<Float>, workspace ws: Workspace, params: ParameterStore) -> UnsafeMutablePointer<Float> {
+    public func forward(_ x: UnsafePointer<Float>, target: UnsafePointer<Float>? = nil, workspace ws: Workspace, params: ParameterStore,
+                        pass: ForwardPass = .inference, rng: inout SeededGenerator) -> UnsafeMutablePointer<Float> {
         let enc = ws.encoderCache, fc = ws.forecasterCache
         let B = enc.batch, N = enc.rows, Tout = config.outFrames, PC = config.patchedChannels
         spaceToDepth(x, enc.x.pointer, batch: B, time: config.inFrames)
