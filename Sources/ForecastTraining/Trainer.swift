@@ -20,13 +20,13 @@ public final class Trainer<Model: TrainableModel>: @unchecked Sendable {
     public let params: ParameterStore
     public let optimizer: Optimizer
     /// Epochs completed.
-    public private(set) var epoch = 0
-    public private(set) var history: [EpochRecord] = []
-    public private(set) var bestValidationLoss = Double.infinity
-    public private(set) var bestEpoch = 0
-    private var bestParams: ParameterStore?
-    private var scheduleState = ScheduleState()
-    private var badEpochs = 0
+    public internal(set) var epoch = 0
+    public internal(set) var history: [EpochRecord] = []
+    public internal(set) var bestValidationLoss = Double.infinity
+    public internal(set) var bestEpoch = 0
+    var bestParams: ParameterStore?
+    var scheduleState = ScheduleState()
+    var badEpochs = 0
     public var onEvent: ((TrainingEvent) -> Void)?
     /// Shares gradients with other processes (multi-process training); nil in one process.
     public var exchange: GradientExchange?
@@ -150,71 +150,5 @@ public final class Trainer<Model: TrainableModel>: @unchecked Sendable {
             a.swapAt(i, j)
         }
         return a
-    }
-
-    // MARK: Checkpoints
-
-    /// What a checkpoint records besides tensors.
-    public struct State: Codable, Sendable {
-        public var epoch: Int
-        public var optimizerStep: Int
-        public var bestValidationLoss: Double?
-        public var bestEpoch: Int
-        public var badEpochs: Int
-        public var schedule: ScheduleState
-        public var history: [EpochRecord]
-        public var config: TrainingConfig
-        public var model: Model.Config
-        public var rngState: [UInt64]
-    }
-
-    /// Writes weights, optimizer state, best weights and trainer state to `path` atomically.
-    public func saveCheckpoint(path: String, sections: [String: String] = [:]) throws {
-        var archive = ModelArchive(kind: .checkpoint, tensors: params.namedTensors(), sections: sections)
-        for (name, store) in optimizer.stateStores {
-            archive.tensors += store.namedTensors().map { ("optimizer.\(name).\($0.name)", $0.tensor) }
-        }
-        if let best = bestParams { archive.tensors += best.namedTensors().map { ("best.\($0.name)", $0.tensor) } }
-        let state = State(epoch: epoch, optimizerStep: optimizer.step,
-                          bestValidationLoss: bestValidationLoss.isFinite ? bestValidationLoss : nil, bestEpoch: bestEpoch,
-                          badEpochs: badEpochs, schedule: scheduleState, history: history, config: config, model: model.config,
-                          rngState: SeededGenerator(seed: config.seed).stateWords)
-        try archive.setSection("trainer", state)
-        try archive.write(path: path)
-    }
-
-    /// Restores a trainer from a checkpoint written by ``saveCheckpoint(path:sections:)``.
-    /// `config` may raise `epochs` (continue training) and change `workers`; everything else is
-    /// taken from the checkpoint.
-    public static func resume(from path: String, epochs: Int? = nil, workers: Int? = nil) throws -> (Trainer, ModelArchive) {
-        let archive = try ModelArchive.read(path: path, expecting: .checkpoint)
-        let state = try archive.section("trainer", as: State.self, path: path)
-        let model = Model(state.model)
-        var config = state.config
-        if let epochs { config.epochs = epochs }
-        if let workers { config.workers = workers }
-        let params = ParameterStore(layout: model.layout)
-        func load(_ store: ParameterStore, prefix: String) throws {
-            for e in model.layout.entries {
-                guard let t = archive[prefix + e.name] else { throw TrainingError.badCheckpoint("\(path): checkpoint has no tensor '\(prefix + e.name)'") }
-                do { try store.assign(e.name, t) } catch { throw TrainingError.badCheckpoint("\(path): \(error)") }
-            }
-        }
-        try load(params, prefix: "")
-        let trainer = Trainer(model: model, params: params, config: config)
-        for (name, store) in trainer.optimizer.stateStores { try load(store, prefix: "optimizer.\(name).") }
-        trainer.optimizer.restore(step: state.optimizerStep)
-        if archive.tensors.contains(where: { $0.name.hasPrefix("best.") }) {
-            let best = ParameterStore(layout: model.layout)
-            try load(best, prefix: "best.")
-            trainer.bestParams = best
-        }
-        trainer.epoch = state.epoch
-        trainer.history = state.history
-        trainer.bestValidationLoss = state.bestValidationLoss ?? .infinity
-        trainer.bestEpoch = state.bestEpoch
-        trainer.badEpochs = state.badEpochs
-        trainer.scheduleState = state.schedule
-        return (trainer, archive)
     }
 }

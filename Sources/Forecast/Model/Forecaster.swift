@@ -121,30 +121,11 @@ public final class Forecaster: @unchecked Sendable {
     /// exists (its model must match `spec`).
     static func makeTrainer(spec: ModelSpec, training: TrainingConfig, checkpointPath: String?, resume: Bool,
                             initial: ParameterStore? = nil) throws -> Trainer<WindowedRegressor> {
-        if resume, let path = checkpointPath, FileManager.default.fileExists(atPath: path) {
-            let (trainer, archive) = try Trainer<WindowedRegressor>.resume(from: path, epochs: training.epochs, workers: training.workers)
-            if let saved = try? archive.section("config", as: ModelSpec.self, path: path), saved != spec {
-                throw TrainingError.badCheckpoint("\(path): the checkpoint was made with other data or settings (its model spec differs); remove it or train without --resume")
-            }
-            guard trainer.model.config == WindowedRegressor.Config(regressor: spec.architecture, length: spec.window.lookback) else {
-                throw TrainingError.badCheckpoint("\(path): the checkpoint's architecture differs from the requested one")
-            }
-            return trainer
-        }
-        let model = WindowedRegressor(.init(regressor: spec.architecture, length: spec.window.lookback))
-        let params: ParameterStore
-        if let initial { params = initial.clone() } else {
-            var rng = SeededGenerator(seed: training.seed)
-            params = model.makeParameters(rng: &rng)
-        }
-        return Trainer(model: model, params: params, config: training)
+        try Trainer.starting(model: WindowedRegressor(.init(regressor: spec.architecture, length: spec.window.lookback)),
+                             config: training, initial: initial, checkpointPath: checkpointPath, resume: resume, spec: spec)
     }
 
-    static func specSection(_ spec: ModelSpec) throws -> [String: String] {
-        var a = ModelArchive(kind: .checkpoint)
-        try a.setSection("config", spec)
-        return a.sections
-    }
+    static func specSection(_ spec: ModelSpec) throws -> [String: String] { try Trainer<WindowedRegressor>.specSection(spec) }
 
     /// Warm start: continues training this model on `set` for `training.epochs` epochs with a
     /// fresh optimizer, keeping its architecture, windowing and scaler (so the weights keep

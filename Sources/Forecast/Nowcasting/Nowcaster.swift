@@ -96,7 +96,11 @@ public final class Nowcaster: @unchecked Sendable {
 
     /// Trains on the first `1 - validation - test` share of the frames (validation for early
     /// stopping and the best epoch), then scores the held-out test windows against persistence.
+    ///
+    /// With `checkpointPath`, a checkpoint is written atomically after every epoch; with
+    /// `resume` and an existing checkpoint there, training continues from it exactly.
     public static func fit(_ grid: GridData, options: NowcastOptions = NowcastOptions(), dataFile: String? = nil,
+                           checkpointPath: String? = nil, resume: Bool = false,
                            onEvent: ((TrainingEvent) -> Void)? = nil) throws -> Nowcaster {
         let source = dataFile ?? "the grid"
         if let p = options.split.problem { throw DataError.invalidArgument(p) }
@@ -119,18 +123,18 @@ public final class Nowcaster: @unchecked Sendable {
         let validation = FrameWindows(frames: scaled, frameSize: P, inFrames: options.inFrames, outFrames: options.outFrames, range: ranges.validation)
         let test = FrameWindows(frames: scaled, frameSize: P, inFrames: options.inFrames, outFrames: options.outFrames, range: ranges.test)
         let model = EncoderForecaster(arch)
-        var rng = SeededGenerator(seed: options.training.seed)
-        let params = model.makeParameters(rng: &rng)
         // Frames are scored by mean squared error in model units.
         var training = options.training
         training.loss = .mse
-        let trainer = Trainer(model: model, params: params, config: training)
-        trainer.onEvent = onEvent
-        let start = DispatchTime.now().uptimeNanoseconds
-        try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation)
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let spec = NowcastSpec(architecture: arch, value: value, scaling: scaling, split: options.split,
                                frequency: grid.frequency, timeFormat: grid.timeFormat)
+        let trainer = try Trainer.starting(model: model, config: training, checkpointPath: checkpointPath, resume: resume, spec: spec)
+        trainer.onEvent = onEvent
+        let start = DispatchTime.now().uptimeNanoseconds
+        try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation, checkpointPath: checkpointPath,
+                        checkpointSections: try Trainer<EncoderForecaster>.specSection(spec))
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let params = trainer.params
         let untested = Nowcaster(spec: spec, params: params, provenance: nil)
         let report = test.isEmpty ? nil : untested.evaluate(frames: raw, range: ranges.test)
         let hash = dataFile.flatMap { try? SHA256.hex(AtomicFile.read($0)) } ?? ""

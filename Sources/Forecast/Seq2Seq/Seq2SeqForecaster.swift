@@ -44,7 +44,8 @@ public final class Seq2SeqForecaster: @unchecked Sendable {
     /// Trains on `set`; the last `split.test` share of every series is held out and scored
     /// (model and baselines) into `provenance.testMetrics`.
     public static func fit(_ set: TimeSeriesSet, targets: [String], options: Seq2SeqOptions = Seq2SeqOptions(),
-                           dataFile: String? = nil, onEvent: ((TrainingEvent) -> Void)? = nil) throws -> Seq2SeqForecaster {
+                           dataFile: String? = nil, checkpointPath: String? = nil, resume: Bool = false,
+                           onEvent: ((TrainingEvent) -> Void)? = nil) throws -> Seq2SeqForecaster {
         let started = Date()
         guard !targets.isEmpty else { throw DataError.invalidArgument("no target column given") }
         let o = options.base
@@ -82,11 +83,11 @@ public final class Seq2SeqForecaster: @unchecked Sendable {
             LevelNormalization.apply(to: &validation.windows, targets: targets.count)
         }
         let model = WindowedSeq2Seq(.init(model: cfg, length: window.lookback, teacherForcing: options.teacherForcing))
-        var rng = SeededGenerator(seed: o.training.seed)
-        let params = model.makeParameters(rng: &rng)
-        let trainer = Trainer(model: model, params: params, config: o.training)
+        let trainer = try Trainer.starting(model: model, config: o.training, checkpointPath: checkpointPath, resume: resume, spec: spec)
         trainer.onEvent = onEvent
-        try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation)
+        try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation, checkpointPath: checkpointPath,
+                        checkpointSections: try Trainer<WindowedSeq2Seq>.specSection(spec))
+        let params = trainer.params
         let samplingProbabilities = trainer.history.indices.map { options.teacherForcing.samplingProbability(epoch: $0) }
         let untested = Seq2SeqForecaster(spec: spec, params: params, provenance: nil)
         let report = data.test.isEmpty ? nil : try untested.evaluate(set, prepared: data)

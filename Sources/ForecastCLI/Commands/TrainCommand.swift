@@ -59,20 +59,30 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if let d = checkpointDir, resume != nil, d.isEmpty { throw ValidationError("--checkpoint-dir is empty") }
-        if grid.grid {
-            if checkpointDir != nil || resume != nil { throw ValidationError("--checkpoint-dir and --resume are not available with --grid") }
-        } else {
+        if !grid.grid {
             try settings.requireTarget()
             try grid.rejectWithoutGrid()
         }
         if settings.model == "seq2seq" {
             try Seq2SeqCLI.validate(cell: cell, attention: attention, teacherForcing: teacherForcing, decoderHidden: decoderHidden,
                                     attentionSize: attentionSize, bridge: bridge)
-            if checkpointDir != nil || resume != nil { throw ValidationError("--checkpoint-dir and --resume are not available with --model seq2seq") }
         }
     }
 
+    /// Where checkpoints go: `--resume FILE` continues that file, `--checkpoint-dir D` writes
+    /// `D/checkpoint.safetensors` (the folder is created).
+    func checkpointPath() throws -> String? {
+        if let r = resume {
+            guard FileManager.default.fileExists(atPath: r) else { throw CLIError.data("\(r): no such checkpoint") }
+            return r
+        }
+        guard let dir = checkpointDir else { return nil }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return (dir as NSString).appendingPathComponent("checkpoint.safetensors")
+    }
+
     func run() throws {
+        let checkpoint = try checkpointPath()
         if grid.grid {
             let layers = settings.layers ?? 2
             try GridCLI.train(data: input.data, value: grid.value, inFrames: grid.inFrames, outFrames: grid.outFrames,
@@ -80,12 +90,14 @@ struct TrainCommand: ParsableCommand {
                               kernel: grid.kernel, patch: grid.patch, epochs: settings.epochs, batch: settings.batch, lr: settings.lr,
                               patience: settings.patience, workers: settings.workers, seed: settings.seed,
                               valFraction: settings.valFraction, testFraction: settings.testFraction,
-                              output: grid.output, transform: grid.transform, out: out, json: json, quiet: quiet)
+                              output: grid.output, transform: grid.transform, out: out, checkpoint: checkpoint, resume: resume != nil,
+                              json: json, quiet: quiet)
             return
         }
         if settings.model == "seq2seq" {
             try Seq2SeqCLI.train(input: input, settings: settings, cell: cell, attention: attention, teacherForcing: teacherForcing,
-                                 decoderHidden: decoderHidden, attentionSize: attentionSize, bridge: bridge, out: out, json: json, quiet: quiet)
+                                 decoderHidden: decoderHidden, attentionSize: attentionSize, bridge: bridge, out: out,
+                                 checkpoint: checkpoint, resume: resume != nil, json: json, quiet: quiet)
             return
         }
         let start = Date()
@@ -99,15 +111,6 @@ struct TrainCommand: ParsableCommand {
             preamble += "\n" + note
         }
         reporter.preamble = preamble
-        var checkpoint: String? = nil
-        if let dir = checkpointDir {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            checkpoint = (dir as NSString).appendingPathComponent("checkpoint.safetensors")
-        }
-        if let r = resume {
-            guard FileManager.default.fileExists(atPath: r) else { throw CLIError.data("\(r): no such checkpoint") }
-            checkpoint = r
-        }
         let forecaster = try Forecaster.fit(set, targets: settings.target, options: options, dataFile: input.data,
                                             checkpointPath: checkpoint, resume: resume != nil, onEvent: reporter.handle)
         try forecaster.save(to: out)

@@ -22,7 +22,7 @@ enum GridCLI {
                       workers: Int? = nil, seed: UInt64 = 42,
                       valFraction: Double? = nil, testFraction: Double? = nil,
                       output: String = "softplus", transform: String = "linear",
-                      out: String, json: Bool = false, quiet: Bool = false) throws {
+                      out: String, checkpoint: String? = nil, resume: Bool = false, json: Bool = false, quiet: Bool = false) throws {
         var o = NowcastOptions()
         o.value = value
         o.inFrames = inFrames
@@ -48,7 +48,7 @@ enum GridCLI {
         o.transform = tr
         let grid = try readGrid(data, value: value)
         let progress = ProgressReporter(json: json, quiet: quiet)
-        let model = try Nowcaster.fit(grid, options: o, dataFile: data) { progress.handle($0) }
+        let model = try Nowcaster.fit(grid, options: o, dataFile: data, checkpointPath: checkpoint, resume: resume) { progress.handle($0) }
         try model.save(to: out)
         let report = model.provenance?.testReport
         if json {

@@ -22,7 +22,7 @@ enum Seq2SeqCLI {
     static func train(input: DataOptions, settings: ModelOptions, cell: String = "lstm", attention: String = "additive",
                       teacherForcing: String = "linear", decoderCell: String? = nil, decoderHidden: Int? = nil,
                       attentionSize: Int? = nil, bridge: String? = nil,
-                      out: String, json: Bool = false, quiet: Bool = false) throws {
+                      out: String, checkpoint: String? = nil, resume: Bool = false, json: Bool = false, quiet: Bool = false) throws {
         let options = try options(settings: settings, cell: cell, attention: attention, teacherForcing: teacherForcing,
                                   decoderCell: decoderCell, decoderHidden: decoderHidden, attentionSize: attentionSize,
                                   bridge: bridge)
@@ -36,7 +36,8 @@ enum Seq2SeqCLI {
             preamble += "\n" + note
         }
         reporter.preamble = preamble
-        let model = try Seq2SeqForecaster.fit(set, targets: settings.target, options: options, dataFile: input.data, onEvent: reporter.handle)
+        let model = try Seq2SeqForecaster.fit(set, targets: settings.target, options: options, dataFile: input.data,
+                                              checkpointPath: checkpoint, resume: resume, onEvent: reporter.handle)
         try model.save(to: out)
         let spec = model.spec
         let seconds = Date().timeIntervalSince(start)
