@@ -368,6 +368,7 @@ public final class Forecaster: @unchecked Sendable {
     /// Writes the model file atomically (see docs/model-format.md).
     public func save(to path: String) throws {
         var archive = ModelArchive(kind: .model, tensors: params.namedTensors())
+        archive.setFamily(.recurrent)
         try archive.setSection("config", spec)
         if let provenance { try archive.setSection("provenance", provenance) }
         try archive.write(path: path)

@@ -276,6 +276,7 @@ public final class Nowcaster: @unchecked Sendable {
     /// the `config` section, the provenance as `provenance`.
     public func save(to path: String) throws {
         var archive = ModelArchive(kind: .model, tensors: params.namedTensors())
+        archive.setFamily(.nowcast)
         try archive.setSection("config", spec)
         if let provenance { try archive.setSection("provenance", provenance) }
         try archive.write(path: path)

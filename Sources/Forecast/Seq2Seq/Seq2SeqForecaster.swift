@@ -375,6 +375,7 @@ public final class Seq2SeqForecaster: @unchecked Sendable {
     /// ``Seq2SeqSpec``, `"architecture": "seq2seq"`) and `provenance` sections.
     public func save(to path: String) throws {
         var archive = ModelArchive(kind: .model, tensors: params.namedTensors())
+        archive.setFamily(.seq2seq)
         try archive.setSection("config", spec)
         if let provenance { try archive.setSection("provenance", provenance) }
         try archive.write(path: path)

@@ -32,15 +32,17 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let path = try ModelRegistry.resolveModelPath(model)
-        if GridCLI.isGridModel(path: path) {
-            try GridCLI.evaluate(model: path, data: input.data, json: json, allWindows: allWindows)
+        let forecaster: Forecaster
+        switch try AnyModel.load(from: path) {
+        case .nowcast(let m):
+            try GridCLI.evaluate(model: m, data: input.data, json: json, allWindows: allWindows)
             return
-        }
-        if Seq2SeqCLI.isSeq2Seq(modelPath: path) {
-            try Seq2SeqCLI.evaluate(model: path, input: input, json: json)
+        case .seq2seq(let m):
+            try Seq2SeqCLI.evaluate(m, model: path, input: input, json: json)
             return
+        case .recurrent(let m):
+            forecaster = m
         }
-        let forecaster = try Forecaster.load(from: path)
         let set = try input.load()
         let report = try forecaster.evaluate(set)
         if json {

@@ -16,20 +16,27 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         let path = try ModelRegistry.resolveModelPath(model)
-        if Seq2SeqCLI.isSeq2Seq(modelPath: path) {
-            try Seq2SeqCLI.inspect(model: path, json: json)
+        let f: Forecaster
+        switch try AnyModel.load(from: path) {
+        case .nowcast(let m):
+            try GridCLI.inspect(m, path: path, json: json)
             return
+        case .seq2seq(let m):
+            try Seq2SeqCLI.inspect(m, model: path, json: json)
+            return
+        case .recurrent(let m):
+            f = m
         }
-        let f = try Forecaster.load(from: path)
         let spec = f.spec
         if json {
-            struct Doc: Encodable { let config: ModelSpec; let provenance: Provenance?; let parameters: Int; let tensors: [String: [Int]] }
+            struct Doc: Encodable { let family: String; let config: ModelSpec; let provenance: Provenance?; let parameters: Int; let tensors: [String: [Int]] }
             let tensors = Dictionary(uniqueKeysWithValues: f.model.layout.entries.map { ($0.name, $0.shape.dims) })
-            Output.json(encodable: Doc(config: spec, provenance: f.provenance, parameters: f.model.layout.parameterCount, tensors: tensors), pretty: true)
+            Output.json(encodable: Doc(family: ModelFamily.recurrent.rawValue, config: spec, provenance: f.provenance, parameters: f.model.layout.parameterCount, tensors: tensors), pretty: true)
             return
         }
         let rc = spec.architecture.recurrent
         print("model:        \(model)")
+        print("family:       \(ModelFamily.recurrent)")
         print("architecture: \(rc.cell.rawValue), \(rc.numLayers) layer(s) x \(rc.hiddenSize) hidden\(rc.bidirectional ? ", bidirectional" : "")\(rc.dropout > 0 ? ", dropout \(rc.dropout)" : ""), head \(rc.outputSize) -> \(spec.architecture.outputs)")
         print("parameters:   \(f.model.layout.parameterCount) in \(f.model.layout.entries.count) tensors")
         for e in f.model.layout.entries { print("  \(e.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(e.shape)") }

@@ -35,20 +35,19 @@ struct PlotCommand: ParsableCommand {
 
     func run() throws {
         let path = try ModelRegistry.resolveModelPath(model)
-        if GridCLI.isGridModel(path: path) {
-            try GridCLI.plot(model: path, data: input.data, out: out, window: window)
-            Output.note("wrote \(out)")
+        let forecaster: Forecaster
+        switch try AnyModel.load(from: path) {
+        case .nowcast(let m):
+            try GridCLI.plot(model: m, data: input.data, out: out, window: window)
             return
-        }
-        if Seq2SeqCLI.isSeq2Seq(modelPath: path) {
-            if attention {
-                try Seq2SeqCLI.plotAttention(model: path, input: input, out: out, series: series)
-                return
-            }
-            throw CLIError.data("\(model): a seq2seq model is plotted with --attention")
+        case .seq2seq(let m):
+            guard attention else { throw CLIError.data("\(model): a seq2seq model is plotted with --attention") }
+            try Seq2SeqCLI.plotAttention(m, model: path, input: input, out: out, series: series)
+            return
+        case .recurrent(let m):
+            forecaster = m
         }
         if attention { throw CLIError.data("\(model): --attention needs a seq2seq model") }
-        let forecaster = try Forecaster.load(from: path)
         let set = try input.load()
         var s = 0
         if let key = series {

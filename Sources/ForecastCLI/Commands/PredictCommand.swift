@@ -47,16 +47,18 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         let path = try ModelRegistry.resolveModelPath(model)
-        if GridCLI.isGridModel(path: path) {
-            try GridCLI.predict(model: path, data: input.data, out: out)
+        let forecaster: Forecaster
+        switch try AnyModel.load(from: path) {
+        case .nowcast(let m):
+            try GridCLI.predict(model: m, data: input.data, out: out)
             return
-        }
-        if Seq2SeqCLI.isSeq2Seq(modelPath: path) {
-            try Seq2SeqCLI.predict(model: path, input: input, out: out, attentionOut: attentionOut)
+        case .seq2seq(let m):
+            try Seq2SeqCLI.predict(m, model: path, input: input, out: out, attentionOut: attentionOut)
             return
+        case .recurrent(let m):
+            forecaster = m
         }
         if attentionOut != nil { throw CLIError.data("\(model): --attention-out needs a seq2seq model") }
-        let forecaster = try Forecaster.load(from: path)
         BLASRuntime.setThreads(1)
         let set = try input.load()
         if set.timeColumn == nil, forecaster.spec.timeColumn != nil, input.time == nil {

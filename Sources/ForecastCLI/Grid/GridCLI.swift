@@ -63,8 +63,7 @@ enum GridCLI {
 
     /// `forecast predict --grid` (or a nowcasting model file): the `outFrames` frames after
     /// the end of `data`, as long-format CSV `time,y,x,value` to `out` (atomically) or stdout.
-    static func predict(model: String, data: String, out: String?) throws {
-        let m = try Nowcaster.load(from: model)
+    static func predict(model m: Nowcaster, data: String, out: String?) throws {
         let grid = try readGrid(data, value: nil)
         let frames = try m.predict(grid, source: data)
         let csv = m.csv(frames)
@@ -80,8 +79,7 @@ enum GridCLI {
     /// the test split of `data` (every window with `allWindows`). `json` prints one object
     /// with keys `model` and `persistence` (each: `mse`, `mae`, `correlation`, `csi@0.5`,
     /// `csi@2`, `csi@5`, `pod@…`, `far@…`, `per_lead`).
-    static func evaluate(model: String, data: String, json: Bool, allWindows: Bool = false) throws {
-        let m = try Nowcaster.load(from: model)
+    static func evaluate(model m: Nowcaster, data: String, json: Bool, allWindows: Bool = false) throws {
         let grid = try readGrid(data, value: nil)
         let report = try m.evaluate(grid, on: allWindows ? .all : .test, source: data)
         if json { Output.json(report.jsonObject()) } else { print(table(report)) }
@@ -89,8 +87,7 @@ enum GridCLI {
 
     /// `forecast plot --grid`: an SVG frame strip (observed, model, persistence at every lead
     /// time) for the window starting at frame `window` (default: the rainiest test window).
-    static func plot(model: String, data: String, out: String, window: Int? = nil) throws {
-        let m = try Nowcaster.load(from: model)
+    static func plot(model m: Nowcaster, data: String, out: String, window: Int? = nil) throws {
         let grid = try readGrid(data, value: nil)
         let svg = try m.frameStrip(grid, start: window, source: data)
         try AtomicFile.write(svg, to: out)
@@ -114,11 +111,34 @@ enum GridCLI {
         }
     }
 
-    /// True when `path` is a nowcasting model file (so predict/evaluate/plot can dispatch on
-    /// the file without --grid). False for series models and unreadable files.
-    static func isGridModel(path: String) -> Bool {
-        guard let archive = try? ModelArchive.read(path: path) else { return false }
-        return Nowcaster.isNowcastModel(archive)
+    /// `forecast inspect` with a nowcasting model file: architecture, tensors, scaling, split,
+    /// provenance and test scores (`json`: config and provenance as one JSON document).
+    static func inspect(_ m: Nowcaster, path: String, json: Bool) throws {
+        let spec = m.spec, a = spec.architecture
+        if json {
+            struct Doc: Encodable { let family: String; let config: NowcastSpec; let provenance: NowcastProvenance?; let parameters: Int; let tensors: [String: [Int]] }
+            let tensors = Dictionary(uniqueKeysWithValues: m.model.layout.entries.map { ($0.name, $0.shape.dims) })
+            Output.json(encodable: Doc(family: ModelFamily.nowcast.rawValue, config: spec, provenance: m.provenance,
+                                       parameters: m.model.layout.parameterCount, tensors: tensors), pretty: true)
+            return
+        }
+        print("model:        \(path)")
+        print("family:       \(ModelFamily.nowcast)")
+        print("architecture: ConvLSTM encoder-forecaster, hidden \(a.hidden.map(String.init).joined(separator: ",")), kernel \(a.kernel), patch \(a.patch), output \(a.output.rawValue)")
+        print("grid:         \(a.height)x\(a.width), \(a.channels) channel(s); \(a.inFrames) frames in, \(a.outFrames) out")
+        print("parameters:   \(m.model.layout.parameterCount) in \(m.model.layout.entries.count) tensors")
+        for t in m.model.layout.entries { print("  \(t.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(t.shape)") }
+        print("value:        \(spec.value), \(spec.scaling.transform.rawValue) scaling (scale \(Output.format(Double(spec.scaling.scale))))")
+        print("split:        validation \(Output.format(spec.split.validation)), test \(Output.format(spec.split.test))")
+        if let p = m.provenance {
+            print("trained:      \(p.createdAt) by forecast \(p.forecastVersion), seed \(p.training.seed), \(Output.duration(p.trainingSeconds))")
+            print("data:         \(p.dataFile) (\(p.frames) frames\(p.dataSHA256.isEmpty ? "" : ", sha256 \(p.dataSHA256.prefix(16))…"))")
+            print("windows:      train \(p.trainWindows), validation \(p.validationWindows), test \(p.testWindows)")
+            if let last = p.history.last {
+                print("epochs:       \(p.history.count) (best \(p.bestEpoch)), last loss \(Output.format(last.trainLoss))\(last.validationLoss.map { ", val_loss \(Output.format($0))" } ?? "")")
+            }
+            if let r = p.testReport { print("test scores:"); print(table(r).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")) }
+        }
     }
 
     /// A plain-text table: per lead time and the mean, model vs persistence.

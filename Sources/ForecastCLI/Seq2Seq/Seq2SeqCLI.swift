@@ -117,8 +117,7 @@ enum Seq2SeqCLI {
     /// `[series,]forecast_step,forecast_time,input_step,input_time,weight`, one row per
     /// (forecast step, input step). Known-future covariates for the forecast steps are read from
     /// trailing rows with empty targets (see docs/seq2seq.md); notes go to stderr.
-    static func predict(model: String, input: DataOptions, out: String?, attentionOut: String?) throws {
-        let m = try Seq2SeqForecaster.load(from: model)
+    static func predict(_ m: Seq2SeqForecaster, model: String, input: DataOptions, out: String?, attentionOut: String?) throws {
         BLASRuntime.setThreads(1)
         let set = try input.load()
         if set.timeColumn == nil, let t = m.spec.timeColumn, input.time == nil {
@@ -162,8 +161,7 @@ enum Seq2SeqCLI {
     }
 
     /// `forecast evaluate` with a seq2seq model file: the same table / JSON object as direct models.
-    static func evaluate(model: String, input: DataOptions, json: Bool) throws {
-        let m = try Seq2SeqForecaster.load(from: model)
+    static func evaluate(_ m: Seq2SeqForecaster, model: String, input: DataOptions, json: Bool) throws {
         let set = try input.load()
         let report = try m.evaluate(set)
         if json {
@@ -176,8 +174,7 @@ enum Seq2SeqCLI {
 
     /// `forecast plot --attention`: the attention heat map of the forecast past the end of
     /// `input` for one series (by key; default the first), as SVG.
-    static func plotAttention(model: String, input: DataOptions, out: String, series: String? = nil) throws {
-        let m = try Seq2SeqForecaster.load(from: model)
+    static func plotAttention(_ m: Seq2SeqForecaster, model: String, input: DataOptions, out: String, series: String? = nil) throws {
         let set = try input.load()
         var s = 0
         if let key = series {
@@ -193,17 +190,17 @@ enum Seq2SeqCLI {
 
     /// `forecast inspect` with a seq2seq model file: architecture, tensors, columns, teacher
     /// forcing, provenance and test metrics (`json`: config and provenance as one JSON document).
-    static func inspect(model: String, json: Bool) throws {
-        let m = try Seq2SeqForecaster.load(from: model)
+    static func inspect(_ m: Seq2SeqForecaster, model: String, json: Bool) throws {
         let spec = m.spec, c = spec.model
         if json {
-            struct Doc: Encodable { let config: Seq2SeqSpec; let provenance: Seq2SeqProvenance?; let parameters: Int; let tensors: [String: [Int]] }
+            struct Doc: Encodable { let family: String; let config: Seq2SeqSpec; let provenance: Seq2SeqProvenance?; let parameters: Int; let tensors: [String: [Int]] }
             let tensors = Dictionary(uniqueKeysWithValues: m.model.layout.entries.map { ($0.name, $0.shape.dims) })
-            Output.json(encodable: Doc(config: spec, provenance: m.provenance, parameters: m.model.layout.parameterCount, tensors: tensors), pretty: true)
+            Output.json(encodable: Doc(family: ModelFamily.seq2seq.rawValue, config: spec, provenance: m.provenance, parameters: m.model.layout.parameterCount, tensors: tensors), pretty: true)
             return
         }
         let e = c.encoder
         print("model:        \(model)")
+        print("family:       \(ModelFamily.seq2seq)")
         print("architecture: seq2seq: encoder \(e.cell.rawValue) \(e.numLayers) layer(s) x \(e.hiddenSize)\(e.bidirectional ? ", bidirectional" : "")\(e.dropout > 0 ? ", dropout \(e.dropout)" : ""); bridge \(c.bridge.rawValue); decoder \(c.decoderCell.rawValue) x \(c.decoderHidden); \(c.attention.rawValue) attention\(c.attention == .additive ? " (size \(c.attentionSize))" : ""); head \(c.headInputSize) -> \(c.stepOutputs) per step")
         print("parameters:   \(m.model.layout.parameterCount) in \(m.model.layout.entries.count) tensors")
         for t in m.model.layout.entries { print("  \(t.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(t.shape)") }
@@ -230,7 +227,5 @@ enum Seq2SeqCLI {
         }
     }
 
-    /// Whether `path` (a model file, or a registry folder resolved by the caller) holds a
-    /// seq2seq model: the commands dispatch on this.
-    static func isSeq2Seq(modelPath path: String) -> Bool { Seq2SeqForecaster.isSeq2SeqModel(path: path) }
+
 }
