@@ -25,6 +25,8 @@ public enum Backtest {
     }
 
     public struct Result: Codable, Sendable, Equatable {
+        /// The family of the models that were trained and scored.
+        public var family: ModelFamily
         public var folds: [Fold]
         /// Means of each metric over the folds.
         public var mean: [String: [String: Double]]
@@ -32,8 +34,30 @@ public enum Backtest {
         public var seasonLength: Int
     }
 
+    /// A backtest of the recurrent regressor (``Forecaster``).
     public static func run(_ set: TimeSeriesSet, targets: [String], options: ForecasterOptions, folds: Int, refit: Bool,
                            onFold: ((Fold) -> Void)? = nil, onEvent: ((TrainingEvent) -> Void)? = nil) throws -> Result {
+        try run(set, targets: targets, options: options, folds: folds, refit: refit, onFold: onFold) { history, o in
+            try Forecaster.fit(history, targets: targets, options: o, onEvent: onEvent)
+        }
+    }
+
+    /// A backtest of the seq2seq family (``Seq2SeqForecaster``); `options.base` sets the window
+    /// and split as for the recurrent family.
+    public static func run(_ set: TimeSeriesSet, targets: [String], options: Seq2SeqOptions, folds: Int, refit: Bool,
+                           onFold: ((Fold) -> Void)? = nil, onEvent: ((TrainingEvent) -> Void)? = nil) throws -> Result {
+        try run(set, targets: targets, options: options.base, folds: folds, refit: refit, onFold: onFold) { history, base in
+            var o = options
+            o.base = base
+            return try Seq2SeqForecaster.fit(history, targets: targets, options: o, onEvent: onEvent)
+        }
+    }
+
+    /// A backtest of any series family: `fit` trains a model on a history with the given
+    /// options (the window resolved once on the first fold's history, no test split).
+    public static func run(_ set: TimeSeriesSet, targets: [String], options: ForecasterOptions, folds: Int, refit: Bool,
+                           onFold: ((Fold) -> Void)? = nil,
+                           fit: (TimeSeriesSet, ForecasterOptions) throws -> any SeriesForecasting) throws -> Result {
         guard folds >= 1 else { throw DataError.invalidArgument("--folds must be at least 1") }
         var opts = options
         opts.split = SplitSpec(validation: options.split.validation, test: 0)
@@ -48,15 +72,15 @@ public enum Backtest {
             guard let c = set.columnIndex(t) else { throw DataError.invalidArgument("\(set.source): no column '\(t)'") }
             return c
         }
-        var model: Forecaster? = nil
+        var model: (any SeriesForecasting)? = nil
         var results: [Fold] = []
         for k in 0..<folds {
             let history = try cut(set, endOffset: (folds - k) * H)
             if refit || model == nil {
-                model = try Forecaster.fit(history, targets: targets, options: opts, onEvent: onEvent)
+                model = try fit(history, opts)
             }
             guard let m = model else { break }
-            let forecasts = try m.predict(history)
+            let forecasts = try m.forecasts(after: history)
             var acc = [MetricsAccumulator](repeating: MetricsAccumulator(), count: 4)
             for (s, series) in set.series.enumerated() {
                 let origin = series.count - (folds - k) * H
@@ -89,7 +113,7 @@ public enum Backtest {
             mean[name] = ["mae": ms.map(\.mae).reduce(0, +) / c, "rmse": ms.map(\.rmse).reduce(0, +) / c,
                           "smape": ms.map(\.smape).reduce(0, +) / c, "mase": ms.map(\.mase).reduce(0, +) / c]
         }
-        return Result(folds: results, mean: mean, horizon: H, seasonLength: season)
+        return Result(family: model?.family ?? .recurrent, folds: results, mean: mean, horizon: H, seasonLength: season)
     }
 
     /// `set` without the last `endOffset` rows of every series.

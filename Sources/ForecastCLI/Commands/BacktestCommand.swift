@@ -13,12 +13,19 @@ struct BacktestCommand: ParsableCommand {
         fold's history and reused; with --refit a model is trained for every fold. Prints a row per
         fold and the mean (MASE of the model and of the baselines).
 
-        Example:
+        Every model family backtests as itself: --model lstm|gru|rnn (default), --model seq2seq,
+        or --grid (ConvLSTM nowcasting, scored against persistence per fold).
+
+        Examples:
           forecast backtest --data air_passengers.csv --target value --folds 3
+          forecast backtest --data air_passengers.csv --target value --model seq2seq --folds 2
+          forecast backtest --grid --data radar.csv --in-frames 6 --out-frames 6 --folds 3
         """)
 
     @OptionGroup var input: DataOptions
     @OptionGroup var settings: ModelOptions
+    @OptionGroup var seq2seq: Seq2SeqArguments
+    @OptionGroup var grid: GridOptions
 
     @Option(help: "Number of consecutive forecast origins.")
     var folds: Int = 3
@@ -31,17 +38,29 @@ struct BacktestCommand: ParsableCommand {
 
     func validate() throws {
         if folds < 1 { throw ValidationError("--folds must be at least 1") }
+        if grid.grid { return }
         try settings.requireTarget()
+        try grid.rejectWithoutGrid()
+        if settings.model == .seq2seq { try seq2seq.check() }
     }
 
     func run() throws {
+        if grid.grid { return try runGrid() }
         let set = try input.load()
         var options = settings.forecasterOptions()
         options.split = SplitSpec(validation: settings.valFraction ?? 0.1, test: 0)
-        let result = try Backtest.run(set, targets: settings.target, options: options, folds: folds, refit: refit,
-                                      onFold: json ? nil : { f in
-                                          Output.note("fold \(f.fold): origin \(f.originTime ?? "row \(f.originRow)")  MASE \(Output.format(f.model.mase))")
-                                      })
+        let onFold: ((Backtest.Fold) -> Void)? = json ? nil : { f in
+            Output.note("fold \(f.fold): origin \(f.originTime ?? "row \(f.originRow)")  MASE \(Output.format(f.model.mase))")
+        }
+        let result: Backtest.Result
+        switch settings.model {
+        case .recurrent:
+            result = try Backtest.run(set, targets: settings.target, options: options, folds: folds, refit: refit, onFold: onFold)
+        case .seq2seq:
+            var o = try seq2seq.options(settings: settings)
+            o.base.split = options.split
+            result = try Backtest.run(set, targets: settings.target, options: o, folds: folds, refit: refit, onFold: onFold)
+        }
         if json {
             Output.json(encodable: result)
             return
@@ -55,7 +74,33 @@ struct BacktestCommand: ParsableCommand {
         rows.append(["mean", "", Output.format(m["model"]?["mase"] ?? .nan), Output.format(m["naive"]?["mase"] ?? .nan),
                      Output.format(m["seasonal_naive"]?["mase"] ?? .nan), Output.format(m["drift"]?["mase"] ?? .nan),
                      Output.format(m["model"]?["mae"] ?? .nan)])
-        print("backtest: \(result.folds.count) folds x \(result.horizon) steps, season \(result.seasonLength)\(refit ? ", refit every fold" : "")")
+        print("backtest (\(result.family)): \(result.folds.count) folds x \(result.horizon) steps, season \(result.seasonLength)\(refit ? ", refit every fold" : "")")
+        print(TextTable.render(rows))
+    }
+
+    /// `--grid`: rolling origins over the last folds x out-frames frames, model against persistence.
+    func runGrid() throws {
+        let data = try GridCLI.readGrid(input.data, value: grid.value)
+        let options = GridCLI.options(settings: settings, grid: grid)
+        let result = try NowcastBacktest.run(data, options: options, folds: folds, refit: refit, dataFile: input.data,
+                                             onFold: json ? nil : { f in
+                                                 Output.note("fold \(f.fold): origin \(f.originTime ?? "frame \(f.originFrame)")  MSE \(Output.format(f.model.mse)) (persistence \(Output.format(f.persistence.mse)))")
+                                             })
+        if json {
+            Output.json(encodable: result)
+            return
+        }
+        func csi(_ s: NowcastScores) -> Double { s.csi["0.5"].flatMap { $0 } ?? .nan }
+        var rows = [["fold", "origin", "model MSE", "persistence MSE", "model MAE", "persistence MAE", "model CSI@0.5", "persistence CSI@0.5"]]
+        for f in result.folds {
+            rows.append(["\(f.fold)", f.originTime ?? "frame \(f.originFrame)", Output.format(f.model.mse), Output.format(f.persistence.mse),
+                         Output.format(f.model.mae), Output.format(f.persistence.mae), Output.format(csi(f.model)), Output.format(csi(f.persistence))])
+        }
+        let m = result.mean
+        rows.append(["mean", "", Output.format(m["model"]?["mse"] ?? .nan), Output.format(m["persistence"]?["mse"] ?? .nan),
+                     Output.format(m["model"]?["mae"] ?? .nan), Output.format(m["persistence"]?["mae"] ?? .nan),
+                     Output.format(m["model"]?["csi@0.5"] ?? .nan), Output.format(m["persistence"]?["csi@0.5"] ?? .nan)])
+        print("backtest (\(ModelFamily.nowcast)): \(result.folds.count) folds x \(result.outFrames) frames\(refit ? ", refit every fold" : "")")
         print(TextTable.render(rows))
     }
 }

@@ -24,23 +24,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var settings: ModelOptions
     @OptionGroup var grid: GridOptions
 
-    @Option(help: ArgumentHelp("With --model seq2seq: attention additive (Bahdanau), luong (general) or none.", valueName: "kind"))
-    var attention: String = "additive"
-
-    @Option(name: .customLong("teacher-forcing"), help: ArgumentHelp("With --model seq2seq: scheduled sampling, e.g. linear (default), linear:0.5:10, inverse-sigmoid, constant:P.", valueName: "schedule"))
-    var teacherForcing: String = "linear"
-
-    @Option(help: ArgumentHelp("With --model seq2seq: encoder (and decoder) cell, lstm or gru.", valueName: "cell"))
-    var cell: String = "lstm"
-
-    @Option(name: .customLong("decoder-hidden"), help: ArgumentHelp("With --model seq2seq: decoder hidden units (default: the encoder's).", valueName: "n"))
-    var decoderHidden: Int?
-
-    @Option(name: .customLong("attention-size"), help: ArgumentHelp("With --model seq2seq: additive attention width.", valueName: "n"))
-    var attentionSize: Int?
-
-    @Option(help: ArgumentHelp("With --model seq2seq: encoder-to-decoder state bridge, identity, sum or linear.", valueName: "kind"))
-    var bridge: String?
+    @OptionGroup var seq2seq: Seq2SeqArguments
 
     @Option(help: ArgumentHelp("The model file to write (safetensors).", valueName: "file"))
     var out: String
@@ -63,9 +47,8 @@ struct TrainCommand: ParsableCommand {
             try settings.requireTarget()
             try grid.rejectWithoutGrid()
         }
-        if settings.model == "seq2seq" {
-            try Seq2SeqCLI.validate(cell: cell, attention: attention, teacherForcing: teacherForcing, decoderHidden: decoderHidden,
-                                    attentionSize: attentionSize, bridge: bridge)
+        if settings.model == .seq2seq {
+            try seq2seq.check()
         }
     }
 
@@ -84,19 +67,12 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let checkpoint = try checkpointPath()
         if grid.grid {
-            let layers = settings.layers ?? 2
-            try GridCLI.train(data: input.data, value: grid.value, inFrames: grid.inFrames, outFrames: grid.outFrames,
-                              hidden: settings.hidden.map { Array(repeating: $0, count: layers) } ?? (settings.layers.map { Array(repeating: 32, count: $0) }),
-                              kernel: grid.kernel, patch: grid.patch, epochs: settings.epochs, batch: settings.batch, lr: settings.lr,
-                              patience: settings.patience, workers: settings.workers, seed: settings.seed,
-                              valFraction: settings.valFraction, testFraction: settings.testFraction,
-                              output: grid.output, transform: grid.transform, out: out, checkpoint: checkpoint, resume: resume != nil,
-                              json: json, quiet: quiet)
+            try GridCLI.train(data: input.data, options: GridCLI.options(settings: settings, grid: grid), out: out,
+                              checkpoint: checkpoint, resume: resume != nil, json: json, quiet: quiet)
             return
         }
-        if settings.model == "seq2seq" {
-            try Seq2SeqCLI.train(input: input, settings: settings, cell: cell, attention: attention, teacherForcing: teacherForcing,
-                                 decoderHidden: decoderHidden, attentionSize: attentionSize, bridge: bridge, out: out,
+        if settings.model == .seq2seq {
+            try Seq2SeqCLI.train(input: input, settings: settings, options: seq2seq.options(settings: settings), out: out,
                                  checkpoint: checkpoint, resume: resume != nil, json: json, quiet: quiet)
             return
         }

@@ -11,42 +11,38 @@ enum GridCLI {
         try GridData.read(path: data, values: value.map { [ColumnRef.name($0)] })
     }
 
-    /// `forecast train --grid`: trains a nowcaster on `data` and writes it to `out`.
-    /// Options left nil take the nowcasting defaults (``NowcastOptions``), which differ from
-    /// the series defaults (e.g. 40 epochs, batch 8, lr 2e-3, patience 8, test fraction 0.2).
-    /// Prints progress (bar, lines or JSON lines) and a model-vs-persistence summary of the
-    /// test split.
-    static func train(data: String, value: String?, inFrames: Int = 10, outFrames: Int = 10,
-                      hidden: [Int]? = nil, kernel: Int = 3, patch: Int? = nil,
-                      epochs: Int? = nil, batch: Int? = nil, lr: Float? = nil, patience: Int? = nil,
-                      workers: Int? = nil, seed: UInt64 = 42,
-                      valFraction: Double? = nil, testFraction: Double? = nil,
-                      output: String = "softplus", transform: String = "linear",
-                      out: String, checkpoint: String? = nil, resume: Bool = false, json: Bool = false, quiet: Bool = false) throws {
+    /// The nowcasting options that the shared model flags and the grid flags describe. Options
+    /// left nil take the nowcasting defaults (``NowcastOptions``), which differ from the series
+    /// defaults (e.g. 2 layers of 32 channels, 40 epochs, batch 8, lr 2e-3, patience 8, test
+    /// fraction 0.2).
+    static func options(settings: ModelOptions, grid: GridOptions) -> NowcastOptions {
         var o = NowcastOptions()
-        o.value = value
-        o.inFrames = inFrames
-        o.outFrames = outFrames
-        if let hidden { o.hidden = hidden }
-        o.kernel = kernel
-        o.patch = patch
-        if let epochs { o.training.epochs = epochs }
-        if let batch { o.training.batchSize = batch }
-        if let lr { o.training.learningRate = lr }
-        if let patience { o.training.patience = patience > 0 ? patience : nil }
-        o.training.workers = workers ?? ProcessInfo.processInfo.activeProcessorCount
-        o.training.seed = seed
-        if let valFraction { o.split.validation = valFraction }
-        if let testFraction { o.split.test = testFraction }
-        guard let act = EncoderForecaster.OutputActivation(rawValue: output) else {
-            throw DataError.invalidArgument("unknown output activation '\(output)'; expected softplus, relu or identity")
-        }
-        o.output = act
-        guard let tr = FrameScaling.Transform(rawValue: transform) else {
-            throw DataError.invalidArgument("unknown transform '\(transform)'; expected linear or log1p")
-        }
-        o.transform = tr
-        let grid = try readGrid(data, value: value)
+        o.value = grid.value
+        o.inFrames = grid.inFrames
+        o.outFrames = grid.outFrames
+        let layers = settings.layers ?? 2
+        if let h = settings.hidden { o.hidden = Array(repeating: h, count: layers) }
+        else if let l = settings.layers { o.hidden = Array(repeating: 32, count: l) }
+        o.kernel = grid.kernel
+        o.patch = grid.patch
+        if let e = settings.epochs { o.training.epochs = e }
+        if let b = settings.batch { o.training.batchSize = b }
+        if let lr = settings.lr { o.training.learningRate = lr }
+        if let p = settings.patience { o.training.patience = p > 0 ? p : nil }
+        o.training.workers = settings.workers ?? ProcessInfo.processInfo.activeProcessorCount
+        o.training.seed = settings.seed
+        if let v = settings.valFraction { o.split.validation = v }
+        if let t = settings.testFraction { o.split.test = t }
+        o.output = grid.output
+        o.transform = grid.transform
+        return o
+    }
+
+    /// `forecast train --grid`: trains a nowcaster on `data` and writes it to `out`. Prints
+    /// progress (bar, lines or JSON lines) and a model-vs-persistence summary of the test split.
+    static func train(data: String, options o: NowcastOptions,
+                      out: String, checkpoint: String? = nil, resume: Bool = false, json: Bool = false, quiet: Bool = false) throws {
+        let grid = try readGrid(data, value: o.value)
         let progress = ProgressReporter(json: json, quiet: quiet)
         let model = try Nowcaster.fit(grid, options: o, dataFile: data, checkpointPath: checkpoint, resume: resume) { progress.handle($0) }
         try model.save(to: out)

@@ -19,13 +19,8 @@ enum Seq2SeqCLI {
     ///
     /// `settings.calendar` (`--calendar hour,dow,doy`) features go to the encoder and, for the
     /// forecast steps' timestamps, to the decoder; `settings.knownFuture` columns likewise.
-    static func train(input: DataOptions, settings: ModelOptions, cell: String = "lstm", attention: String = "additive",
-                      teacherForcing: String = "linear", decoderCell: String? = nil, decoderHidden: Int? = nil,
-                      attentionSize: Int? = nil, bridge: String? = nil,
+    static func train(input: DataOptions, settings: ModelOptions, options: Seq2SeqOptions,
                       out: String, checkpoint: String? = nil, resume: Bool = false, json: Bool = false, quiet: Bool = false) throws {
-        let options = try options(settings: settings, cell: cell, attention: attention, teacherForcing: teacherForcing,
-                                  decoderCell: decoderCell, decoderHidden: decoderHidden, attentionSize: attentionSize,
-                                  bridge: bridge)
         let start = Date()
         let set = try input.load()
         let reporter = ProgressReporter(json: json, quiet: quiet)
@@ -59,57 +54,6 @@ enum Seq2SeqCLI {
             }
             Output.note("saved \(out) in \(Output.duration(seconds))")
         }
-    }
-
-    /// Usage check for `forecast train --model seq2seq` (call from `TrainCommand.validate()`):
-    /// bad values are usage errors (exit code 2) naming the choices.
-    static func validate(cell: String, attention: String, teacherForcing: String, decoderCell: String? = nil,
-                         decoderHidden: Int? = nil, attentionSize: Int? = nil, bridge: String? = nil) throws {
-        if CellKind(name: cell).map({ $0 == .lstm || $0 == .gru }) != true { throw ValidationError("--cell must be lstm or gru for seq2seq, got '\(cell)'") }
-        if let d = decoderCell, CellKind(name: d).map({ $0 == .lstm || $0 == .gru }) != true { throw ValidationError("decoder cell must be lstm or gru, got '\(d)'") }
-        if AttentionKind(name: attention) == nil { throw ValidationError("--attention must be additive, luong or none, got '\(attention)'") }
-        if TeacherForcingSchedule(parsing: teacherForcing) == nil {
-            throw ValidationError("--teacher-forcing must be teacher, free, constant:P, linear[:MAX[:EPOCHS]] or inverse-sigmoid[:K] (P, MAX in [0, 1], K >= 1), got '\(teacherForcing)'")
-        }
-        if let h = decoderHidden, h < 1 { throw ValidationError("--decoder-hidden must be at least 1") }
-        if let a = attentionSize, a < 1 { throw ValidationError("--attention-size must be at least 1") }
-        if let b = bridge, BridgeKind(rawValue: b) == nil { throw ValidationError("--bridge must be identity, sum or linear, got '\(b)'") }
-    }
-
-    /// The library options `train` uses (validated: bad names are usage errors with the choices).
-    static func options(settings: ModelOptions, cell: String, attention: String, teacherForcing: String,
-                        decoderCell: String?, decoderHidden: Int?, attentionSize: Int?, bridge: String?) throws -> Seq2SeqOptions {
-        var base = settings.forecasterOptions()
-        guard let c = CellKind(name: cell), c == .lstm || c == .gru else {
-            throw DataError.invalidArgument("seq2seq cell must be lstm or gru, got '\(cell)'")
-        }
-        base.cell = c
-        var o = Seq2SeqOptions(base: base)
-        guard let a = AttentionKind(name: attention) else {
-            throw DataError.invalidArgument("--attention must be additive, luong or none, got '\(attention)'")
-        }
-        o.attention = a
-        guard let tf = TeacherForcingSchedule(parsing: teacherForcing) else {
-            throw DataError.invalidArgument("--teacher-forcing must be teacher, free, constant:P, linear[:MAX[:EPOCHS]] or inverse-sigmoid[:K] (P, MAX in [0, 1], K >= 1), got '\(teacherForcing)'")
-        }
-        o.teacherForcing = tf
-        if let d = decoderCell {
-            guard let dc = CellKind(name: d), dc == .lstm || dc == .gru else { throw DataError.invalidArgument("decoder cell must be lstm or gru, got '\(d)'") }
-            o.decoderCell = dc
-        }
-        if let h = decoderHidden {
-            guard h >= 1 else { throw DataError.invalidArgument("decoder hidden size must be at least 1") }
-            o.decoderHidden = h
-        }
-        if let s = attentionSize {
-            guard s >= 1 else { throw DataError.invalidArgument("attention size must be at least 1") }
-            o.attentionSize = s
-        }
-        if let b = bridge {
-            guard let k = BridgeKind(rawValue: b) else { throw DataError.invalidArgument("bridge must be identity, sum or linear, got '\(b)'") }
-            o.bridge = k
-        }
-        return o
     }
 
     /// `forecast predict` with a seq2seq model file: forecasts (CSV to `out` or stdout, same

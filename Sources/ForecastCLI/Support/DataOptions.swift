@@ -22,7 +22,7 @@ struct DataOptions: ParsableArguments {
     var sort = false
 
     @Option(help: ArgumentHelp("Gaps in time: split (windows never cross one; default), reindex (insert the missing steps as missing values, filled by --missing) or ignore.", valueName: "policy"))
-    var gaps: String = "split"
+    var gaps: GapPolicy = .split
 
     @Option(help: ArgumentHelp("Step of a file without a time column, e.g. 30min, 1h, 1d, 1mo (with --start, rows get timestamps).", valueName: "step"))
     var step: String?
@@ -38,7 +38,6 @@ struct DataOptions: ParsableArguments {
             throw ValidationError("--step '\(s)' is not a frequency such as 30min, 1h, 1d, 1w, 1mo, 1y")
         }
         if start != nil && step == nil { throw ValidationError("--start needs --step") }
-        if GapPolicy(rawValue: gaps) == nil { throw ValidationError("--gaps must be split, reindex or ignore, got '\(gaps)'") }
         if (step != nil || start != nil) && time != nil { throw ValidationError("--step/--start are for files without a time column; do not combine them with --time") }
     }
 
@@ -58,7 +57,7 @@ struct DataOptions: ParsableArguments {
         else { source = .auto }
         var options = TimeSeriesOptions()
         options.sort = sort
-        options.gaps = GapPolicy(rawValue: gaps) ?? .split
+        options.gaps = gaps
         return try TimeSeriesSet(table: table, time: source, seriesKey: seriesKey.map { .name($0) }, options: options)
     }
 }

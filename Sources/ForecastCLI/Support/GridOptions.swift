@@ -1,4 +1,5 @@
 import ArgumentParser
+import Forecast
 
 /// Options of `forecast train --grid` (ConvLSTM nowcasting on gridded data).
 struct GridOptions: ParsableArguments {
@@ -20,11 +21,11 @@ struct GridOptions: ParsableArguments {
     @Option(help: ArgumentHelp("With --grid: space-to-depth patch size (1, 2 or 4; default: chosen from the grid size).", valueName: "n"))
     var patch: Int?
 
-    @Option(help: ArgumentHelp("With --grid: output activation, softplus (non-negative rain) or linear.", valueName: "activation"))
-    var output: String = "softplus"
+    @Option(help: ArgumentHelp("With --grid: output activation, softplus (non-negative rain), relu or linear (no constraint).", valueName: "activation"))
+    var output: EncoderForecaster.OutputActivation = .softplus
 
     @Option(help: ArgumentHelp("With --grid: value transform before scaling, linear or log1p.", valueName: "transform"))
-    var transform: String = "linear"
+    var transform: FrameScaling.Transform = .linear
 
     func validate() throws {
         if inFrames < 1 || outFrames < 1 { throw ValidationError("--in-frames and --out-frames must be at least 1") }

@@ -18,7 +18,7 @@ struct ModelOptions: ParsableArguments {
     var calendar: String?
 
     @Option(help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor), or seq2seq (encoder-decoder with attention).", valueName: "model"))
-    var model: String = "lstm"
+    var model: ModelChoice = .recurrent(.lstm)
 
     @Option(help: "Input steps per window (default: two seasons).")
     var lookback: Int?
@@ -39,7 +39,7 @@ struct ModelOptions: ParsableArguments {
     var dropout: Float = 0
 
     @Option(help: ArgumentHelp("Loss: mse, mae, huber, gaussian (adds 80% intervals) or quantile (0.1/0.5/0.9).", valueName: "loss"))
-    var loss: String = "mse"
+    var loss: LossKind = .mse
 
     @Option(help: ArgumentHelp("Maximum epochs; early stopping usually ends sooner (default 60; with --grid 40).", valueName: "n"))
     var epochs: Int?
@@ -66,15 +66,12 @@ struct ModelOptions: ParsableArguments {
     var testFraction: Double?
 
     @Option(help: ArgumentHelp("Missing values in the columns used: interpolate (linear in time; the default, reported on stderr), ffill, drop (skip windows touching one) or error.", valueName: "policy"))
-    var missing: String = "interpolate"
+    var missing: MissingPolicy = .interpolate
 
     @Flag(name: .customLong("skip-nonfinite"), help: "Skip minibatches whose loss or gradient is not finite instead of stopping.")
     var skipNonFinite = false
 
     func validate() throws {
-        if CellKind(name: model) == nil && model != "seq2seq" { throw ValidationError("--model must be lstm, gru, rnn or seq2seq, got '\(model)'") }
-        if LossKind(name: loss) == nil { throw ValidationError("--loss must be mse, mae, huber, gaussian or quantile, got '\(loss)'") }
-        if MissingPolicy(rawValue: missing) == nil { throw ValidationError("--missing must be error, drop, ffill or interpolate, got '\(missing)'") }
         if let l = lookback, l < 1 { throw ValidationError("--lookback must be at least 1") }
         if let h = horizon, h < 1 { throw ValidationError("--horizon must be at least 1") }
         for (name, v) in [("--hidden", hidden), ("--layers", layers), ("--epochs", epochs), ("--batch", batch)] {
@@ -108,7 +105,7 @@ struct ModelOptions: ParsableArguments {
     /// The library options these flags describe.
     func forecasterOptions() -> ForecasterOptions {
         var options = ForecasterOptions()
-        options.cell = CellKind(name: model) ?? .lstm
+        if case .recurrent(let cell) = model { options.cell = cell }
         options.hidden = hidden ?? 64
         options.layers = layers ?? 1
         options.bidirectional = bidirectional
@@ -119,8 +116,8 @@ struct ModelOptions: ParsableArguments {
         options.knownFuture = splitList(knownFuture)
         options.calendar = splitList(calendar).compactMap(ModelOptions.calendarFeature)
         options.split = SplitSpec(validation: valFraction ?? 0.1, test: testFraction ?? 0.1)
-        options.missing = MissingPolicy(rawValue: missing) ?? .error
-        options.training.loss = LossKind(name: loss) ?? .mse
+        options.missing = missing
+        options.training.loss = loss
         options.training.epochs = epochs ?? 60
         options.training.batchSize = batch ?? 32
         options.training.learningRate = lr ?? 3e-3

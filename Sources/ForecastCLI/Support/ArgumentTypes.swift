@@ -1,0 +1,86 @@
+import ArgumentParser
+import Forecast
+
+// Typed option values: every option that names a choice parses into the library's own type, so
+// a bad value is a usage error (exit code 2) listing the choices, never a silent default.
+
+/// `--model`: a windowed recurrent regressor with this cell, or seq2seq.
+enum ModelChoice: ExpressibleByArgument, Equatable, CustomStringConvertible {
+    case recurrent(CellKind)
+    case seq2seq
+
+    init?(argument: String) {
+        if argument.lowercased() == "seq2seq" { self = .seq2seq; return }
+        guard let cell = CellKind(name: argument) else { return nil }
+        self = .recurrent(cell)
+    }
+
+    static var allValueStrings: [String] { ["lstm", "gru", "rnn", "rnn_relu", "seq2seq"] }
+    var description: String {
+        switch self {
+        case .recurrent(let c): return c == .rnnTanh ? "rnn" : c.rawValue
+        case .seq2seq: return "seq2seq"
+        }
+    }
+    var defaultValueDescription: String { description }
+
+    /// The family this choice trains.
+    var family: ModelFamily {
+        switch self {
+        case .recurrent: return .recurrent
+        case .seq2seq: return .seq2seq
+        }
+    }
+}
+
+extension CellKind: @retroactive ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { ["lstm", "gru", "rnn", "rnn_relu"] }
+    public var defaultValueDescription: String { rawValue }
+}
+
+extension LossKind: @retroactive ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { ["mse", "mae", "huber", "gaussian", "quantile"] }
+    public var defaultValueDescription: String { name }
+}
+
+extension MissingPolicy: @retroactive ExpressibleByArgument {
+    public static var allValueStrings: [String] { ["interpolate", "ffill", "drop", "error"] }
+    public var defaultValueDescription: String { rawValue }
+}
+
+extension GapPolicy: @retroactive ExpressibleByArgument {
+    public static var allValueStrings: [String] { ["split", "reindex", "ignore"] }
+    public var defaultValueDescription: String { rawValue }
+}
+
+extension AttentionKind: @retroactive ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { ["additive", "luong", "none"] }
+    public var defaultValueDescription: String { rawValue }
+}
+
+extension BridgeKind: @retroactive ExpressibleByArgument {
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
+extension TeacherForcingSchedule: @retroactive ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+    public static var allValueStrings: [String] { ["teacher", "free", "constant:P", "linear[:MAX[:EPOCHS]]", "inverse-sigmoid[:K]"] }
+    public var defaultValueDescription: String { "linear" }
+}
+
+extension EncoderForecaster.OutputActivation: @retroactive ExpressibleByArgument {
+    /// `linear` is accepted for `identity` (no output constraint).
+    public init?(argument: String) {
+        if argument.lowercased() == "linear" { self = .identity; return }
+        self.init(rawValue: argument.lowercased())
+    }
+    public static var allValueStrings: [String] { ["softplus", "relu", "linear"] }
+    public var defaultValueDescription: String { self == .identity ? "linear" : rawValue }
+}
+
+extension FrameScaling.Transform: @retroactive ExpressibleByArgument {
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
