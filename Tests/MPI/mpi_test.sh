@@ -3,8 +3,9 @@
 #   bash Tests/MPI/mpi_test.sh FORECAST_BIN FORECAST_MPI_BIN
 # Trains on air_passengers with `forecast train` (one process) and with
 # `mpirun -np 2|3 forecast-mpi train`, and compares the SHA-256 of the final tensor bytes (the
-# model files record it); resumes a 2-rank checkpoint with 3 ranks; kills a rank and checks the
-# job aborts. Prints "N passed, M failed".
+# data section of the safetensors file); the same for a seq2seq model and a ConvLSTM nowcaster
+# (every family trains through the one trainer and its gradient exchange); resumes a 2-rank
+# checkpoint with 3 ranks; kills a rank and checks the job aborts. Prints "N passed, M failed".
 set -uo pipefail
 F="$1"; M="$2"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -14,7 +15,7 @@ MPIRUN=(mpirun --allow-run-as-root --oversubscribe)
 pass=0; fail=0
 ok()  { echo "PASS $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-sha() { python3 -c "import json,struct,sys; b=open(sys.argv[1],'rb').read(); n=struct.unpack('<Q',b[:8])[0]; print(json.loads(b[8:8+n])['__metadata__']['sha256'])" "$1" 2>/dev/null; }
+sha() { python3 -c "import hashlib,struct,sys; b=open(sys.argv[1],'rb').read(); n=struct.unpack('<Q',b[:8])[0]; print(hashlib.sha256(b[8+n:]).hexdigest())" "$1" 2>/dev/null; }
 ARGS=(--data "$DATA" --target value --epochs 6 --patience 0)
 
 "$F" train "${ARGS[@]}" --out "$W/single.st" --quiet || bad "single-process forecast train"
@@ -26,6 +27,28 @@ for np in 2 3; do
     bad "mpirun -np $np: $(tail -3 "$W/np$np.log")"
   fi
 done
+
+# The other families: seq2seq and the ConvLSTM nowcaster, 1 vs 2 vs 3 processes.
+family_check() {  # name, forecast train args..., -- forecast-mpi train args...
+  local name="$1"; shift
+  local single=() multi=()
+  while [ "$1" != "--" ]; do single+=("$1"); shift; done; shift
+  multi=("$@")
+  "$F" train "${single[@]}" --out "$W/$name-1.st" --quiet > "$W/$name-1.log" 2>&1 || { bad "$name single process: $(tail -3 "$W/$name-1.log")"; return; }
+  local r; r=$(sha "$W/$name-1.st")
+  for np in 2 3; do
+    if "${MPIRUN[@]}" -np $np "$M" train "${multi[@]}" --out "$W/$name-$np.st" --quiet > "$W/$name-$np.log" 2>&1 && [ -n "$r" ] && [ "$(sha "$W/$name-$np.st")" = "$r" ]; then
+      ok "$name, mpirun -np $np: final tensor bytes identical to one process"
+    else
+      bad "$name, mpirun -np $np: $(tail -3 "$W/$name-$np.log")"
+    fi
+  done
+}
+S2S=(--data "$DATA" --target value --model seq2seq --epochs 3 --patience 0 --hidden 16)
+family_check seq2seq "${S2S[@]}" -- "${S2S[@]}"
+RADAR="$ROOT/Fixtures/radar_small.csv"
+GRID=(--grid --data "$RADAR" --in-frames 4 --out-frames 3 --hidden 6 --layers 1 --patch 4 --epochs 2 --batch 4 --patience 0)
+family_check grid "${GRID[@]}" -- "${GRID[@]}"
 
 # Checkpoint with 2 ranks after 3 epochs, resume with 3 ranks to 6 epochs: same bytes.
 if "${MPIRUN[@]}" -np 2 "$M" train --data "$DATA" --target value --epochs 3 --patience 0 --checkpoint-dir "$W/ck" --out "$W/half.st" --quiet > "$W/ck.log" 2>&1 &&

@@ -3,10 +3,12 @@ import Foundation
 import Forecast
 import MPIShim
 
-/// `forecast-mpi train`: `forecast train` across MPI ranks. Every rank reads the whole file and
-/// computes its share of every minibatch's shards; gradients are combined in shard order, so
-/// the weights are bit-identical to a single-process `forecast train` with the same settings.
-/// Rank 0 prints progress and writes checkpoints and the model.
+/// `forecast-mpi train`: `forecast train` across MPI ranks, for every model family (the recurrent
+/// regressor, `--model seq2seq`, `--grid`): all train through the one trainer, whose gradient
+/// exchange this binds to MPI. Every rank reads the whole file and computes its share of every
+/// minibatch's shards; gradients are combined in shard order, so the weights are bit-identical
+/// to a single-process `forecast train` with the same settings. Rank 0 prints progress and
+/// writes checkpoints and the model.
 struct TrainMPI: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
@@ -17,15 +19,20 @@ struct TrainMPI: ParsableCommand {
     @Option var features: String?
     @Option(name: .customLong("series-key")) var seriesKey: String?
     @Option var time: String?
-    @Option(help: "lstm, gru or rnn") var model: String = "lstm"
+    @Option(help: "lstm, gru, rnn or seq2seq") var model: String = "lstm"
+    @Flag(help: "Gridded data (time,y,x,value): a ConvLSTM nowcaster, as 'forecast train --grid'.") var grid = false
+    @Option(name: .customLong("in-frames")) var inFrames: Int = 10
+    @Option(name: .customLong("out-frames")) var outFrames: Int = 10
+    @Option var patch: Int?
+    @Option var kernel: Int = 3
     @Option var lookback: Int?
     @Option var horizon: Int?
-    @Option var hidden: Int = 64
-    @Option var layers: Int = 1
-    @Option var epochs: Int = 60
-    @Option var batch: Int = 32
-    @Option var lr: Float = 3e-3
-    @Option var patience: Int = 10
+    @Option var hidden: Int?
+    @Option var layers: Int?
+    @Option(help: "Default 60 (--grid 40).") var epochs: Int?
+    @Option(help: "Default 32 (--grid 8).") var batch: Int?
+    @Option(help: "Default 3e-3 (--grid 2e-3).") var lr: Float?
+    @Option(help: "Default 10 (--grid 8); 0 disables early stopping.") var patience: Int?
     @Option var seed: UInt64 = 42
     @Option(help: "Dispatch workers per rank.") var workers: Int?
     @Option(help: "Shards per minibatch, across all ranks (must match the run you compare with).") var shards: Int = 4
@@ -35,33 +42,26 @@ struct TrainMPI: ParsableCommand {
     @Flag var quiet = false
 
     func validate() throws {
-        if target.isEmpty { throw ValidationError("--target is required") }
-        if CellKind(name: model) == nil { throw ValidationError("--model must be lstm, gru or rnn") }
+        if target.isEmpty && !grid { throw ValidationError("--target is required") }
+        if CellKind(name: model) == nil && model != "seq2seq" { throw ValidationError("--model must be lstm, gru, rnn or seq2seq") }
         if shards < 1 { throw ValidationError("--shards must be at least 1") }
     }
 
     func run() throws {
         let exchange = MPIExchange()
         let rank = exchange.rank
-        let table = try CSVReader.read(path: data)
-        let set = try TimeSeriesSet(table: table, time: time.map { .column(.name($0)) } ?? .auto, seriesKey: seriesKey.map { .name($0) })
-        var options = ForecasterOptions()
-        options.cell = CellKind(name: model) ?? .lstm
-        options.hidden = hidden
-        options.layers = layers
-        options.lookback = lookback
-        options.horizon = horizon
-        options.features = features.map { $0.split(separator: ",").map(String.init) } ?? []
-        options.missing = .interpolate
-        options.training.epochs = epochs
-        options.training.batchSize = batch
-        options.training.learningRate = lr
-        options.training.patience = patience > 0 ? patience : nil
-        options.training.seed = seed
-        options.training.shards = shards
-        if let w = workers { options.training.workers = w }
-        options.exchange = exchange.size > 1 ? exchange : nil
-        options.writesCheckpoints = rank == 0
+        /// The flags given, over a family's default training settings.
+        func training(_ defaults: TrainingConfig) -> TrainingConfig {
+            var t = defaults
+            if let epochs { t.epochs = epochs }
+            if let batch { t.batchSize = batch }
+            if let lr { t.learningRate = lr }
+            if let patience { t.patience = patience > 0 ? patience : nil }
+            if let workers { t.workers = workers }
+            t.seed = seed
+            t.shards = shards
+            return t
+        }
         var checkpoint: String? = nil
         if let dir = checkpointDir {
             if rank == 0 { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
@@ -79,13 +79,48 @@ struct TrainMPI: ParsableCommand {
             default: break
             }
         }
-        let forecaster = try Forecaster.fit(set, targets: target, options: options, dataFile: data,
-                                            checkpointPath: checkpoint, resume: resume != nil, onEvent: onEvent)
+        let trained: AnyModel
+        if grid {
+            var o = NowcastOptions()
+            o.training = training(o.training)
+            o.inFrames = inFrames
+            o.outFrames = outFrames
+            o.patch = patch
+            o.kernel = kernel
+            let L = layers ?? 2
+            o.hidden = Array(repeating: hidden ?? 32, count: L)
+            o.exchange = exchange.size > 1 ? exchange : nil
+            o.writesCheckpoints = rank == 0
+            let g = try GridData.read(path: data)
+            trained = .nowcast(try Nowcaster.fit(g, options: o, dataFile: data, checkpointPath: checkpoint, resume: resume != nil, onEvent: onEvent))
+        } else {
+            let table = try CSVReader.read(path: data)
+            let set = try TimeSeriesSet(table: table, time: time.map { .column(.name($0)) } ?? .auto, seriesKey: seriesKey.map { .name($0) })
+            var options = ForecasterOptions()
+            options.training = training(options.training)
+            options.cell = CellKind(name: model) ?? .lstm
+            options.hidden = hidden ?? 64
+            options.layers = layers ?? 1
+            options.lookback = lookback
+            options.horizon = horizon
+            options.features = features.map { $0.split(separator: ",").map(String.init) } ?? []
+            options.missing = .interpolate
+            options.exchange = exchange.size > 1 ? exchange : nil
+            options.writesCheckpoints = rank == 0
+            if model == "seq2seq" {
+                options.cell = .lstm
+                trained = .seq2seq(try Seq2SeqForecaster.fit(set, targets: target, options: Seq2SeqOptions(base: options), dataFile: data,
+                                                           checkpointPath: checkpoint, resume: resume != nil, onEvent: onEvent))
+            } else {
+                trained = .recurrent(try Forecaster.fit(set, targets: target, options: options, dataFile: data,
+                                                      checkpointPath: checkpoint, resume: resume != nil, onEvent: onEvent))
+            }
+        }
         if rank == 0 {
-            try forecaster.save(to: out)
+            try trained.save(to: out)
             if !quiet {
                 let seconds = Date().timeIntervalSince(start)
-                FileHandle.standardError.write(Data("saved \(out) (\(exchange.size) ranks, \(String(format: "%.1f", seconds)) s, \(forecaster.model.layout.count * 4 * options.training.shards) gradient bytes exchanged per step)\n".utf8))
+                FileHandle.standardError.write(Data("saved \(out) (\(trained.family), \(exchange.size) ranks, \(String(format: "%.1f", seconds)) s)\n".utf8))
             }
         }
         fmpi_barrier()
@@ -96,6 +131,11 @@ struct ForecastMPICommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "forecast-mpi", abstract: "forecast over MPI.",
                                                     subcommands: [TrainMPI.self])
 }
+
+// The same OpenBLAS kernel as `forecast` (re-executes once, before MPI starts, when the CPU
+// allows a faster kernel than OpenBLAS detects; a user's own OPENBLAS_CORETYPE wins): the
+// sgemm kernel is part of the arithmetic, so ranks and single-process runs must share it.
+BLASRuntime.reexecWithBestKernelIfNeeded()
 
 // MPI may read its own arguments; Swift's argument parser reads CommandLine.arguments.
 _ = fmpi_init(nil, nil)

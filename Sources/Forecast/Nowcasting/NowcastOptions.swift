@@ -1,7 +1,7 @@
 /// Settings of ``Nowcaster/fit(_:options:dataFile:onEvent:)``. The defaults are the documented
 /// ones (docs/nowcasting.md) that meet the skill target on a 32x32 radar set of 600 frames in a
 /// few minutes on two cores.
-public struct NowcastOptions: Sendable, Equatable {
+public struct NowcastOptions: Sendable {
     /// The value column to forecast (nil: the grid's only value column).
     public var value: String?
     public var inFrames = 10
@@ -16,6 +16,10 @@ public struct NowcastOptions: Sendable, Equatable {
     public var transform: FrameScaling.Transform = .linear
     public var split = FrameSplit()
     public var training: TrainingConfig
+    /// Shares gradients with other processes (`forecast-mpi`); nil in one process.
+    public var exchange: GradientExchange? = nil
+    /// Whether this process writes checkpoints (in a multi-process run only rank 0 does).
+    public var writesCheckpoints = true
 
     public init() {
         var t = TrainingConfig()

@@ -130,8 +130,10 @@ public final class Nowcaster: @unchecked Sendable {
                                frequency: grid.frequency, timeFormat: grid.timeFormat)
         let trainer = try Trainer.starting(model: model, config: training, checkpointPath: checkpointPath, resume: resume, spec: spec)
         trainer.onEvent = onEvent
+        trainer.exchange = options.exchange
         let start = DispatchTime.now().uptimeNanoseconds
-        try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation, checkpointPath: checkpointPath,
+        try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation,
+                        checkpointPath: options.writesCheckpoints ? checkpointPath : nil,
                         checkpointSections: try Trainer<EncoderForecaster>.specSection(spec))
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let params = trainer.params

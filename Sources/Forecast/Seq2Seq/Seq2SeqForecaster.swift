@@ -85,7 +85,9 @@ public final class Seq2SeqForecaster: @unchecked Sendable {
         let model = WindowedSeq2Seq(.init(model: cfg, length: window.lookback, teacherForcing: options.teacherForcing))
         let trainer = try Trainer.starting(model: model, config: o.training, checkpointPath: checkpointPath, resume: resume, spec: spec)
         trainer.onEvent = onEvent
-        try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation, checkpointPath: checkpointPath,
+        trainer.exchange = o.exchange
+        try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation,
+                        checkpointPath: o.writesCheckpoints ? checkpointPath : nil,
                         checkpointSections: try Trainer<WindowedSeq2Seq>.specSection(spec))
         let params = trainer.params
         let samplingProbabilities = trainer.history.indices.map { options.teacherForcing.samplingProbability(epoch: $0) }
