@@ -284,15 +284,27 @@ final class RetrainTests: XCTestCase {
     }
 
     /// Leftovers of interrupted runs are repaired before anything else: temporary files,
-    /// uncommitted version files and a `current` pointer that lags the manifest.
+    /// uncommitted version files (only the one `.work/state.json` records) and a `current`
+    /// pointer that lags the manifest.
     func testRecoveryRepairsLeftovers() throws {
         try addDrop(1)
         let job = try makeJob()
         XCTAssertEqual(job.runQuietly().outcome, .promoted)
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: folder + "/v0002.safetensors"))
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: folder + "/manifest.json.tmp-123-abc"))
-        unlink(folder + "/current")
         try addDrop(2)
+        // Without the work state of the run that made it, v0002 is not known to be a leftover:
+        // it is left alone and the run refuses to overwrite it.
+        let refused = job.runQuietly()
+        XCTAssertEqual(refused.outcome, .failed, refused.message)
+        XCTAssert(refused.message.contains("v0002.safetensors: exists") && refused.message.contains("refusing to overwrite"), refused.message)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/v0002.safetensors")), Data([1, 2, 3]))
+        // A run killed after writing v0002 had recorded version 2 in .work/state.json.
+        try FileManager.default.createDirectory(atPath: folder + "/.work", withIntermediateDirectories: true)
+        try #"{"version": 2, "dataSha256": "x", "runHash": "x", "mode": "warm", "runId": "killed", "startedAt": "2025-01-01T00:00:00Z"}"#
+            .write(toFile: folder + "/.work/state.json", atomically: true, encoding: .utf8)
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: folder + "/manifest.json.tmp-123-abc"))
+        unlink(folder + "/current")
         let report = job.runQuietly()
         XCTAssert([.promoted, .keptChampion].contains(report.outcome), report.message)
         XCTAssert(report.notes.contains { $0.contains("v0002.safetensors, left uncommitted") }, "\(report.notes)")
