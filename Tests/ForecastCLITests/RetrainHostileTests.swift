@@ -215,6 +215,9 @@ final class RetrainHostileTests: XCTestCase {
                     try self.write("keep me: \(name)\n", c.registry + "/" + name)
                 }
             },
+            Case(name: "registry-path-is-a-file", base: .fresh, exit: 1, message: "air-passengers: not usable as a model registry folder: cannot create the folder", untouched: true) { c in
+                try self.write("a file, not a folder\n", c.registryRoot)
+            },
             // Hand-edited manifests (with a new drop, so that a run would save a version).
             Case(name: "manifest-nextVersion-1", base: .trained, exit: 1, message: "manifest.json: nextVersion is 1, not above the newest version 1") { c in
                 try self.addDrop2(c)
@@ -262,6 +265,9 @@ final class RetrainHostileTests: XCTestCase {
             },
             Case(name: "fifo-drop", base: .fresh, exit: 5, message: "drop-02.csv: is a FIFO (named pipe), expected a regular file") { c in
                 try self.makeFIFO(c.dir + "/drops/drop-02.csv")
+            },
+            Case(name: "drop-is-a-folder", base: .fresh, exit: 5, message: "drop-02.csv: is a directory, expected a regular file") { c in
+                try FileManager.default.createDirectory(atPath: c.dir + "/drops/drop-02.csv", withIntermediateDirectories: false)
             },
             Case(name: "fifo-job-file", base: .fresh, exit: 2, message: "job.fifo: is a FIFO (named pipe), expected a regular file",
                  jobPath: { $0.dir + "/job.fifo" }) { c in
