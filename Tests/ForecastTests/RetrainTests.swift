@@ -314,6 +314,28 @@ final class RetrainTests: XCTestCase {
         XCTAssertNoThrow(try Forecaster.load(from: folder + "/v0002.safetensors"))
     }
 
+    /// The fuzz seeds (Fuzz/Seeds/job) are real job files: each parses.
+    func testFuzzSeedJobsParse() throws {
+        let dir = packageRoot.appendingPathComponent("Fuzz/Seeds/job").path
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }
+        XCTAssertGreaterThanOrEqual(names.count, 4)
+        for name in names {
+            XCTAssertNoThrow(try RetrainJob.load(dir + "/" + name), name)
+        }
+    }
+
+    /// Job files past the limits are refused before the YAML parser sees them.
+    func testJobFileLimits() throws {
+        let deep = "data: " + String(repeating: "[", count: 50_000)
+        XCTAssertThrowsError(try RetrainJob.parse(yaml: deep, jobPath: "/j.yaml")) { XCTAssert("\($0)".contains("/j.yaml:1: the job file nests too deep"), "\($0)") }
+        let nested = (0..<60).map { String(repeating: " ", count: $0) + "k\($0):" }.joined(separator: "\n")
+        XCTAssertThrowsError(try RetrainJob.parse(yaml: nested, jobPath: "/j.yaml")) { XCTAssert("\($0)".contains("nests too deep"), "\($0)") }
+        let big = String(repeating: "# comment\n", count: 110_000)
+        XCTAssertThrowsError(try RetrainJob.parse(yaml: big, jobPath: "/j.yaml")) { XCTAssert("\($0)".contains("more than the limit of 1048576"), "\($0)") }
+        // The bound stays far from real files: the example with every key is well under it.
+        XCTAssertNoThrow(try JobFileLimits.check(String(contentsOfFile: example + "/job.yaml", encoding: .utf8), file: "job.yaml"))
+    }
+
     func testManifestOfANewerFormatIsRefused() throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try #"{"format": "forecast-registry", "formatVersion": 99, "name": "air-passengers", "nextVersion": 1, "versions": []}"#
