@@ -37,9 +37,10 @@ public final class DirectoryHandle: @unchecked Sendable {
     private init(path: String, fd: Int32) { self.path = path; self.fd = fd }
     deinit { close(fd) }
 
-    /// Opens the existing folder `path`; refuses a symlink or anything but a folder.
-    public convenience init(path: String) throws {
-        let fd = try DirectoryHandle.openDirectory(AT_FDCWD, path, display: path)
+    /// Opens the existing folder `path`; refuses a symlink (unless `followLink`: for read-only
+    /// use of a path the caller chose) or anything but a folder.
+    public convenience init(path: String, followLink: Bool = false) throws {
+        let fd = try DirectoryHandle.openDirectory(AT_FDCWD, path, display: path, followLink: followLink)
         self.init(path: path, fd: fd)
     }
 
@@ -116,6 +117,14 @@ public final class DirectoryHandle: @unchecked Sendable {
     /// caller closes the descriptor.
     public func openFile(_ name: String, flags: Int32, mode: mode_t = 0o644) throws -> Int32 {
         try DirectoryHandle.check(name, in: self)
+        // Not even opened when it is already known to be something else (opening some devices
+        // has effects); the fstat below closes the window between this check and the open.
+        switch try kind(name) {
+        case .missing, .file: break
+        case .symlink: throw FileError(path: display(name), message: "is a symbolic link; refusing to follow it")
+        case .directory: throw FileError(path: display(name), message: "is a directory, expected a regular file")
+        case .other(let what): throw FileError(path: display(name), message: "is \(what), expected a regular file")
+        }
         var f: Int32
         repeat { f = openat(fd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode) } while f < 0 && errno == EINTR
         guard f >= 0 else {
@@ -252,9 +261,10 @@ public final class DirectoryHandle: @unchecked Sendable {
         }
     }
 
-    static func openDirectory(_ at: Int32, _ name: String, display: String) throws -> Int32 {
+    static func openDirectory(_ at: Int32, _ name: String, display: String, followLink: Bool = false) throws -> Int32 {
         var f: Int32
-        repeat { f = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) } while f < 0 && errno == EINTR
+        let flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (followLink ? 0 : O_NOFOLLOW)
+        repeat { f = openat(at, name, flags) } while f < 0 && errno == EINTR
         guard f >= 0 else {
             let err = errno
             var st = stat()

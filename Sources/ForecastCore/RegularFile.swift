@@ -7,6 +7,7 @@ import Darwin
 /// Reading input files that must be regular files, with no way to block forever.
 ///
 /// Rules:
+/// - A path that `stat` already shows is not a regular file is refused without being opened.
 /// - The file is opened with `O_NONBLOCK`, so opening a FIFO without a writer returns at once
 ///   instead of waiting for one; then `fstat` on the open descriptor decides: anything but a
 ///   regular file (FIFO, character or block device, socket, directory) is refused with a
@@ -33,6 +34,12 @@ public enum RegularFile {
 
     /// Reads the whole regular file at `path` (at most `maxBytes` bytes).
     public static func read(_ path: String, maxBytes: Int = Int.max) throws -> [UInt8] {
+        // Not even opened when it is already known to be something else (opening some devices
+        // has effects); the fstat after the open closes the window between the two.
+        var st = stat()
+        if stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
+            throw FileError(path: path, message: "is \(describeType(st.st_mode)), expected a regular file")
+        }
         var fd: Int32
         repeat { fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC) } while fd < 0 && errno == EINTR
         guard fd >= 0 else { throw FileError(path: path, message: "cannot open: \(errnoString())") }

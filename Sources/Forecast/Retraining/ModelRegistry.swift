@@ -316,8 +316,9 @@ public final class ModelRegistry: @unchecked Sendable {
 
     /// Maps a registry folder `REGISTRY/NAME` (a folder with a manifest.json) to its current
     /// model file, `REGISTRY/NAME@7` or `REGISTRY/NAME@v0007` to version 7's file, and returns
-    /// any other path unchanged. Inside a registry nothing is followed through a link: `current`
-    /// must name a version file of the folder, and that file must be a regular file.
+    /// any other path unchanged. The folder given may be a link (the caller's choice); inside it
+    /// nothing is followed through a link: `current` must name a version file of the folder,
+    /// and that file must be a regular file.
     public static func resolveModelPath(_ path: String) throws -> String {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
@@ -327,7 +328,7 @@ public final class ModelRegistry: @unchecked Sendable {
                 throw RetrainError.registry("\(path): is a folder without a manifest.json, not a model registry (REGISTRY/NAME) or a model file")
             }
             let dir: DirectoryHandle
-            do { dir = try DirectoryHandle(path: folder) } catch { throw RetrainError.registry("\(error)") }
+            do { dir = try DirectoryHandle(path: folder, followLink: true) } catch { throw RetrainError.registry("\(error)") }
             guard let dest = dir.linkTarget(currentName) else {
                 throw RetrainError.registry("\(path): the registry has no current model yet (no version was promoted)")
             }
@@ -342,7 +343,7 @@ public final class ModelRegistry: @unchecked Sendable {
             if spec.hasPrefix("v") { spec = spec.dropFirst() }
             if FileManager.default.fileExists(atPath: folder + "/manifest.json"), let v = Int(spec), v >= 0, v <= RegistryManifest.maxVersion {
                 let dir: DirectoryHandle
-                do { dir = try DirectoryHandle(path: folder) } catch { throw RetrainError.registry("\(error)") }
+                do { dir = try DirectoryHandle(path: folder, followLink: true) } catch { throw RetrainError.registry("\(error)") }
                 return try regularVersionFile(dir, fileName(version: v), shown: path)
             }
         }
