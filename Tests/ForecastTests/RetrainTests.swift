@@ -336,6 +336,20 @@ final class RetrainTests: XCTestCase {
         XCTAssertNoThrow(try JobFileLimits.check(String(contentsOfFile: example + "/job.yaml", encoding: .utf8), file: "job.yaml"))
     }
 
+    /// `predict --model REGISTRY/NAME` never follows `current` out of the folder.
+    func testResolveRefusesACurrentLinkLeavingTheRegistry() throws {
+        try addDrop(1)
+        XCTAssertEqual(try makeJob().runQuietly().outcome, .promoted)
+        try FileManager.default.createDirectory(atPath: scratch + "/elsewhere", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: folder + "/v0001.safetensors", toPath: scratch + "/elsewhere/v0001.safetensors")
+        unlink(folder + "/current")
+        try FileManager.default.createSymbolicLink(atPath: folder + "/current", withDestinationPath: scratch + "/elsewhere/v0001.safetensors")
+        XCTAssertThrowsError(try ModelRegistry.resolveModelPath(folder)) { XCTAssert("\($0)".contains("refusing to follow it"), "\($0)") }
+        unlink(folder + "/v0001.safetensors")
+        try FileManager.default.createSymbolicLink(atPath: folder + "/v0001.safetensors", withDestinationPath: scratch + "/elsewhere/v0001.safetensors")
+        XCTAssertThrowsError(try ModelRegistry.resolveModelPath(folder + "@1")) { XCTAssert("\($0)".contains("is a symbolic link"), "\($0)") }
+    }
+
     func testManifestOfANewerFormatIsRefused() throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try #"{"format": "forecast-registry", "formatVersion": 99, "name": "air-passengers", "nextVersion": 1, "versions": []}"#
