@@ -284,15 +284,27 @@ final class RetrainTests: XCTestCase {
     }
 
     /// Leftovers of interrupted runs are repaired before anything else: temporary files,
-    /// uncommitted version files and a `current` pointer that lags the manifest.
+    /// uncommitted version files (only the one `.work/state.json` records) and a `current`
+    /// pointer that lags the manifest.
     func testRecoveryRepairsLeftovers() throws {
         try addDrop(1)
         let job = try makeJob()
         XCTAssertEqual(job.runQuietly().outcome, .promoted)
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: folder + "/v0002.safetensors"))
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: folder + "/manifest.json.tmp-123-abc"))
-        unlink(folder + "/current")
         try addDrop(2)
+        // Without the work state of the run that made it, v0002 is not known to be a leftover:
+        // it is left alone and the run refuses to overwrite it.
+        let refused = job.runQuietly()
+        XCTAssertEqual(refused.outcome, .failed, refused.message)
+        XCTAssert(refused.message.contains("v0002.safetensors: exists") && refused.message.contains("refusing to overwrite"), refused.message)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/v0002.safetensors")), Data([1, 2, 3]))
+        // A run killed after writing v0002 had recorded version 2 in .work/state.json.
+        try FileManager.default.createDirectory(atPath: folder + "/.work", withIntermediateDirectories: true)
+        try #"{"version": 2, "dataSha256": "x", "runHash": "x", "mode": "warm", "runId": "killed", "startedAt": "2025-01-01T00:00:00Z"}"#
+            .write(toFile: folder + "/.work/state.json", atomically: true, encoding: .utf8)
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: folder + "/manifest.json.tmp-123-abc"))
+        unlink(folder + "/current")
         let report = job.runQuietly()
         XCTAssert([.promoted, .keptChampion].contains(report.outcome), report.message)
         XCTAssert(report.notes.contains { $0.contains("v0002.safetensors, left uncommitted") }, "\(report.notes)")
@@ -300,6 +312,42 @@ final class RetrainTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/manifest.json.tmp-123-abc"))
         // The new v0002 is a real model now.
         XCTAssertNoThrow(try Forecaster.load(from: folder + "/v0002.safetensors"))
+    }
+
+    /// The fuzz seeds (Fuzz/Seeds/job) are real job files: each parses.
+    func testFuzzSeedJobsParse() throws {
+        let dir = packageRoot.appendingPathComponent("Fuzz/Seeds/job").path
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }
+        XCTAssertGreaterThanOrEqual(names.count, 4)
+        for name in names {
+            XCTAssertNoThrow(try RetrainJob.load(dir + "/" + name), name)
+        }
+    }
+
+    /// Job files past the limits are refused before the YAML parser sees them.
+    func testJobFileLimits() throws {
+        let deep = "data: " + String(repeating: "[", count: 50_000)
+        XCTAssertThrowsError(try RetrainJob.parse(yaml: deep, jobPath: "/j.yaml")) { XCTAssert("\($0)".contains("/j.yaml:1: the job file nests too deep"), "\($0)") }
+        let nested = (0..<60).map { String(repeating: " ", count: $0) + "k\($0):" }.joined(separator: "\n")
+        XCTAssertThrowsError(try RetrainJob.parse(yaml: nested, jobPath: "/j.yaml")) { XCTAssert("\($0)".contains("nests too deep"), "\($0)") }
+        let big = String(repeating: "# comment\n", count: 110_000)
+        XCTAssertThrowsError(try RetrainJob.parse(yaml: big, jobPath: "/j.yaml")) { XCTAssert("\($0)".contains("more than the limit of 1048576"), "\($0)") }
+        // The bound stays far from real files: the example with every key is well under it.
+        XCTAssertNoThrow(try JobFileLimits.check(String(contentsOfFile: example + "/job.yaml", encoding: .utf8), file: "job.yaml"))
+    }
+
+    /// `predict --model REGISTRY/NAME` never follows `current` out of the folder.
+    func testResolveRefusesACurrentLinkLeavingTheRegistry() throws {
+        try addDrop(1)
+        XCTAssertEqual(try makeJob().runQuietly().outcome, .promoted)
+        try FileManager.default.createDirectory(atPath: scratch + "/elsewhere", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: folder + "/v0001.safetensors", toPath: scratch + "/elsewhere/v0001.safetensors")
+        unlink(folder + "/current")
+        try FileManager.default.createSymbolicLink(atPath: folder + "/current", withDestinationPath: scratch + "/elsewhere/v0001.safetensors")
+        XCTAssertThrowsError(try ModelRegistry.resolveModelPath(folder)) { XCTAssert("\($0)".contains("refusing to follow it"), "\($0)") }
+        unlink(folder + "/v0001.safetensors")
+        try FileManager.default.createSymbolicLink(atPath: folder + "/v0001.safetensors", withDestinationPath: scratch + "/elsewhere/v0001.safetensors")
+        XCTAssertThrowsError(try ModelRegistry.resolveModelPath(folder + "@1")) { XCTAssert("\($0)".contains("is a symbolic link"), "\($0)") }
     }
 
     func testManifestOfANewerFormatIsRefused() throws {

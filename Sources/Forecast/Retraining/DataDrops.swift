@@ -31,14 +31,30 @@ public struct RetrainData: Sendable {
 /// and column. Rows are then sorted by time within each series and rows sharing a timestamp
 /// and series key are reduced to the last one read (a re-sent or corrected row of a later drop
 /// replaces the earlier one).
+///
+/// Rules for hostile or broken inputs:
+/// - The data path and every drop must be regular files (symlinks to regular files are fine):
+///   a FIFO, device, socket or folder is refused with a data error, and no read can block
+///   (files are opened with `O_NONBLOCK` and checked before reading, see ``RegularFile``).
+/// - A drop holding a NUL byte is binary, not CSV: a data error naming the drop.
+/// - In a folder, a drop without data rows is skipped only when it is an empty export: UTF-8
+///   text whose one line is a header naming the first drop's columns. Anything else without
+///   data rows (an empty file, binary junk, a line that is not that header) is a data error,
+///   so a broken export never passes silently.
 public enum DataDrops {
     /// The CSV files of `path`, in merge order: `[path]` for a file.
     public static func files(at path: String) throws -> [String] {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw DataError.io(file: path, reason: "no such file or folder")
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            throw DataError.io(file: path, reason: errno == ENOENT ? "no such file or folder" : "cannot stat: \(String(cString: strerror(errno)))")
         }
-        guard isDir.boolValue else { return [path] }
+        let type = st.st_mode & S_IFMT
+        guard type == S_IFDIR else {
+            guard type == S_IFREG else {
+                throw DataError.io(file: path, reason: "is \(RegularFile.describeType(st.st_mode)), expected a CSV file or a folder of CSV drops")
+            }
+            return [path]
+        }
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: path) } catch {
             throw DataError.io(file: path, reason: "cannot list the folder: \(error.localizedDescription)")
@@ -56,6 +72,7 @@ public enum DataDrops {
         var digests: [String] = []
         var bytes = 0
         var notes: [String] = []
+        var emptyDrops: [(path: String, header: String)] = []
         var timeOptions = TimeSeriesOptions(sort: true, duplicates: .keepLast)
         timeOptions.gaps = .split
         let timeSource: TimeSource = settings.time.map { .column(.name($0)) } ?? .auto
@@ -64,8 +81,13 @@ public enum DataDrops {
             let content = try readBytes(path)
             bytes += content.count
             digests.append(SHA256.hex(content))
+            if let nul = content.firstIndex(of: 0) {
+                throw DataError.invalidArgument("\(path): not a CSV file (binary data: a NUL byte at offset \(nul))")
+            }
             if paths.count > 1 && dataLineCount(content) == 0 {
-                // An export with nothing new is not an error in a folder of drops.
+                // An export with nothing new (a header alone) is not an error in a folder of
+                // drops; anything else without rows is.
+                emptyDrops.append((path, try emptyExportHeader(content, path: path)))
                 notes.append("\((path as NSString).lastPathComponent) has no data rows; skipped")
                 continue
             }
@@ -87,6 +109,16 @@ public enum DataDrops {
                 if !extra.isEmpty { notes.append("\((path as NSString).lastPathComponent): extra column(s) \(extra.joined(separator: ", ")) ignored") }
             }
             tables.append(table)
+        }
+        if let first = tables.first {
+            for (path, header) in emptyDrops {
+                let fields = Set(header.split(separator: Character(UnicodeScalar(first.delimiter)), omittingEmptySubsequences: false)
+                    .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \t\"\u{FEFF}")) })
+                let missing = first.columnNames.filter { !fields.contains($0) }
+                if !missing.isEmpty {
+                    throw DataError.invalidArgument("\(path): has no data rows and its only line is not a header with the columns of \(first.source) (no \(missing.prefix(3).map { "'\($0)'" }.joined(separator: ", "))); not an empty export")
+                }
+            }
         }
         let merged = try merge(tables, source: settings.path)
         let set = try TimeSeriesSet(table: merged, time: timeSource, seriesKey: key, options: timeOptions)
@@ -111,8 +143,25 @@ public enum DataDrops {
         return max(0, lines.count - 1)
     }
 
+    /// The header line of a drop without data rows, or a data error when it is not one line
+    /// of text (empty, binary, control characters).
+    static func emptyExportHeader(_ bytes: [UInt8], path: String) throws -> String {
+        guard let text = String(validatingUTF8: bytes.map { CChar(bitPattern: $0) } + [0]) else {
+            throw DataError.invalidArgument("\(path): not a CSV file (not UTF-8 text) and no data rows")
+        }
+        if let bad = text.unicodeScalars.first(where: { $0.value < 0x20 && $0 != "\t" && $0 != "\r" && $0 != "\n" }) {
+            throw DataError.invalidArgument("\(path): not a CSV file (control character U+\(String(format: "%04X", bad.value))) and no data rows")
+        }
+        let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \t\r\u{FEFF}")) }.filter { !$0.isEmpty }
+        guard let header = lines.first else {
+            throw DataError.invalidArgument("\(path): is empty (no header, no data rows); an empty export still has its header line")
+        }
+        return header
+    }
+
     static func readBytes(_ path: String) throws -> [UInt8] {
-        do { return try AtomicFile.read(path) } catch let e as FileError {
+        do { return try RegularFile.read(path) } catch let e as FileError {
             throw DataError.io(file: path, reason: e.message)
         }
     }

@@ -21,18 +21,42 @@ import Darwin
 /// Every change is a write to a temporary file, fsync and rename, in an order that keeps the
 /// registry consistent at every instant: a version file is written before the manifest names
 /// it, the manifest is committed before `current` is switched to it, and files are deleted only
-/// after the manifest stopped naming them. ``recover(logger:)`` repairs what an interrupted run
-/// left (leftover temporary and version files, a lagging `current`).
+/// after the manifest stopped naming them. ``recover()`` repairs what an interrupted run left
+/// (leftover temporary and version files, a lagging `current`).
+///
+/// Safety rules (see docs/retraining.md, "Safety"):
+/// - The folder is opened once (``DirectoryHandle``, `O_NOFOLLOW`) and every entry is reached
+///   relative to it without following symlinks: a link, FIFO or device planted as
+///   `manifest.json`, `retrain.lock`, `.work`, `current`'s target or a version file is refused,
+///   never read, written, truncated or deleted through.
+/// - Only a folder forecast created is used: one holding a `manifest.json`, or an empty one
+///   (a `retrain.lock` alone counts as empty), which is marked with an empty manifest under
+///   the lock (``markIfNew()``). Any other folder is refused, so nothing in it is ever deleted.
+/// - The manifest is checked on every read (``RegistryManifest/validate(path:)``): versions
+///   in range and unique, `nextVersion` above every version, `current` a live promoted one.
+/// - A version file is created only under a free name (``saveVersion(_:version:)``); an
+///   existing file of that name is never overwritten. A version file the manifest does not
+///   name is deleted only when `.work/state.json` says this registry's interrupted run made it.
 public final class ModelRegistry: @unchecked Sendable {
     /// `REGISTRY/NAME`.
     public let folder: String
     public private(set) var manifest: RegistryManifest
+    /// The open registry folder; every entry is reached through it.
+    public let directory: DirectoryHandle
 
-    public var manifestPath: String { folder + "/manifest.json" }
-    public var currentLinkPath: String { folder + "/current" }
-    public var workFolder: String { folder + "/.work" }
-    public var lockPath: String { folder + "/retrain.lock" }
-    public var lastRunPath: String { folder + "/last_run.json" }
+    public static let manifestName = "manifest.json"
+    public static let currentName = "current"
+    public static let workName = ".work"
+    public static let lockName = "retrain.lock"
+    public static let lastRunName = "last_run.json"
+    /// The largest manifest read (a real one is a few KB per version).
+    public static let maxManifestBytes = 64 << 20
+
+    public var manifestPath: String { folder + "/" + ModelRegistry.manifestName }
+    public var currentLinkPath: String { folder + "/" + ModelRegistry.currentName }
+    public var workFolder: String { folder + "/" + ModelRegistry.workName }
+    public var lockPath: String { folder + "/" + ModelRegistry.lockName }
+    public var lastRunPath: String { folder + "/" + ModelRegistry.lastRunName }
 
     /// The file name of version `v`: `v0007.safetensors`.
     public static func fileName(version v: Int) -> String { String(format: "v%04d.safetensors", v) }
@@ -41,7 +65,7 @@ public final class ModelRegistry: @unchecked Sendable {
     public static func version(ofFileName name: String) -> Int? {
         guard name.hasPrefix("v"), name.hasSuffix(".safetensors") else { return nil }
         let digits = name.dropFirst().dropLast(".safetensors".count)
-        guard digits.count >= 4, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        guard digits.count >= 4, digits.count <= 12, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         return Int(digits)
     }
 
@@ -52,25 +76,50 @@ public final class ModelRegistry: @unchecked Sendable {
     }
 
     /// Opens the registry folder `folder` (`REGISTRY/NAME`), creating it when `create` is set.
-    /// A folder without a manifest is an empty registry.
+    /// A folder without a manifest is an empty registry; it must be empty (or hold only
+    /// `retrain.lock`), else it is refused as not a registry.
     public init(folder: String, create: Bool = false) throws {
         self.folder = folder
-        var isDir: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: folder, isDirectory: &isDir) {
-            guard create else { throw RetrainError.registry("\(folder): no such model registry folder") }
-            do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-                throw RetrainError.registry("\(folder): cannot create the registry folder: \(error.localizedDescription)")
+        do {
+            if create {
+                directory = try DirectoryHandle.openOrCreate(path: folder).handle
+            } else {
+                var st = stat()
+                if lstat(folder, &st) != 0 && errno == ENOENT { throw RetrainError.registry("\(folder): no such model registry folder") }
+                directory = try DirectoryHandle(path: folder)
             }
-        } else if !isDir.boolValue {
-            throw RetrainError.registry("\(folder): is a file, expected a registry folder")
+        } catch let e as FileError {
+            throw RetrainError.registry("\(e.path): not usable as a model registry folder: \(e.message)")
         }
-        manifest = try ModelRegistry.readManifest(folder + "/manifest.json", name: (folder as NSString).lastPathComponent)
+        let name = (folder as NSString).lastPathComponent
+        switch try ModelRegistry.kind(directory, ModelRegistry.manifestName) {
+        case .file:
+            break
+        case .missing:
+            let names: [String]
+            do { names = try directory.names() } catch { throw RetrainError.registry("\(error)") }
+            let foreign = names.filter { $0 != ModelRegistry.lockName }.sorted()
+            if !foreign.isEmpty {
+                let shown = foreign.prefix(3).joined(separator: ", ") + (foreign.count > 3 ? ", ..." : "")
+                throw RetrainError.registry("\(folder): is not a model registry (no manifest.json, and it holds \(shown)); forecast only uses a registry folder it created: point registry.path/name at a new or empty folder")
+            }
+        case .symlink:
+            throw RetrainError.registry("\(folder)/manifest.json: is a symbolic link; refusing to follow it")
+        default:
+            throw RetrainError.registry("\(folder)/manifest.json: is not a regular file")
+        }
+        manifest = try ModelRegistry.readManifest(directory, name: name)
     }
 
-    static func readManifest(_ path: String, name: String) throws -> RegistryManifest {
-        guard FileManager.default.fileExists(atPath: path) else { return RegistryManifest(name: name) }
+    static func kind(_ dir: DirectoryHandle, _ name: String) throws -> DirectoryHandle.Kind {
+        do { return try dir.kind(name) } catch { throw RetrainError.registry("\(error)") }
+    }
+
+    static func readManifest(_ dir: DirectoryHandle, name: String) throws -> RegistryManifest {
+        let path = dir.display(manifestName)
+        guard try kind(dir, manifestName) != .missing else { return RegistryManifest(name: name) }
         let bytes: [UInt8]
-        do { bytes = try AtomicFile.read(path) } catch { throw RetrainError.registry("\(error)") }
+        do { bytes = try dir.read(manifestName, maxBytes: maxManifestBytes) } catch { throw RetrainError.registry("\(error)") }
         let m: RegistryManifest
         do { m = try registryDecoder().decode(RegistryManifest.self, from: Data(bytes)) } catch {
             throw RetrainError.registry("\(path): not a valid registry manifest: \(shortDecodingError(error))")
@@ -79,52 +128,60 @@ public final class ModelRegistry: @unchecked Sendable {
         guard m.formatVersion <= RegistryManifest.currentFormatVersion else {
             throw RetrainError.registry("\(path): manifest format version \(m.formatVersion) is newer than this build reads (\(RegistryManifest.currentFormatVersion)); upgrade forecast")
         }
+        try m.validate(path: path)
         return m
     }
 
     /// Writes the manifest atomically: this is the commit point of every change.
     public func save(_ m: RegistryManifest) throws {
+        try m.validate(path: manifestPath)
         let data: Data
         do { data = try registryEncoder(pretty: true).encode(m) } catch { throw RetrainError.registry("\(manifestPath): cannot encode the manifest: \(error)") }
-        do { try AtomicFile.write([UInt8](data) + [0x0A], to: manifestPath) } catch { throw RetrainError.registry("\(error)") }
+        do { try directory.writeAtomically([UInt8](data) + [0x0A], to: ModelRegistry.manifestName) } catch { throw RetrainError.registry("\(error)") }
         manifest = m
+    }
+
+    /// Writes an empty manifest when there is none yet, marking the folder as a registry.
+    /// Call it while holding the lock.
+    public func markIfNew() throws {
+        if try ModelRegistry.kind(directory, ModelRegistry.manifestName) == .missing { try save(manifest) }
     }
 
     /// Re-reads the manifest from disk.
     public func reload() throws {
-        manifest = try ModelRegistry.readManifest(manifestPath, name: manifest.name)
+        manifest = try ModelRegistry.readManifest(directory, name: manifest.name)
+    }
+
+    /// Writes `bytes` to `REGISTRY/NAME/name` atomically (e.g. `last_run.json`).
+    public func writeFile(_ name: String, _ bytes: [UInt8]) throws {
+        do { try directory.writeAtomically(bytes, to: name) } catch { throw RetrainError.registry("\(error)") }
     }
 
     // MARK: Current
 
-    /// The version `current` points to on disk (nil when it is missing or not a version file).
+    /// The version `current` points to on disk: nil when it is missing, not a symlink, or not a
+    /// link to a plain version file name in the folder (`v0007.safetensors`, no `/`).
     public func currentLinkVersion() -> Int? {
-        guard let dest = try? FileManager.default.destinationOfSymbolicLink(atPath: currentLinkPath) else { return nil }
-        return ModelRegistry.version(ofFileName: (dest as NSString).lastPathComponent)
+        guard let dest = directory.linkTarget(ModelRegistry.currentName), !dest.contains("/") else { return nil }
+        return ModelRegistry.version(ofFileName: dest)
     }
 
     /// Points `current` at version `v` atomically (a new symlink renamed over the old one).
     public func switchCurrent(to v: Int) throws {
-        let tmp = folder + "/.current.tmp-\(getpid())"
-        unlink(tmp)
-        guard symlink(ModelRegistry.fileName(version: v), tmp) == 0 else {
-            throw RetrainError.registry("\(tmp): cannot create a symlink: \(String(cString: strerror(errno)))")
+        do { try directory.replaceSymlink(ModelRegistry.currentName, target: ModelRegistry.fileName(version: v)) } catch {
+            throw RetrainError.registry("\(currentLinkPath): cannot switch the current pointer: \(error)")
         }
-        guard rename(tmp, currentLinkPath) == 0 else {
-            let msg = String(cString: strerror(errno))
-            unlink(tmp)
-            throw RetrainError.registry("\(currentLinkPath): cannot switch the current pointer: \(msg)")
-        }
-        syncFolder()
     }
 
-    func syncFolder() {
-        let fd = open(folder, O_RDONLY | O_CLOEXEC)
-        if fd >= 0 { fsync(fd); close(fd) }
-    }
+    func syncFolder() { directory.sync() }
 
     /// The path of version `v`'s file.
     public func path(version v: Int) -> String { folder + "/" + ModelRegistry.fileName(version: v) }
+
+    /// What the entry of version `v`'s file is (not following links).
+    public func versionFileKind(_ v: Int) throws -> DirectoryHandle.Kind {
+        try ModelRegistry.kind(directory, ModelRegistry.fileName(version: v))
+    }
 
     /// The current champion, loaded and verified; nil when no version was promoted yet.
     public func loadCurrent() throws -> (entry: RegistryManifest.Version, model: Forecaster)? {
@@ -132,50 +189,105 @@ public final class ModelRegistry: @unchecked Sendable {
         guard let entry = manifest.versions.first(where: { $0.version == c }) else {
             throw RetrainError.registry("\(manifestPath): the current version \(c) has no entry")
         }
+        let kind = try versionFileKind(c)
+        guard kind == .file else {
+            throw RetrainError.registry("\(path(version: c)): the current model's file is \(kind == .missing ? "missing" : "not a regular file (\(kind))"); refusing to use it")
+        }
         do { return (entry, try Forecaster.load(from: path(version: c))) } catch {
             throw RetrainError.registry("the current model cannot be loaded: \(error)")
         }
     }
 
+    /// Saves `model` as version `v`'s file: written under a temporary name, then linked to
+    /// `vNNNN.safetensors` only when that name is free. An existing entry is never replaced.
+    public func saveVersion(_ model: Forecaster, version v: Int) throws {
+        let name = ModelRegistry.fileName(version: v)
+        let existing = try ModelRegistry.kind(directory, name)
+        guard existing == .missing else {
+            throw RetrainError.registry("\(path(version: v)): exists although manifest.json does not name version \(v); refusing to overwrite it (move the file away, or fix nextVersion in \(manifestPath))")
+        }
+        let tmp = ".\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        do {
+            try model.save(to: folder + "/" + tmp)
+            try directory.commit(tmp, to: name, replace: false)
+        } catch {
+            directory.remove(tmp)
+            throw RetrainError.registry("cannot save the new version: \(error)")
+        }
+    }
+
+    // MARK: Work folder
+
+    /// The `.work` folder (created when `create`); refused when it is a link or not a folder.
+    public func workDirectory(create: Bool) throws -> DirectoryHandle? {
+        let kind = try ModelRegistry.kind(directory, ModelRegistry.workName)
+        switch kind {
+        case .missing where !create: return nil
+        case .missing, .directory:
+            do { return try directory.subfolder(ModelRegistry.workName, create: create) } catch {
+                throw RetrainError.registry("\(workFolder): cannot use the run's work folder: \((error as? FileError)?.message ?? "\(error)")")
+            }
+        case .symlink:
+            throw RetrainError.registry("\(workFolder): is a symbolic link; refusing to follow it (remove it: it is the work folder of unfinished runs)")
+        default:
+            throw RetrainError.registry("\(workFolder): is \(kind == .file ? "a file" : "\(kind)"), expected the run's work folder (remove it)")
+        }
+    }
+
+    /// Removes `.work` and all in it (links removed, never followed).
+    public func removeWork() throws {
+        do { try directory.removeTree(ModelRegistry.workName) } catch { throw RetrainError.registry("\(error)") }
+        directory.sync()
+    }
+
     // MARK: Recovery
 
     /// Brings the folder in line with the manifest after an interrupted run: removes temporary
-    /// files, version files the manifest does not name (written by a run killed before its
-    /// commit) or marks pruned, and points `current` at the manifest's current version.
-    /// Returns what was done, one line each. Call it while holding the lock.
+    /// files, the version file of an interrupted run (the manifest does not name it and
+    /// `.work/state.json` records it) and files the manifest marks pruned, and points `current`
+    /// at the manifest's current version. Other version files the manifest does not name are
+    /// left alone (with a warning). Returns what was done, one line each. Call it while holding
+    /// the lock.
     @discardableResult
     public func recover() throws -> [String] {
         var done: [String] = []
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        let names: [String]
+        do { names = try directory.names() } catch { throw RetrainError.registry("\(error)") }
+        let work = try workDirectory(create: false)
+        let interrupted = work.flatMap { WorkState.load($0) }?.version
+        let known = Set(manifest.versions.map(\.version))
         let live = Set(manifest.versions.filter { !$0.pruned }.map(\.version))
-        for name in names {
-            let p = folder + "/" + name
+        for name in names.sorted() {
             if name.contains(".tmp-") {
-                if unlink(p) == 0 { done.append("removed the temporary file \(name) of an interrupted write") }
+                if directory.remove(name) { done.append("removed the temporary file \(name) of an interrupted write") }
             } else if let v = ModelRegistry.version(ofFileName: name), !live.contains(v) {
-                if unlink(p) == 0 {
-                    done.append(manifest.versions.contains { $0.version == v }
-                                ? "removed \(name), pruned from the manifest by an interrupted run"
-                                : "removed \(name), left uncommitted by an interrupted run")
+                if known.contains(v) {
+                    if directory.remove(name) { done.append("removed \(name), pruned from the manifest by an interrupted run") }
+                } else if v == interrupted && v >= manifest.nextVersion {
+                    if directory.remove(name) { done.append("removed \(name), left uncommitted by an interrupted run") }
+                } else {
+                    done.append("warning: \(name) is not named by the manifest; left alone")
                 }
             }
         }
-        let work = (try? FileManager.default.contentsOfDirectory(atPath: workFolder)) ?? []
-        for name in work where name.contains(".tmp-") { unlink(workFolder + "/" + name) }
-        for v in live where !FileManager.default.fileExists(atPath: path(version: v)) {
+        if let work {
+            for name in ((try? work.names()) ?? []) where name.contains(".tmp-") { work.remove(name) }
+        }
+        for v in live.sorted() {
+            let kind = try versionFileKind(v)
+            guard kind != .file else { continue }
             if v == manifest.current {
-                throw RetrainError.registry("\(path(version: v)): the current model's file is missing; restore it or edit \(manifestPath)")
+                throw RetrainError.registry("\(path(version: v)): the current model's file is \(kind == .missing ? "missing" : "not a regular file"); restore it or edit \(manifestPath)")
             }
-            done.append("warning: \(ModelRegistry.fileName(version: v)) is missing (deleted by hand?)")
+            done.append("warning: \(ModelRegistry.fileName(version: v)) is \(kind == .missing ? "missing (deleted by hand?)" : "not a regular file")")
         }
         if let c = manifest.current {
             if currentLinkVersion() != c {
                 try switchCurrent(to: c)
                 done.append("pointed current at \(ModelRegistry.fileName(version: c)) as the manifest says")
             }
-        } else if (try? FileManager.default.destinationOfSymbolicLink(atPath: currentLinkPath)) != nil {
-            unlink(currentLinkPath)
-            syncFolder()
+        } else if try ModelRegistry.kind(directory, ModelRegistry.currentName) == .symlink {
+            directory.remove(ModelRegistry.currentName)
             done.append("removed a current pointer the manifest does not have")
         }
         if !done.isEmpty { syncFolder() }
@@ -195,7 +307,7 @@ public final class ModelRegistry: @unchecked Sendable {
         guard !drop.isEmpty else { return [] }
         for i in m.versions.indices where drop.contains(m.versions[i].version) { m.versions[i].pruned = true }
         try save(m)
-        for v in drop { unlink(path(version: v)) }
+        for v in drop { directory.remove(ModelRegistry.fileName(version: v)) }
         syncFolder()
         return drop.sorted()
     }
@@ -204,7 +316,9 @@ public final class ModelRegistry: @unchecked Sendable {
 
     /// Maps a registry folder `REGISTRY/NAME` (a folder with a manifest.json) to its current
     /// model file, `REGISTRY/NAME@7` or `REGISTRY/NAME@v0007` to version 7's file, and returns
-    /// any other path unchanged.
+    /// any other path unchanged. The folder given may be a link (the caller's choice); inside it
+    /// nothing is followed through a link: `current` must name a version file of the folder,
+    /// and that file must be a regular file.
     public static func resolveModelPath(_ path: String) throws -> String {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
@@ -213,25 +327,36 @@ public final class ModelRegistry: @unchecked Sendable {
             guard FileManager.default.fileExists(atPath: folder + "/manifest.json") else {
                 throw RetrainError.registry("\(path): is a folder without a manifest.json, not a model registry (REGISTRY/NAME) or a model file")
             }
-            let link = folder + "/current"
-            guard let dest = try? FileManager.default.destinationOfSymbolicLink(atPath: link) else {
+            let dir: DirectoryHandle
+            do { dir = try DirectoryHandle(path: folder, followLink: true) } catch { throw RetrainError.registry("\(error)") }
+            guard let dest = dir.linkTarget(currentName) else {
                 throw RetrainError.registry("\(path): the registry has no current model yet (no version was promoted)")
             }
-            return dest.hasPrefix("/") ? dest : folder + "/" + dest
+            guard !dest.contains("/"), version(ofFileName: dest) != nil else {
+                throw RetrainError.registry("\(folder)/current: points at '\(dest)', not a version file of the registry; refusing to follow it")
+            }
+            return try regularVersionFile(dir, dest, shown: path)
         }
         if let at = path.lastIndex(of: "@") {
             let folder = String(path[..<at])
             var spec = path[path.index(after: at)...]
             if spec.hasPrefix("v") { spec = spec.dropFirst() }
-            if FileManager.default.fileExists(atPath: folder + "/manifest.json"), let v = Int(spec) {
-                let file = folder + "/" + fileName(version: v)
-                guard FileManager.default.fileExists(atPath: file) else {
-                    throw RetrainError.registry("\(path): the registry has no file for version \(v) (pruned or never made)")
-                }
-                return file
+            if FileManager.default.fileExists(atPath: folder + "/manifest.json"), let v = Int(spec), v >= 0, v <= RegistryManifest.maxVersion {
+                let dir: DirectoryHandle
+                do { dir = try DirectoryHandle(path: folder, followLink: true) } catch { throw RetrainError.registry("\(error)") }
+                return try regularVersionFile(dir, fileName(version: v), shown: path)
             }
         }
         return path
+    }
+
+    private static func regularVersionFile(_ dir: DirectoryHandle, _ name: String, shown: String) throws -> String {
+        switch try kind(dir, name) {
+        case .file: return dir.display(name)
+        case .missing: throw RetrainError.registry("\(shown): the registry has no file for version \(version(ofFileName: name) ?? 0) (pruned or never made)")
+        case .symlink: throw RetrainError.registry("\(dir.display(name)): is a symbolic link; refusing to follow it")
+        default: throw RetrainError.registry("\(dir.display(name)): is not a regular file")
+        }
     }
 }
 
@@ -239,6 +364,8 @@ public final class ModelRegistry: @unchecked Sendable {
 public struct RegistryManifest: Codable, Sendable, Equatable {
     public static let formatName = "forecast-registry"
     public static let currentFormatVersion = 1
+    /// The largest version number (`v99999999.safetensors`).
+    public static let maxVersion = 99_999_999
 
     public var format = RegistryManifest.formatName
     public var formatVersion = RegistryManifest.currentFormatVersion

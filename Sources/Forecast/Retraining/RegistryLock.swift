@@ -14,6 +14,10 @@ import Darwin
 /// lock, ``acquire(path:runID:)`` fails at once with ``RetrainError/lockHeld(_:)`` naming it.
 /// The lock file is never deleted (deleting it would let two processes lock two different
 /// files). Use a local file system: `flock` over NFS is not reliable.
+///
+/// The lock file is opened relative to the registry folder with `O_NOFOLLOW | O_NONBLOCK`:
+/// a symlink planted as `retrain.lock` is refused (never truncated or written through), and
+/// so is a FIFO, device or folder (the open cannot block, `fstat` then refuses it).
 public final class RegistryLock: @unchecked Sendable {
     public let path: String
     private var fd: Int32
@@ -25,10 +29,24 @@ public final class RegistryLock: @unchecked Sendable {
         self.path = path; self.fd = fd; self.staleOwner = staleOwner
     }
 
-    /// Takes the lock or throws ``RetrainError/lockHeld(_:)`` at once (no waiting).
+    /// Takes the lock `path` (its folder opened without following a link) or throws
+    /// ``RetrainError/lockHeld(_:)`` at once (no waiting).
     public static func acquire(path: String, runID: String) throws -> RegistryLock {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw RetrainError.registry("\(path): cannot open the lock file: \(String(cString: strerror(errno)))") }
+        let dir: DirectoryHandle
+        do { dir = try DirectoryHandle(path: (path as NSString).deletingLastPathComponent) } catch {
+            throw RetrainError.registry("\(path): cannot open the lock file's folder: \(error)")
+        }
+        return try acquire(in: dir, name: (path as NSString).lastPathComponent, runID: runID)
+    }
+
+    /// Takes the lock file `name` of the folder `dir` or throws ``RetrainError/lockHeld(_:)`` at
+    /// once (no waiting).
+    public static func acquire(in dir: DirectoryHandle, name: String, runID: String) throws -> RegistryLock {
+        let path = dir.display(name)
+        let fd: Int32
+        do { fd = try dir.openFile(name, flags: O_RDWR | O_CREAT) } catch let e as FileError {
+            throw RetrainError.registry("\(path): cannot open the lock file: \(e.message)")
+        }
         var rc: Int32
         repeat { rc = flock(fd, LOCK_EX | LOCK_NB) } while rc != 0 && errno == EINTR
         if rc != 0 {

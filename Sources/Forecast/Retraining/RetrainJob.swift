@@ -172,7 +172,8 @@ public struct RetrainJob: Sendable, Equatable {
     public static func load(_ path: String) throws -> RetrainJob {
         let text: String
         do {
-            text = String(decoding: try AtomicFile.read(path), as: UTF8.self)
+            // A regular file within the size limit (a FIFO or device is refused, never waited on).
+            text = String(decoding: try RegularFile.read(path, maxBytes: JobFileLimits.maxBytes), as: UTF8.self)
         } catch {
             throw RetrainError.invalidJob("\(error)")
         }
@@ -180,9 +181,11 @@ public struct RetrainJob: Sendable, Equatable {
         return try parse(yaml: text, jobPath: absolute)
     }
 
-    /// Parses job YAML; relative paths are resolved against the folder of `jobPath`.
+    /// Parses job YAML; relative paths are resolved against the folder of `jobPath`. Text past
+    /// the ``JobFileLimits`` (size, nesting) is refused before it reaches the YAML parser.
     public static func parse(yaml: String, jobPath: String) throws -> RetrainJob {
         let name = jobPath.isEmpty ? "<job>" : jobPath
+        try JobFileLimits.check(yaml, file: name)
         let root: Node?
         do { root = try Yams.compose(yaml: yaml) } catch {
             let first = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"

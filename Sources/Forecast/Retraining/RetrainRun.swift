@@ -40,8 +40,10 @@ struct WorkState: Codable, Equatable {
         version == o.version && dataSha256 == o.dataSha256 && runHash == o.runHash && mode == o.mode && parent == o.parent
     }
 
-    static func load(_ folder: String) -> WorkState? {
-        guard let bytes = try? AtomicFile.read(folder + "/state.json") else { return nil }
+    /// The state in the work folder `work` (`state.json`, not through a link); nil when it is
+    /// missing or unreadable.
+    static func load(_ work: DirectoryHandle) -> WorkState? {
+        guard let bytes = try? work.read("state.json", maxBytes: 1 << 20) else { return nil }
         return try? registryDecoder().decode(WorkState.self, from: Data(bytes))
     }
 }
@@ -128,9 +130,10 @@ final class RetrainRunner {
         report.finishedAt = ISO8601DateFormatter().string(from: Date())
         report.durationSeconds = Date().timeIntervalSince(start)
         if writeFiles, let registry {
-            var targets = [registry.lastRunPath]
-            if let extra = job.reportPath { targets.append(extra) }
-            for path in targets {
+            do { try registry.writeFile(ModelRegistry.lastRunName, Array((report.json() + "\n").utf8)) } catch {
+                logger.warning("cannot write the run report", metadata: ["path": "\(registry.lastRunPath)", "error": "\(error)"])
+            }
+            for path in [job.reportPath].compactMap({ $0 }) {
                 do {
                     let dir = (path as NSString).deletingLastPathComponent
                     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -153,18 +156,20 @@ final class RetrainRunner {
         if warning { logger.warning("\(s)") } else { logger.info("\(s)") }
     }
 
+    /// Removes the work folder (never following a link); a failure is a warning (the next
+    /// run starts over anyway).
     func clearWork() {
         guard let registry else { return }
-        try? FileManager.default.removeItem(atPath: registry.workFolder)
-        registry.syncFolder()
+        do { try registry.removeWork() } catch { logger.warning("cannot remove the work folder", metadata: ["error": "\(error)"]) }
     }
 
     // MARK: The run
 
     func runLocked() throws {
         let registry = try ModelRegistry(folder: job.registry.folder, create: true)
-        let lock = try RegistryLock.acquire(path: registry.lockPath, runID: runId)
+        let lock = try RegistryLock.acquire(in: registry.directory, name: ModelRegistry.lockName, runID: runId)
         defer { lock.release() }
+        try registry.markIfNew()
         self.registry = registry
         retrainCrashPoint("after-lock")
         if let stale = lock.staleOwner {
@@ -177,7 +182,7 @@ final class RetrainRunner {
         report.promotion = job.retrain.promotion
 
         // A run interrupted after its commit: finish its last steps.
-        if let ws = WorkState.load(registry.workFolder),
+        if let work = try registry.workDirectory(create: false), let ws = WorkState.load(work),
            let entry = registry.manifest.versions.first(where: { $0.version == ws.version }), entry.data.sha256 == ws.dataSha256 {
             note("finishing run \(ws.runId), interrupted after it saved \(entry.file)", warning: true)
             describe(entry)
@@ -236,24 +241,34 @@ final class RetrainRunner {
         }
         let parent = mode == .warm ? champion?.entry.version : nil
         let version = registry.manifest.nextVersion
+        guard version <= RegistryManifest.maxVersion else {
+            throw RetrainError.registry("\(registry.manifestPath): nextVersion \(version) is past the last version number \(RegistryManifest.maxVersion); start a new registry")
+        }
+        // Never train for a name that is taken: saving would have to overwrite it.
+        guard try registry.versionFileKind(version) == .missing else {
+            throw RetrainError.registry("\(registry.path(version: version)): exists although manifest.json does not name version \(version); refusing to overwrite it (move the file away, or fix nextVersion in \(registry.manifestPath))")
+        }
 
         // Work state: resume the same work, or start over.
         let state = WorkState(version: version, dataSha256: data.sha256, runHash: runHash, mode: mode, parent: parent,
                               runId: runId, startedAt: startedAt)
         let checkpoint = registry.workFolder + "/checkpoint.safetensors"
         var resume = false
-        if let old = WorkState.load(registry.workFolder), old.sameWork(as: state) {
-            resume = FileManager.default.fileExists(atPath: checkpoint)
+        if let work = try registry.workDirectory(create: false), let old = WorkState.load(work), old.sameWork(as: state) {
+            // The checkpoint is only read when it is a regular file (not a link or FIFO).
+            let kind = try? work.kind("checkpoint.safetensors")
+            if kind != nil && kind != .missing && kind != .file { work.remove("checkpoint.safetensors") }
+            resume = kind == .file
             note("resuming run \(old.runId) (interrupted)\(resume ? " from its checkpoint" : "")", warning: true)
         } else {
-            if FileManager.default.fileExists(atPath: registry.workFolder) {
-                clearWork()
+            if try registry.workDirectory(create: false) != nil {
+                try registry.removeWork()
                 note("discarded the unfinished work of an earlier run (other data or settings)")
             }
+            let work = try registry.workDirectory(create: true)
             do {
-                try FileManager.default.createDirectory(atPath: registry.workFolder, withIntermediateDirectories: true)
-                try AtomicFile.write([UInt8](registryEncoder(pretty: true).encode(state)), to: registry.workFolder + "/state.json")
-            } catch { throw RetrainError.registry("\(registry.workFolder): cannot record the run's state: \(error)") }
+                try work?.writeAtomically([UInt8](registryEncoder(pretty: true).encode(state)), to: "state.json")
+            } catch { throw RetrainError.registry("\(registry.workFolder)/state.json: cannot record the run's state: \((error as? FileError)?.message ?? "\(error)")") }
         }
         retrainCrashPoint("after-state")
 
@@ -396,11 +411,11 @@ final class RetrainRunner {
 
         // Save the version, then commit it to the manifest, then switch current.
         let file = registry.path(version: version)
-        do { try challenger.save(to: file) } catch { throw RetrainError.registry("cannot save the new version: \(error)") }
+        try registry.saveVersion(challenger, version: version)
         retrainCrashPoint("after-version-file")
         let fileSha: String, tensorSha: String
         do {
-            let bytes = try AtomicFile.read(file)
+            let bytes = try registry.directory.read(ModelRegistry.fileName(version: version))
             fileSha = SHA256.hex(bytes)
             tensorSha = try SafeTensorsFile.decode(bytes, path: file).metadata["sha256"] ?? ""
         } catch { throw RetrainError.registry("cannot read back the new version: \(error)") }

@@ -13,7 +13,8 @@ struct RetrainCommand: ParsableCommand {
         champion and challenger on the same holdout and promotes the challenger when the job's
         rule allows. A killed run leaves the registry consistent; the next run resumes it.
 
-        Prints a summary (or the report as JSON with --json) on stdout and logs on stderr.
+        Prints a summary (or the report as JSON with --json) on stdout and logs on stderr; a
+        failed run also prints one `error:` line on stderr.
         Exit codes: 0 promoted, 3 kept champion, 4 up to date (no new data), 5 data error,
         6 training diverged, 7 lock held (another run is busy), 2 invalid job file or usage,
         1 other failures (registry unreadable, I/O).
@@ -57,6 +58,11 @@ struct RetrainCommand: ParsableCommand {
             print(report.summary)
         }
         fflush(stdout)
+        // A failed run also says why on one `error:` line of stderr (the report has the rest).
+        switch report.outcome {
+        case .promoted, .keptChampion, .upToDate: break
+        default: Output.error(report.message.replacingOccurrences(of: "\n", with: " "))
+        }
         exitProcess(report.exitCode)
     }
 }
