@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "Forecast", targets: ["Forecast"]),
+        .library(name: "ForecastRetraining", targets: ["ForecastRetraining"]),
         .executable(name: "forecast", targets: ["ForecastCLI"]),
     ],
     dependencies: [
@@ -22,15 +23,18 @@ let package = Package(
             name: "CCSV", path: "Sources/CCSV",
             providers: [.apt(["libcsv-dev"])]),
 
-        // MARK: Library modules (dependencies point one way: Core <- Data, Layers <- Training <- Forecast <- CLI)
+        // MARK: Library modules (dependencies point one way: Core <- Data, Layers <- Training <- Forecast <- Retraining <- CLI)
         .target(name: "CKernels", path: "Sources/CKernels"),
         .target(name: "CWorkers", path: "Sources/CWorkers"),
         .target(name: "ForecastCore", dependencies: ["CBLAS", "CWorkers"]),
         .target(name: "ForecastData", dependencies: ["ForecastCore", "CCSV"]),
         .target(name: "ForecastLayers", dependencies: ["ForecastCore", "CKernels"]),
         .target(name: "ForecastTraining", dependencies: ["ForecastCore", "ForecastLayers", "ForecastData"]),
-        .target(name: "Forecast", dependencies: [
-            "ForecastCore", "ForecastData", "ForecastLayers", "ForecastTraining",
+        .target(name: "Forecast", dependencies: ["ForecastCore", "ForecastData", "ForecastLayers", "ForecastTraining"]),
+        // Unattended retraining (registry, YAML jobs, logs): its own module, so a program that
+        // only forecasts links neither YAML nor logging.
+        .target(name: "ForecastRetraining", dependencies: [
+            "Forecast",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -38,7 +42,7 @@ let package = Package(
         // MARK: Executable
         .executableTarget(
             name: "ForecastCLI",
-            dependencies: ["Forecast", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Forecast", "ForecastRetraining", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // MARK: Examples
         .executableTarget(name: "QuickStart", dependencies: ["Forecast"], path: "Examples/QuickStart"),
@@ -49,8 +53,8 @@ let package = Package(
         .testTarget(name: "ForecastLayersTests", dependencies: ["ForecastLayers", "CKernels", "_TestSupport"]),
         .testTarget(name: "ForecastDataTests", dependencies: ["ForecastData", "_TestSupport"]),
         .testTarget(name: "ForecastTrainingTests", dependencies: ["ForecastTraining", "_TestSupport"]),
-        .testTarget(name: "ForecastTests", dependencies: ["Forecast", "_TestSupport"]),
-        .testTarget(name: "ForecastCLITests", dependencies: ["Forecast", "_TestSupport"]),
+        .testTarget(name: "ForecastTests", dependencies: ["Forecast", "ForecastRetraining", "_TestSupport"]),
+        .testTarget(name: "ForecastCLITests", dependencies: ["Forecast", "ForecastRetraining", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

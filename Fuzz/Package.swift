@@ -23,7 +23,7 @@ let package = Package(
         // Retrain job files (docs/reliability-registry.md): seeds in Seeds/job, dictionary job.dict.
         .executableTarget(
             name: "FuzzJob",
-            dependencies: [.product(name: "Forecast", package: "forecast")],
+            dependencies: [.product(name: "ForecastRetraining", package: "forecast")],
             swiftSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-parse-as-library"])],
             linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]),
     ],

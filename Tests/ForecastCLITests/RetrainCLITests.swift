@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Forecast
+import ForecastRetraining
 import _TestSupport
 
 /// End-to-end tests of `forecast retrain` with the release binary: successive drops of

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Forecast
+import ForecastRetraining
 import _TestSupport
 
 /// Red-team cases of `forecast retrain` (issue 18): hostile registries (planted symlinks,

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Forecast
+import ForecastRetraining
 import _TestSupport
 
 /// Nightly retraining through the library API: job files, drop merging, the registry, the

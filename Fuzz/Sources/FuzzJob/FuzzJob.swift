@@ -1,4 +1,5 @@
 import Forecast
+import ForecastRetraining
 
 /// One libFuzzer input: parse it as a retrain job file (the same path as `forecast retrain
 /// --job`, minus the disk: size and nesting limits, YAML, every field's check), then derive what

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Forecast
+import ForecastRetraining
 
 /// `forecast evaluate`: test-split accuracy of a model and of the baselines.
 struct EvaluateCommand: ParsableCommand {

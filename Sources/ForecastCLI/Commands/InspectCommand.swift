@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Forecast
+import ForecastRetraining
 
 /// `forecast inspect`: what a model file holds.
 struct InspectCommand: ParsableCommand {

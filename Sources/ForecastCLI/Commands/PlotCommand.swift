@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Forecast
+import ForecastRetraining
 
 /// `forecast plot`: an SVG chart of history, test forecasts, the forecast and training curves.
 struct PlotCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Forecast
+import ForecastRetraining
 
 /// `forecast predict`: the next `horizon` steps after the end of a file.
 struct PredictCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Forecast
+import ForecastRetraining
 
 /// `forecast retrain`: one unattended retraining run described by a job file.
 struct RetrainCommand: ParsableCommand {

@@ -1,4 +1,5 @@
 import Foundation
+import Forecast
 import Logging
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import Foundation
+import Forecast
 import Logging
 
 /// Structured logs of retraining runs. Every record of a run carries `run_id` and `model`

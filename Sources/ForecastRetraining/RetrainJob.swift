@@ -1,4 +1,5 @@
 import Foundation
+import Forecast
 import Yams
 
 /// A nightly retraining job, read from a YAML file (see docs/retraining.md for the reference):

@@ -1,4 +1,5 @@
 import Foundation
+import Forecast
 
 /// The data of one retraining run: one CSV file, or a folder of CSV drops merged into one
 /// table and turned into series.

@@ -1,4 +1,5 @@
 import Foundation
+import Forecast
 
 extension RegistryManifest {
     /// The largest row or file count a manifest may record (2^50): keeps every sum and

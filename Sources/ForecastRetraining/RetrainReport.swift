@@ -1,4 +1,5 @@
 import Foundation
+import Forecast
 
 /// How a retraining run ended; each outcome has its own process exit code.
 public enum RetrainOutcome: String, Codable, Sendable, CaseIterable {

@@ -1,4 +1,5 @@
 import Foundation
+import Forecast
 
 /// Limits a job file must keep before it is handed to the YAML parser, so that no job file can
 /// exhaust the stack (the parser composes nested collections recursively) or the memory.
