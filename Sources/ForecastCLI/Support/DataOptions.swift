@@ -9,6 +9,11 @@ struct DataOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The time column (default: detected; row order when there is none).", valueName: "column"))
     var time: String?
 
+    @Option(name: .customLong("time-format"),
+            help: ArgumentHelp("How the time column writes times, instead of detecting it: \(TimeFormatSpec.acceptedForms). Applies to --time, else to the first column that reads that way.",
+                               valueName: "format"))
+    var timeFormat: TimeFormatSpec?
+
     @Option(name: .customLong("series-key"), help: ArgumentHelp("A column naming separate series in one file (e.g. origin).", valueName: "column"))
     var seriesKey: String?
 
@@ -39,6 +44,7 @@ struct DataOptions: ParsableArguments {
         }
         if start != nil && step == nil { throw ValidationError("--start needs --step") }
         if GapPolicy(rawValue: gaps) == nil { throw ValidationError("--gaps must be split, reindex or ignore, got '\(gaps)'") }
+        if timeFormat != nil && step != nil { throw ValidationError("--time-format describes a time column; a file read in row order (--step) has none") }
         if (step != nil || start != nil) && time != nil { throw ValidationError("--step/--start are for files without a time column; do not combine them with --time") }
     }
 
@@ -46,6 +52,8 @@ struct DataOptions: ParsableArguments {
         var o = CSVOptions()
         o.hasHeader = !noHeader
         if let d = delimiter { o.delimiter = (d == "\\t" || d == "tab") ? 0x09 : d.utf8.first }
+        o.timeFormat = timeFormat
+        o.timeFormatColumn = timeFormat == nil ? nil : time
         return o
     }
 
@@ -61,4 +69,10 @@ struct DataOptions: ParsableArguments {
         options.gaps = GapPolicy(rawValue: gaps) ?? .split
         return try TimeSeriesSet(table: table, time: source, seriesKey: seriesKey.map { .name($0) }, options: options)
     }
+}
+
+/// `--time-format`: a pattern such as `%d.%m.%Y`, or `iso`, `decimal-year`, `excel`, `epoch-s|ms|us|ns`.
+extension TimeFormatSpec: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+    public var defaultValueDescription: String { description }
 }
