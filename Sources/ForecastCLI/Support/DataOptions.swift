@@ -11,7 +11,8 @@ struct DataOptions: ParsableArguments {
 
     @Option(name: .customLong("time-format"),
             help: ArgumentHelp("How the time column writes times, instead of detecting it: \(TimeFormatSpec.acceptedForms). Applies to --time, else to the first column that reads that way.",
-                               valueName: "format"))
+                               valueName: "format"),
+            transform: TimeFormatSpec.parseArgument)
     var timeFormat: TimeFormatSpec?
 
     @Option(name: .customLong("series-key"), help: ArgumentHelp("A column naming separate series in one file (e.g. origin).", valueName: "column"))
@@ -75,4 +76,10 @@ struct DataOptions: ParsableArguments {
 extension TimeFormatSpec: ExpressibleByArgument {
     public init?(argument: String) { self.init(parsing: argument) }
     public var defaultValueDescription: String { description }
+
+    /// Parses `--time-format`; a bad value is a usage error naming the accepted forms.
+    static func parseArgument(_ text: String) throws -> TimeFormatSpec {
+        guard let spec = TimeFormatSpec(argument: text) else { throw ValidationError("expected \(TimeFormatSpec.acceptedForms)") }
+        return spec
+    }
 }

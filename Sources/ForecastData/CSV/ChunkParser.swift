@@ -314,6 +314,8 @@ final class ChunkParser {
                 s.pointee.times[slot].append(t)
             } else if missing.isMissing(p, n) {
                 s.pointee.times[slot].append(Int64.min); s.pointee.timeMissing[slot] += 1
+            } else if formats[slot].kind != .decimalYear && formats[slot].kind != .excelSerial, TimeParser.integer(p, n) != nil {
+                failCell(.badTime, "\(formats[slot]) \(cellText(p, n)) in column '\(names[field])' is out of range (years 1 to 9999): is the unit right? (--time-format epoch-s, epoch-ms, epoch-us or epoch-ns)")
             } else if formats[slot].decimalGrid != nil, NumberParser.parseDouble(p, n) != nil {
                 failCell(.badTime, "decimal year \(cellText(p, n)) in column '\(names[field])' is not on the grid of the rows before (\(formats[slot])); the column must keep one R frequency")
             } else {

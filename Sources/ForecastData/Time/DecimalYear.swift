@@ -117,9 +117,10 @@ public struct DecimalYearGrid: Sendable, Equatable, Codable {
 
     /// Infers the grid of a column from sample values (in file order): the frequency comes from
     /// the most common spacing, `1/median(Δt)`; every candidate within 10% of it is tried and the
-    /// one whose largest residual is smallest wins (this separates 365 from 365.25 and copes
-    /// with values rounded to a few decimals). nil when no candidate puts every sample value within
-    /// `tolerance` steps of the grid (irregular decimal years keep the proportional reading).
+    /// one with the fewest values off the grid, then the smallest largest residual, wins (this
+    /// separates 365 from 365.25 and copes with values rounded to a few decimals). A candidate may
+    /// leave 1% of the values (at least one) off its grid — those cells fail later with their
+    /// line — and nil means no candidate fits: irregular decimal years keep the proportional reading.
     /// - Parameter pointZero: whether whole years were written `1981.0`.
     public static func infer(_ sample: [Double], pointZero: Bool = false) -> DecimalYearGrid? {
         let values = sample.filter(\.isFinite)
@@ -134,20 +135,23 @@ public struct DecimalYearGrid: Sendable, Equatable, Codable {
             diffs.sort()
             estimate = 1 / diffs[diffs.count / 2]
         }
-        var best: (grid: DecimalYearGrid, worst: Double)? = nil
+        // A stray value (a typo) must not hide the grid: it is then an error naming its line.
+        let allowedOff = max(1, values.count / 100)
+        var best: (grid: DecimalYearGrid, off: Int, worst: Double)? = nil
         for f in candidates where abs(f / estimate - 1) <= 0.1 {
             let year = Int((first + 1e-9).rounded(.down))
             var k = Int(((first - Double(year)) * f).rounded())
             var y = year
             if Double(k) >= f.rounded(.down) && f == f.rounded() { y += 1; k -= Int(f) }
             let grid = DecimalYearGrid(stepsPerYear: f, startYear: y, startStep: k, wholeYearsWithPointZero: pointZero)
-            var worst = 0.0
+            var worst = 0.0, off = 0
             for v in values {
-                guard let (_, r) = grid.index(of: v) else { worst = .infinity; break }
+                guard let (_, r) = grid.index(of: v), r <= tolerance else { off += 1; if off > allowedOff { break }; continue }
                 worst = max(worst, r)
-                if worst > tolerance { break }
             }
-            if worst <= tolerance, best.map({ worst < $0.worst }) ?? true { best = (grid, worst) }
+            guard off <= allowedOff, off < values.count else { continue }
+            if let b = best, (b.off, b.worst) <= (off, worst) { continue }
+            best = (grid, off, worst)
         }
         return best?.grid
     }

@@ -63,7 +63,7 @@ public struct Frequency: Sendable, Equatable, Codable, CustomStringConvertible {
         switch unit {
         case .millisecond, .second, .minute, .hour:
             return seasonLength > 1 ? "\(description) steps in a day: the daily cycle" : "no whole number of steps in a day"
-        case .day: return count == 1 ? "the weekly cycle of daily data (the yearly one, 365 steps, would need a lookback of two years)" : "no whole number of steps in a week"
+        case .day: return count == 1 ? "the weekly cycle of daily data" : "no whole number of steps in a week"
         case .week: return count == 1 ? "weeks in a year: the yearly cycle" : "no whole number of steps in a year"
         case .month: return seasonLength > 1 ? "\(description) steps in a year: the yearly cycle" : "no whole number of steps in a year"
         case .year: return "yearly data has no season"

@@ -118,7 +118,8 @@ enum TimeFormatDetection {
     static func decide(_ p0: TimePattern, _ cells: [[UInt8]]) -> Detected {
         var p = p0
         var detected = Detected(format: TimeFormat(pattern: p))
-        if p.hasNumericDayAndMonth, let twin = p.dayMonthSwapped {
+        // Year-first dates (1990/01/31) are year-month-day everywhere; only day-month and month-day compete.
+        if p.hasNumericDayAndMonth, !p.startsWithYear, let twin = p.dayMonthSwapped {
             let n = count(p, cells), m = count(twin, cells)
             if m > n { p = twin }
             let other = p == twin ? p0 : twin
@@ -134,13 +135,15 @@ enum TimeFormatDetection {
                 detected.notes.append("day/month order: \(p.text), not \(other.text), because \(quoteForMessage(proof)) cannot be read the other way")
             }
         }
-        // Zero padding: write back the way the first cell is written.
+        // Zero padding and month names: write back the way the first cell is written
+        // (`%b` reads full names too, `%d` reads one digit too).
         if let first = cells.first, let t = first.withUnsafeBufferPointer({ p.instant($0.baseAddress, $0.count) }) {
             let text = String(decoding: first, as: UTF8.self).trimmingSpaces()
             if p.format(t) != text {
                 var unpadded = p.text
                 for d in ["d", "m", "H", "I"] { unpadded = unpadded.replacingAll("%" + d, with: "%-" + d) }
-                if let u = TimePattern(unpadded), u.format(t) == text { p = u }
+                let variants = [p.text.replacingAll("%b", with: "%B"), unpadded, unpadded.replacingAll("%b", with: "%B")]
+                if let v = variants.lazy.compactMap({ TimePattern($0) }).first(where: { $0.format(t) == text }) { p = v }
             }
         }
         detected.format = TimeFormat(pattern: p)

@@ -153,12 +153,14 @@ public enum TimeParser {
         switch format.kind {
         case .epochSeconds, .epochMilliseconds, .epochMicroseconds, .epochNanoseconds:
             if let i = integer(p, n) {
+                let t: Int64
                 switch format.kind {
-                case .epochSeconds: return i.multipliedReportingOverflow(by: 1000).overflow ? nil : i * 1000
-                case .epochMilliseconds: return i
-                case .epochMicroseconds: return (i + (i >= 0 ? 500 : -500)) / 1000
-                default: return (i + (i >= 0 ? 500_000 : -500_000)) / 1_000_000
+                case .epochSeconds: t = i.multipliedReportingOverflow(by: 1000).overflow ? Int64.max : i * 1000
+                case .epochMilliseconds: t = i
+                case .epochMicroseconds: t = (i + (i >= 0 ? 500 : -500)) / 1000
+                default: t = (i + (i >= 0 ? 500_000 : -500_000)) / 1_000_000
                 }
+                return epochRange.contains(t) ? t : nil
             }
         case .decimalYear:
             if let grid = format.decimalGrid {
@@ -170,6 +172,10 @@ public enum TimeParser {
         guard let v = NumberParser.parseDouble(p, n) else { return nil }
         return instant(fromNumber: v, kind: format.kind)
     }
+
+    /// Epoch instants accepted: years 1 to 9999 (a wrong unit lands far outside, e.g. milliseconds
+    /// read as seconds fall in the year 53,000).
+    public static let epochRange: ClosedRange<Int64> = CivilTime(year: 1, month: 1, day: 1).instant()...(CivilTime(year: 10000, month: 1, day: 1).instant() - 1)
 
     /// A cell of up to 18 digits with an optional sign, as an Int64 (nil for anything else).
     @inline(__always)

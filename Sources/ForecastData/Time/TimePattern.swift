@@ -78,6 +78,9 @@ public struct TimePattern: Sendable, Equatable, Hashable, Codable, CustomStringC
         tokens.contains { if case .month = $0 { return true }; return false }
     }
 
+    /// Whether the pattern begins with the year (`%Y/%m/%d`).
+    var startsWithYear: Bool { tokens.first == .year4 || tokens.first == .year2 }
+
     /// The same pattern with `%d` and `%m` exchanged (`%d/%m/%Y` ↔ `%m/%d/%Y`).
     var dayMonthSwapped: TimePattern? {
         var out = ""
