@@ -53,6 +53,9 @@ struct DataOptions: ParsableArguments {
         var o = CSVOptions()
         o.hasHeader = !noHeader
         if let d = delimiter { o.delimiter = (d == "\\t" || d == "tab") ? 0x09 : d.utf8.first }
+        // A named time column is read as times (at full precision: a numeric one as Double, not
+        // Float32, so that daily decimal years and epoch values keep every step).
+        if let t = time { o.types[t] = .time }
         o.timeFormat = timeFormat
         o.timeFormatColumn = timeFormat == nil ? nil : time
         return o
