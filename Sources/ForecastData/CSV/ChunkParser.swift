@@ -70,6 +70,10 @@ final class ChunkParser {
     /// Per time slot: the pattern of pattern columns, and whether its day/month order is undecided.
     private let patterns: [TimePattern?]
     private let undecided: [Bool]
+    /// Per time slot: the kind and decimal-year grid of numeric columns (read per cell without
+    /// copying the whole format).
+    private let numericKinds: [TimeFormat.Kind]
+    private let grids: [DecimalYearGrid?]
     let columnCount: Int
     let missing: MissingMatcher
     /// Whether the chunk contains a quote (then fields are scanned for embedded newlines).
@@ -96,6 +100,8 @@ final class ChunkParser {
             }
         }
         self.formats = formats
+        self.numericKinds = formats.map(\.kind)
+        self.grids = formats.map(\.decimalGrid)
         self.patterns = patterns
         self.undecided = undecided
         names = plan.names
@@ -310,13 +316,13 @@ final class ChunkParser {
                 failCell(.badTime, "expected a time (\(formats[slot])) in column '\(names[field])', found \(cellText(p, n))")
             }
         case 4:
-            if let t = TimeParser.instant(p, n, format: formats[slot]) {
+            if let t = TimeParser.instant(p, n, kind: numericKinds[slot], grid: grids[slot]) {
                 s.pointee.times[slot].append(t)
             } else if missing.isMissing(p, n) {
                 s.pointee.times[slot].append(Int64.min); s.pointee.timeMissing[slot] += 1
-            } else if formats[slot].kind != .decimalYear && formats[slot].kind != .excelSerial, TimeParser.integer(p, n) != nil {
+            } else if numericKinds[slot] != .decimalYear && numericKinds[slot] != .excelSerial, TimeParser.integer(p, n) != nil {
                 failCell(.badTime, "\(formats[slot]) \(cellText(p, n)) in column '\(names[field])' is out of range (years 1 to 9999): is the unit right? (--time-format epoch-s, epoch-ms, epoch-us or epoch-ns)")
-            } else if formats[slot].decimalGrid != nil, NumberParser.parseDouble(p, n) != nil {
+            } else if grids[slot] != nil, NumberParser.parseDouble(p, n) != nil {
                 failCell(.badTime, "decimal year \(cellText(p, n)) in column '\(names[field])' is not on the grid of the rows before (\(formats[slot])); the column must keep one R frequency")
             } else {
                 failCell(.badTime, "expected a time (\(formats[slot])) in column '\(names[field])', found \(cellText(p, n))")

@@ -146,15 +146,15 @@ public enum TimeParser {
         }
     }
 
-    /// The instant of a numeric cell in `format`: decimal years on the format's grid (nil when
+    /// The instant of a numeric cell of `kind`: decimal years on `grid` (nil when
     /// off the grid), epoch integers exactly (an Int64 cell is not rounded through a Double).
     @inline(__always)
-    static func instant(_ p: UnsafePointer<UInt8>?, _ n: Int, format: TimeFormat) -> Int64? {
-        switch format.kind {
+    static func instant(_ p: UnsafePointer<UInt8>?, _ n: Int, kind: TimeFormat.Kind, grid: DecimalYearGrid?) -> Int64? {
+        switch kind {
         case .epochSeconds, .epochMilliseconds, .epochMicroseconds, .epochNanoseconds:
             if let i = integer(p, n) {
                 let t: Int64
-                switch format.kind {
+                switch kind {
                 case .epochSeconds: t = i.multipliedReportingOverflow(by: 1000).overflow ? Int64.max : i * 1000
                 case .epochMilliseconds: t = i
                 case .epochMicroseconds: t = (i + (i >= 0 ? 500 : -500)) / 1000
@@ -163,14 +163,14 @@ public enum TimeParser {
                 return epochRange.contains(t) ? t : nil
             }
         case .decimalYear:
-            if let grid = format.decimalGrid {
+            if let grid {
                 guard let v = NumberParser.parseDouble(p, n) else { return nil }
                 return grid.instant(of: v)
             }
         default: break
         }
         guard let v = NumberParser.parseDouble(p, n) else { return nil }
-        return instant(fromNumber: v, kind: format.kind)
+        return instant(fromNumber: v, kind: kind)
     }
 
     /// Epoch instants accepted: years 1 to 9999 (a wrong unit lands far outside, e.g. milliseconds
