@@ -323,7 +323,7 @@ final class ChunkParser {
             } else if numericKinds[slot] != .decimalYear && numericKinds[slot] != .excelSerial, TimeParser.integer(p, n) != nil {
                 failCell(.badTime, "\(formats[slot]) \(cellText(p, n)) in column '\(names[field])' is out of range (years 1 to 9999): is the unit right? (--time-format epoch-s, epoch-ms, epoch-us or epoch-ns)")
             } else if grids[slot] != nil, NumberParser.parseDouble(p, n) != nil {
-                failCell(.badTime, "decimal year \(cellText(p, n)) in column '\(names[field])' is not on the grid of the rows before (\(formats[slot])); the column must keep one R frequency")
+                failCell(.badTime, "decimal year \(cellText(p, n)) in column '\(names[field])' is not on the column's grid (\(formats[slot]), inferred from the first rows); the column must keep one R frequency and start")
             } else {
                 failCell(.badTime, "expected a time (\(formats[slot])) in column '\(names[field])', found \(cellText(p, n))")
             }
