@@ -9,6 +9,12 @@ struct DataOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The time column (default: detected; row order when there is none).", valueName: "column"))
     var time: String?
 
+    @Option(name: .customLong("time-format"),
+            help: ArgumentHelp("How the time column writes times, instead of detecting it: \(TimeFormatSpec.acceptedForms). Applies to --time, else to the first column that reads that way.",
+                               valueName: "format"),
+            transform: TimeFormatSpec.parseArgument)
+    var timeFormat: TimeFormatSpec?
+
     @Option(name: .customLong("series-key"), help: ArgumentHelp("A column naming separate series in one file (e.g. origin).", valueName: "column"))
     var seriesKey: String?
 
@@ -38,6 +44,7 @@ struct DataOptions: ParsableArguments {
             throw ValidationError("--step '\(s)' is not a frequency such as 30min, 1h, 1d, 1w, 1mo, 1y")
         }
         if start != nil && step == nil { throw ValidationError("--start needs --step") }
+        if timeFormat != nil && step != nil { throw ValidationError("--time-format describes a time column; a file read in row order (--step) has none") }
         if (step != nil || start != nil) && time != nil { throw ValidationError("--step/--start are for files without a time column; do not combine them with --time") }
     }
 
@@ -45,6 +52,11 @@ struct DataOptions: ParsableArguments {
         var o = CSVOptions()
         o.hasHeader = !noHeader
         if let d = delimiter { o.delimiter = (d == "\\t" || d == "tab") ? 0x09 : d.utf8.first }
+        // A named time column is read as times (at full precision: a numeric one as Double, not
+        // Float32, so that daily decimal years and epoch values keep every step).
+        if let t = time { o.types[t] = .time }
+        o.timeFormat = timeFormat
+        o.timeFormatColumn = timeFormat == nil ? nil : time
         return o
     }
 
@@ -59,5 +71,17 @@ struct DataOptions: ParsableArguments {
         options.sort = sort
         options.gaps = gaps
         return try TimeSeriesSet(table: table, time: source, seriesKey: seriesKey.map { .name($0) }, options: options)
+    }
+}
+
+/// `--time-format`: a pattern such as `%d.%m.%Y`, or `iso`, `decimal-year`, `excel`, `epoch-s|ms|us|ns`.
+extension TimeFormatSpec: @retroactive ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+    public var defaultValueDescription: String { description }
+
+    /// Parses `--time-format`; a bad value is a usage error naming the accepted forms.
+    static func parseArgument(_ text: String) throws -> TimeFormatSpec {
+        guard let spec = TimeFormatSpec(argument: text) else { throw ValidationError("expected \(TimeFormatSpec.acceptedForms)") }
+        return spec
     }
 }

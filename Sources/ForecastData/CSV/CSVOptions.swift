@@ -25,6 +25,11 @@ public struct CSVOptions: Sendable, Equatable {
     /// hands anything unusual back to libcsv. False parses every block with libcsv; the table
     /// and every error are the same either way, only slower.
     public var plainScanner: Bool = true
+    /// How the time column writes its times, when detection is not wanted (`--time-format`):
+    /// it applies to `timeFormatColumn`, or to the first column that reads that way.
+    public var timeFormat: TimeFormatSpec? = nil
+    /// The column `timeFormat` applies to (nil: see `timeFormat`).
+    public var timeFormatColumn: String? = nil
     /// Name used for the file in error messages; nil uses the path as given.
     public var displayName: String? = nil
 

@@ -76,6 +76,7 @@ public enum CSVReader {
         // 3. Stream the rest: cut, parse pieces in parallel, append in order.
         let estimate = estimateRows(buffer: buffer, size: source.size)
         let merged = OutputColumns(plan: plan, reserve: estimate)
+        merged.notes = plan.notes
         var nextLine = 1
         var firstRound = true
         var wanted = threads * blockBytes
@@ -127,6 +128,7 @@ public enum CSVReader {
             throw DataError.malformed(SourceLocation(file: file, line: nextLine),
                                       options.hasHeader ? "no data rows: the file has a header line but no data below it" : "empty file: no data rows")
         }
+        try merged.resolveDayMonth(names: names, file: file)
         return merged.table(source: file, names: names, byteCount: source.bytesRead, delimiter: delimiter)
     }
 
@@ -186,6 +188,8 @@ public enum CSVReader {
         var actions = [CellAction](repeating: .skip, count: names.count)
         var outputs: [(Int, ColumnType)] = []
         var slots = (number: 0, text: 0, time: 0)
+        var columnNotes: [Int: [String]] = [:]
+        let requestedColumn = try timeFormatColumn(names: names, selected: selected, sample: sample, options: options, missing: missing, file: file)
         for i in selected {
             let cells: [[UInt8]] = sample.compactMap { row in
                 guard i < row.count else { return nil }
@@ -193,13 +197,50 @@ public enum CSVReader {
                 let isMissing = cell.withUnsafeBufferPointer { missing.isMissing($0.baseAddress, $0.count) }
                 return isMissing ? nil : cell
             }
-            let (action, type) = try TypeInference.action(name: names[i], cells: cells, forced: options.types[names[i]], slots: &slots)
+            var notes: [String] = []
+            let requested = options.timeFormat.flatMap { spec in requestedColumn == i ? spec : nil }
+            let (action, type) = try TypeInference.action(name: names[i], cells: cells, forced: options.types[names[i]], requested: requested,
+                                                          slots: &slots, notes: &notes)
             actions[i] = action
+            if !notes.isEmpty { columnNotes[i] = notes }
             outputs.append((i, type))
         }
         var plan = ColumnPlan(names: names, actions: actions, outputs: outputs)
         plan.numberSlots = slots.number; plan.textSlots = slots.text; plan.timeSlots = slots.time
+        plan.notes = columnNotes
         return plan
+    }
+
+    /// The file column `options.timeFormat` applies to: `options.timeFormatColumn` when named;
+    /// else, for a pattern or `iso`, the first selected column most of whose sample cells read
+    /// that way; for a numeric format (decimal years, epoch, Excel), the first selected column
+    /// named like a time (`time`, `date`, …) holding numbers — any number column would fit, so
+    /// another one must be named. nil without a requested format.
+    static func timeFormatColumn(names: [String], selected: [Int], sample: [[[UInt8]]], options: CSVOptions,
+                                 missing: MissingMatcher, file: String) throws -> Int? {
+        guard let spec = options.timeFormat else { return nil }
+        if let name = options.timeFormatColumn {
+            guard let i = names.firstIndex(of: name), selected.contains(i) else {
+                throw DataError.invalidArgument("\(file): the time format \(spec) is given for column '\(name)', which is not among the columns read")
+            }
+            return i
+        }
+        var numericSpec = true
+        switch spec {
+        case .pattern, .iso: numericSpec = false
+        default: break
+        }
+        for i in selected where options.types[names[i]] != .number && options.types[names[i]] != .text {
+            if numericSpec && !TypeInference.timeNames.contains(names[i].lowercased()) { continue }
+            let cells: [[UInt8]] = sample.compactMap { row in
+                guard i < row.count else { return nil }
+                let cell = row[i]
+                return cell.withUnsafeBufferPointer { missing.isMissing($0.baseAddress, $0.count) } ? nil : cell
+            }
+            let doubles = TypeInference.numericValues(cells)
+            if !cells.isEmpty, (try? TimeFormatDetection.requested(spec, column: names[i], cells: cells, doubles: doubles)) != nil { return i }
+        }
+        throw DataError.invalidArgument("\(file): no column reads as the time format \(spec)\(numericSpec ? " among the columns named like a time" : ""); name the time column with --time (the columns are \(names.map { "'\($0)'" }.joined(separator: ", ")))")
     }
 
     /// Rows expected in the whole file (from the head's line lengths) and bytes per row.
@@ -213,7 +254,7 @@ public enum CSVReader {
 
 /// The table being assembled from parsed chunks, in order.
 final class OutputColumns {
-    let plan: ColumnPlan
+    var plan: ColumnPlan
     var numbers: [[Float]]
     var numberMissing: [Int]
     var textCodes: [[Int32]]
@@ -222,6 +263,7 @@ final class OutputColumns {
     var textMissing: [Int]
     var times: [[Int64]]
     var timeMissing: [Int]
+    var dayMonth: [DayMonthEvidence]
     var lines = RowLines(firstLine: 1)
     var rows = 0
     var linesStarted = false
@@ -237,6 +279,7 @@ final class OutputColumns {
         textMissing = [Int](repeating: 0, count: plan.textSlots)
         times = (0..<plan.timeSlots).map { _ in var a = [Int64](); a.reserveCapacity(r); return a }
         timeMissing = [Int](repeating: 0, count: plan.timeSlots)
+        dayMonth = [DayMonthEvidence](repeating: DayMonthEvidence(), count: plan.timeSlots)
     }
 
     func append(_ p: ChunkParser, firstLine: Int) {
@@ -245,6 +288,7 @@ final class OutputColumns {
         }
         for s in 0..<plan.timeSlots {
             times[s].append(contentsOf: p.times[s]); timeMissing[s] += p.timeMissing[s]
+            dayMonth[s].merge(p.dayMonth[s], offset: rows)
         }
         for s in 0..<plan.textSlots {
             // Remap the chunk's codes into the table's dictionary.
@@ -265,6 +309,44 @@ final class OutputColumns {
         rows += p.rows
     }
 
+    /// Decides the day/month order of pattern columns the sample left undecided, from the
+    /// evidence of the whole column: rows that read only one way decide it; rows reading only
+    /// one way and rows reading only the other are an error, and so is a column whose every
+    /// cell reads both ways (unless day and month are always equal, when the order is moot).
+    /// Cells were stored as written where they could be, else swapped; so when the swapped
+    /// order wins, the cells stored as written (their day is at most 12) are swapped now.
+    func resolveDayMonth(names: [String], file: String) throws {
+        for (fileIndex, action) in plan.actions.enumerated() {
+            guard case .patternTime(let s, let format, true) = action, let written = format.pattern, let swapped = written.dayMonthSwapped else { continue }
+            let e = dayMonth[s]
+            let name = names[fileIndex]
+            func line(_ row: Int) -> Int { lines.line(of: row) }
+            switch (e.asWrittenRow, e.swappedRow) {
+            case let (a?, b?):
+                throw DataError.badTime(SourceLocation(file: file, line: line(max(a, b)), column: fileIndex + 1),
+                                        "column '\(name)' mixes day/month orders: line \(line(a)) reads only as \(written.text), line \(line(b)) only as \(swapped.text); make the column consistent")
+            case let (a?, nil):
+                notes[fileIndex, default: []].append("day/month order: \(written.text), decided from the whole column (line \(line(a)) reads only that way; the first rows read either way)")
+            case let (nil, b?):
+                for r in times[s].indices where times[s][r] != Int64.min {
+                    var c = CivilTime(instant: times[s][r])
+                    if c.day <= 12 { (c.day, c.month) = (c.month, c.day); times[s][r] = c.instant() }
+                }
+                if let i = plan.actions.indices.first(where: { $0 == fileIndex }) {
+                    plan.actions[i] = .patternTime(slot: s, format: TimeFormat(pattern: swapped), dayMonthUndecided: false)
+                }
+                notes[fileIndex, default: []].append("day/month order: \(swapped.text), decided from the whole column (line \(line(b)) reads only that way; the first rows read either way)")
+            case (nil, nil):
+                guard e.differs else { continue }
+                throw DataError.badTime(SourceLocation(file: file, column: fileIndex + 1),
+                                        "cannot tell day from month in column '\(name)': every value reads both as \(written.text) and as \(swapped.text); say which with --time-format '\(written.text)' or --time-format '\(swapped.text)'")
+            }
+        }
+    }
+
+    /// Notes from type detection and day/month resolution, by file column.
+    var notes: [Int: [String]] = [:]
+
     func table(source: String, names: [String], byteCount: Int, delimiter: UInt8) -> Table {
         var columns: [Column] = []
         for (fileIndex, _) in plan.outputs {
@@ -275,9 +357,13 @@ final class OutputColumns {
             case .text(let s):
                 columns.append(Column(name: name, fileIndex: fileIndex, values: .text(codes: textCodes[s], levels: textLevels[s]), missing: textMissing[s]))
             case .isoTime(let s, let format):
-                columns.append(Column(name: name, fileIndex: fileIndex, values: .times(times[s], format), missing: timeMissing[s]))
-            case .numericTime(let s, let kind):
-                columns.append(Column(name: name, fileIndex: fileIndex, values: .times(times[s], TimeFormat(kind: kind)), missing: timeMissing[s]))
+                var column = Column(name: name, fileIndex: fileIndex, values: .times(times[s], format), missing: timeMissing[s])
+                column.notes = notes[fileIndex] ?? []
+                columns.append(column)
+            case .numericTime(let s, let format), .patternTime(let s, let format, _):
+                var column = Column(name: name, fileIndex: fileIndex, values: .times(times[s], format), missing: timeMissing[s])
+                column.notes = notes[fileIndex] ?? []
+                columns.append(column)
             case .skip:
                 break
             }

@@ -23,6 +23,8 @@ struct ChunkState {
     var textMissing: [Int]
     var times: [[Int64]]
     var timeMissing: [Int]
+    /// Per time slot: the day/month evidence of a pattern column the sample left undecided.
+    var dayMonth: [DayMonthEvidence]
     var rowLines = RowLines(firstLine: 0)
     var rows = 0
     // Parse state.
@@ -37,18 +39,41 @@ struct ChunkState {
     var skipRecords = 0
 }
 
+/// What the cells of a pattern column with an undecided day/month order showed: the first row
+/// (0-based, in the chunk, then in the table) that reads only as written (its day is above 12),
+/// the first that reads only with day and month swapped, and whether any cell has day != month.
+struct DayMonthEvidence: Sendable, Equatable {
+    var asWrittenRow: Int? = nil
+    var swappedRow: Int? = nil
+    var differs = false
+
+    /// Combines with the evidence of the rows after (their row numbers shifted by `offset`).
+    mutating func merge(_ o: DayMonthEvidence, offset: Int) {
+        if asWrittenRow == nil { asWrittenRow = o.asWrittenRow.map { $0 + offset } }
+        if swappedRow == nil { swappedRow = o.swappedRow.map { $0 + offset } }
+        differs = differs || o.differs
+    }
+}
+
 /// Parses one chunk of complete records with libcsv into typed column buffers.
 ///
 /// A chunk starts at a record boundary; the reader cuts chunks at newlines outside quotes so
 /// chunks can be parsed independently on several threads. Lines are counted per chunk
 /// (relative) and shifted afterwards.
 final class ChunkParser {
-    /// Per file column: 0 skip, 1 number, 2 text, 3 ISO time, 4 numeric time.
+    /// Per file column: 0 skip, 1 number, 2 text, 3 ISO time, 4 numeric time, 5 pattern time.
     let kinds: UnsafeMutableBufferPointer<UInt8>
     let slots: UnsafeMutableBufferPointer<Int>
     private let names: [String]
+    /// Per time slot: the format of ISO, numeric and pattern columns.
     let formats: [TimeFormat]
+    /// Per time slot: the pattern of pattern columns, and whether its day/month order is undecided.
+    private let patterns: [TimePattern?]
+    private let undecided: [Bool]
+    /// Per time slot: the kind and decimal-year grid of numeric columns (read per cell without
+    /// copying the whole format).
     private let numericKinds: [TimeFormat.Kind]
+    private let grids: [DecimalYearGrid?]
     let columnCount: Int
     let missing: MissingMatcher
     /// Whether the chunk contains a quote (then fields are scanned for embedded newlines).
@@ -61,20 +86,24 @@ final class ChunkParser {
         columnCount = plan.actions.count
         kinds = .allocate(capacity: max(1, columnCount))
         slots = .allocate(capacity: max(1, columnCount))
-        var formats: [TimeFormat] = [], numericKinds: [TimeFormat.Kind] = []
+        var formats = [TimeFormat](repeating: TimeFormat(kind: .dateTime), count: plan.timeSlots)
+        var patterns = [TimePattern?](repeating: nil, count: plan.timeSlots)
+        var undecided = [Bool](repeating: false, count: plan.timeSlots)
         for (i, a) in plan.actions.enumerated() {
             switch a {
             case .skip: kinds[i] = 0; slots[i] = 0
             case .number(let s): kinds[i] = 1; slots[i] = s
             case .text(let s): kinds[i] = 2; slots[i] = s
-            case .isoTime(let s, let f): kinds[i] = 3; slots[i] = s
-                while formats.count <= s { formats.append(f) }; formats[s] = f
-            case .numericTime(let s, let k): kinds[i] = 4; slots[i] = s
-                while numericKinds.count <= s { numericKinds.append(k) }; numericKinds[s] = k
+            case .isoTime(let s, let f): kinds[i] = 3; slots[i] = s; formats[s] = f
+            case .numericTime(let s, let f): kinds[i] = 4; slots[i] = s; formats[s] = f
+            case .patternTime(let s, let f, let u): kinds[i] = 5; slots[i] = s; formats[s] = f; patterns[s] = f.pattern; undecided[s] = u
             }
         }
         self.formats = formats
-        self.numericKinds = numericKinds
+        self.numericKinds = formats.map(\.kind)
+        self.grids = formats.map(\.decimalGrid)
+        self.patterns = patterns
+        self.undecided = undecided
         names = plan.names
         self.missing = missing
         self.hasQuotes = hasQuotes
@@ -88,7 +117,8 @@ final class ChunkParser {
             textIndex: [[String: Int32]](repeating: [:], count: plan.textSlots),
             textMissing: [Int](repeating: 0, count: plan.textSlots),
             times: (0..<plan.timeSlots).map { _ in var a = [Int64](); a.reserveCapacity(expectedRows); return a },
-            timeMissing: [Int](repeating: 0, count: plan.timeSlots)))
+            timeMissing: [Int](repeating: 0, count: plan.timeSlots),
+            dayMonth: [DayMonthEvidence](repeating: DayMonthEvidence(), count: plan.timeSlots)))
     }
 
     deinit {
@@ -106,6 +136,7 @@ final class ChunkParser {
     var textMissing: [Int] { state.pointee.textMissing }
     var times: [[Int64]] { state.pointee.times }
     var timeMissing: [Int] { state.pointee.timeMissing }
+    var dayMonth: [DayMonthEvidence] { state.pointee.dayMonth }
     var rowLines: RowLines { state.pointee.rowLines }
     var rows: Int { state.pointee.rows }
     var line: Int { state.pointee.line }
@@ -141,6 +172,7 @@ final class ChunkParser {
         for i in s.pointee.numberMissing.indices { s.pointee.numberMissing[i] = 0 }
         for i in s.pointee.textMissing.indices { s.pointee.textMissing[i] = 0 }
         for i in s.pointee.timeMissing.indices { s.pointee.timeMissing[i] = 0 }
+        for i in s.pointee.dayMonth.indices { s.pointee.dayMonth[i] = DayMonthEvidence() }
         for i in s.pointee.textLevels.indices { s.pointee.textLevels[i] = []; s.pointee.textIndex[i] = [:] }
         s.pointee.rowLines = RowLines(firstLine: 0)
         s.pointee.rows = 0
@@ -284,16 +316,48 @@ final class ChunkParser {
                 failCell(.badTime, "expected a time (\(formats[slot])) in column '\(names[field])', found \(cellText(p, n))")
             }
         case 4:
-            let kind = numericKinds[slot]
-            if let v = NumberParser.parseDouble(p, n), let t = TimeParser.instant(fromNumber: v, kind: kind) {
+            if let t = TimeParser.instant(p, n, kind: numericKinds[slot], grid: grids[slot]) {
                 s.pointee.times[slot].append(t)
             } else if missing.isMissing(p, n) {
                 s.pointee.times[slot].append(Int64.min); s.pointee.timeMissing[slot] += 1
+            } else if numericKinds[slot] != .decimalYear && numericKinds[slot] != .excelSerial, TimeParser.integer(p, n) != nil {
+                failCell(.badTime, "\(formats[slot]) \(cellText(p, n)) in column '\(names[field])' is out of range (years 1 to 9999): is the unit right? (--time-format epoch-s, epoch-ms, epoch-us or epoch-ns)")
+            } else if grids[slot] != nil, NumberParser.parseDouble(p, n) != nil {
+                failCell(.badTime, "decimal year \(cellText(p, n)) in column '\(names[field])' is not on the column's grid (\(formats[slot]), inferred from the first rows); the column must keep one R frequency and start")
             } else {
-                failCell(.badTime, "expected a time (\(TimeFormat(kind: kind))) in column '\(names[field])', found \(cellText(p, n))")
+                failCell(.badTime, "expected a time (\(formats[slot])) in column '\(names[field])', found \(cellText(p, n))")
             }
+        case 5:
+            storePattern(field, slot, p, n)
         default:
             return
+        }
+    }
+
+    /// A pattern cell. With the day/month order undecided, a cell is read as written when it
+    /// can be, else with day and month swapped, and the rows that read only one way are noted.
+    private func storePattern(_ field: Int, _ slot: Int, _ p: UnsafePointer<UInt8>?, _ n: Int) {
+        let s = state
+        guard let pattern = patterns[slot], let f = pattern.fields(p, n) else {
+            if missing.isMissing(p, n) {
+                s.pointee.times[slot].append(Int64.min); s.pointee.timeMissing[slot] += 1
+            } else {
+                failCell(.badTime, "expected a time (\(formats[slot])) in column '\(names[field])', found \(cellText(p, n))")
+            }
+            return
+        }
+        if let t = f.instant() {
+            s.pointee.times[slot].append(t)
+            if undecided[slot] {
+                if f.day != f.month { s.pointee.dayMonth[slot].differs = true }
+                if f.day > 12, s.pointee.dayMonth[slot].asWrittenRow == nil { s.pointee.dayMonth[slot].asWrittenRow = s.pointee.rows }
+            }
+        } else if undecided[slot], let t = f.swapped.instant() {
+            s.pointee.times[slot].append(t)
+            s.pointee.dayMonth[slot].differs = true
+            if s.pointee.dayMonth[slot].swappedRow == nil { s.pointee.dayMonth[slot].swappedRow = s.pointee.rows }
+        } else {
+            failCell(.badTime, "impossible time \(cellText(p, n)) in column '\(names[field])' (read as \(pattern.text))")
         }
     }
 

@@ -25,6 +25,8 @@ public struct DatasetSummary: Sendable, Equatable, Codable {
     /// e.g. "monthly", "half-hourly"; nil when unknown.
     public var frequency: String?
     public var seasonLength: Int?
+    /// Why the season length is what it is.
+    public var seasonReason: String?
     public var gaps: Int
     public var missingSteps: Int
     public var irregularSteps: Int
@@ -55,6 +57,10 @@ public struct DatasetSummary: Sendable, Equatable, Codable {
         end = hi.map { set.format($0) }
         frequency = set.frequency?.description
         seasonLength = set.frequency?.seasonLength
+        seasonReason = set.frequency?.seasonReason
+        if let grid = set.timeFormat?.decimalGrid, let f = set.frequency, f == .daily {
+            seasonReason = "the weekly cycle of daily data; R's frequency \(DecimalYearGrid.significant15(grid.stepsPerYear)) is the yearly cycle, which would need a two-year lookback: give --lookback and --horizon to use it"
+        }
         gaps = set.report.gaps
         missingSteps = set.report.missingSteps
         irregularSteps = set.report.irregularSteps
@@ -78,7 +84,7 @@ public struct DatasetSummary: Sendable, Equatable, Codable {
         } else {
             lines.append("time: none (row order)")
         }
-        lines.append("frequency: \(frequency ?? "unknown")" + (seasonLength.map { ", season length \($0)" } ?? ""))
+        lines.append("frequency: \(frequency ?? "unknown")" + (seasonLength.map { ", season length \($0)" } ?? "") + (seasonReason.map { " (\($0))" } ?? ""))
         lines.append("gaps: \(gaps) (\(missingSteps) missing steps), irregular steps: \(irregularSteps), duplicates: \(duplicateRows), unsorted rows: \(unsortedRows)")
         if let seriesKey {
             lines.append("series by '\(seriesKey)': " + series.map { "\($0.key ?? "?") (\($0.rows) rows)" }.joined(separator: ", "))

@@ -71,6 +71,7 @@ public struct TimeSeriesSet: Sendable {
         }
         if let ti = timeIndex {
             (instants, format) = try TimeSeriesSet.instants(of: table.columns[ti], table: table, columnIndex: ti)
+            report.notes += table.columns[ti].notes
         }
         timeColumn = timeIndex.map { table.columns[$0].name }
         timeFormat = format

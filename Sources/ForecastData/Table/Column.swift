@@ -26,6 +26,9 @@ public struct Column: Sendable, Equatable {
     public var values: ColumnValues
     /// Number of missing cells.
     public var missing: Int
+    /// Time columns: what reading the column had to resolve (day/month order, changing UTC
+    /// offsets, R's daily grid ignoring leap days, …), one sentence each.
+    public var notes: [String] = []
 
     public init(name: String, fileIndex: Int, values: ColumnValues, missing: Int) {
         self.name = name; self.fileIndex = fileIndex; self.values = values; self.missing = missing

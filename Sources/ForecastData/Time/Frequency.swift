@@ -58,6 +58,18 @@ public struct Frequency: Sendable, Equatable, Codable, CustomStringConvertible {
         }
     }
 
+    /// Why `seasonLength` is what it is, in a few words ("the weekly cycle of daily data").
+    public var seasonReason: String {
+        switch unit {
+        case .millisecond, .second, .minute, .hour:
+            return seasonLength > 1 ? "\(description) steps in a day: the daily cycle" : "no whole number of steps in a day"
+        case .day: return count == 1 ? "the weekly cycle of daily data" : "no whole number of steps in a week"
+        case .week: return count == 1 ? "weeks in a year: the yearly cycle" : "no whole number of steps in a year"
+        case .month: return seasonLength > 1 ? "\(description) steps in a year: the yearly cycle" : "no whole number of steps in a year"
+        case .year: return "yearly data has no season"
+        }
+    }
+
     /// A human name: "half-hourly", "hourly", "daily", "monthly", "quarterly", "every 6 minutes".
     public var description: String {
         switch (unit, count) {

@@ -8,12 +8,22 @@ public struct TimeFormat: Sendable, Equatable, Codable, CustomStringConvertible 
         case yearMonth
         /// `2013-01-01T06:00:00Z`, `2013-01-01 06:00`, `2013-01-01T06:00:00.250+01:00`
         case dateTime
-        /// R-style decimal years: `1949.0833` is February 1949 (mapped to month starts).
+        /// R-style decimal years: with a `decimalGrid` (any regular R frequency) row `i` is step
+        /// `i` of the grid; without one (irregular values) the instant is the fraction of the year.
         case decimalYear
         /// Seconds since 1970-01-01T00:00:00Z.
         case epochSeconds
         /// Milliseconds since 1970-01-01T00:00:00Z.
         case epochMilliseconds
+        /// Microseconds since 1970-01-01T00:00:00Z (kept to the millisecond).
+        case epochMicroseconds
+        /// Nanoseconds since 1970-01-01T00:00:00Z (kept to the millisecond).
+        case epochNanoseconds
+        /// Excel serial day numbers (1900 date system): days since 1899-12-30, the fraction is the
+        /// time of day. Only on request (`--time-format excel`), never guessed.
+        case excelSerial
+        /// A strftime-style `pattern` (`%d.%m.%Y`, `%Y Q%q`, `%G-W%V`, `%b %Y`, …).
+        case pattern
     }
 
     /// The time zone designator written after a date-time.
@@ -34,10 +44,34 @@ public struct TimeFormat: Sendable, Equatable, Codable, CustomStringConvertible 
     /// Date-time only: digits of fractional seconds written (0...3).
     public var fractionDigits: Int = 0
     public var zone: Zone = .none
+    /// Pattern only: how cells are written.
+    public var pattern: TimePattern? = nil
+    /// Decimal years only: the regular R grid the values lie on (nil: irregular values).
+    public var decimalGrid: DecimalYearGrid? = nil
 
     public init(kind: Kind, separator: Character = "T", hasSeconds: Bool = true, fractionDigits: Int = 0, zone: Zone = .none) {
         self.kind = kind; self.separator = separator; self.hasSeconds = hasSeconds
         self.fractionDigits = fractionDigits; self.zone = zone
+    }
+
+    /// A pattern format.
+    public init(pattern: TimePattern) {
+        self.init(kind: .pattern)
+        self.pattern = pattern
+    }
+
+    /// A decimal-year format on `grid` (nil: irregular, proportional in the year).
+    public init(decimalYears grid: DecimalYearGrid?) {
+        self.init(kind: .decimalYear)
+        self.decimalGrid = grid
+    }
+
+    /// Whether the column is numeric in the file (decimal years, epoch values, Excel serials).
+    public var isNumeric: Bool {
+        switch kind {
+        case .decimalYear, .epochSeconds, .epochMilliseconds, .epochMicroseconds, .epochNanoseconds, .excelSerial: return true
+        case .date, .yearMonth, .dateTime, .pattern: return false
+        }
     }
 
     /// The UTC offset, in minutes, used for calendar arithmetic and formatting.
@@ -58,14 +92,20 @@ public struct TimeFormat: Sendable, Equatable, Codable, CustomStringConvertible 
             case .offset: s += "±hh:mm"
             }
             return s + ")"
-        case .decimalYear: return "decimal year (1949.0833)"
+        case .decimalYear:
+            guard let g = decimalGrid else { return "decimal year (fraction of the calendar year)" }
+            return "decimal year, R frequency \(DecimalYearGrid.significant15(g.stepsPerYear)) (start + i/\(DecimalYearGrid.significant15(g.stepsPerYear)))"
         case .epochSeconds: return "epoch seconds"
         case .epochMilliseconds: return "epoch milliseconds"
+        case .epochMicroseconds: return "epoch microseconds"
+        case .epochNanoseconds: return "epoch nanoseconds"
+        case .excelSerial: return "Excel serial day number"
+        case .pattern: return "pattern \(pattern?.text ?? "?")"
         }
     }
 
     // Codable: Character is not Codable, so encode the separator as a string.
-    enum CodingKeys: String, CodingKey { case kind, separator, hasSeconds, fractionDigits, zone }
+    enum CodingKeys: String, CodingKey { case kind, separator, hasSeconds, fractionDigits, zone, pattern, decimalGrid }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         kind = try c.decode(Kind.self, forKey: .kind)
@@ -73,6 +113,8 @@ public struct TimeFormat: Sendable, Equatable, Codable, CustomStringConvertible 
         hasSeconds = try c.decodeIfPresent(Bool.self, forKey: .hasSeconds) ?? true
         fractionDigits = try c.decodeIfPresent(Int.self, forKey: .fractionDigits) ?? 0
         zone = try c.decodeIfPresent(Zone.self, forKey: .zone) ?? .none
+        pattern = try c.decodeIfPresent(TimePattern.self, forKey: .pattern)
+        decimalGrid = try c.decodeIfPresent(DecimalYearGrid.self, forKey: .decimalGrid)
     }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -81,6 +123,8 @@ public struct TimeFormat: Sendable, Equatable, Codable, CustomStringConvertible 
         try c.encode(hasSeconds, forKey: .hasSeconds)
         try c.encode(fractionDigits, forKey: .fractionDigits)
         try c.encode(zone, forKey: .zone)
+        try c.encodeIfPresent(pattern, forKey: .pattern)
+        try c.encodeIfPresent(decimalGrid, forKey: .decimalGrid)
     }
 
     /// Formats an instant (ms since the epoch) in this style.
@@ -88,10 +132,20 @@ public struct TimeFormat: Sendable, Equatable, Codable, CustomStringConvertible 
         switch kind {
         case .epochSeconds: return String(instant / 1000)
         case .epochMilliseconds: return String(instant)
+        case .epochMicroseconds: return String(instant) + "000"
+        case .epochNanoseconds: return String(instant) + "000000"
+        case .excelSerial: return ExcelSerial.format(instant)
+        case .pattern: return (pattern ?? TimePattern("%Y-%m-%d")).map { $0.format(instant) } ?? String(instant)
         case .decimalYear:
+            if let text = decimalGrid?.format(instant) { return text }
             let c = CivilTime(instant: instant)
-            let v = Double(c.year) + Double(c.month - 1) / 12
-            return c.month == 1 ? "\(c.year).0" : String(format4(v))
+            if c.day == 1 && c.hour == 0 && c.minute == 0 && c.second == 0 && c.millisecond == 0 {
+                let v = Double(c.year) + Double(c.month - 1) / 12
+                return c.month == 1 ? "\(c.year).0" : String(format4(v))
+            }
+            // Irregular values: the fraction of the calendar year.
+            let start = CivilTime(year: c.year, month: 1, day: 1).instant(), end = CivilTime(year: c.year + 1, month: 1, day: 1).instant()
+            return DecimalYearGrid.significant15(Double(c.year) + Double(instant - start) / Double(end - start))
         case .date, .yearMonth, .dateTime:
             let c = CivilTime(instant: instant, offsetMinutes: offsetMinutes)
             let y = String(c.year).leftPadded(to: 4)

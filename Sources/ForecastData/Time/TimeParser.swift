@@ -106,8 +106,9 @@ public enum TimeParser {
     }
 
     /// The instant of a numeric time value in the given numeric kind; nil if out of range.
-    /// Decimal years map to the start of the nearest month (1949.0833 -> 1949-02-01) when the
-    /// fraction is a whole number of twelfths, otherwise to the proportional instant in the year.
+    /// Decimal years without a grid map to the start of the nearest month (1949.0833 -> 1949-02-01)
+    /// when the fraction is a whole number of twelfths, otherwise to the proportional instant in
+    /// the year (to the second).
     public static func instant(fromNumber v: Double, kind: TimeFormat.Kind) -> Int64? {
         guard v.isFinite else { return nil }
         switch kind {
@@ -117,6 +118,14 @@ public enum TimeParser {
         case .epochMilliseconds:
             guard abs(v) < 1e16 else { return nil }
             return Int64(v.rounded())
+        case .epochMicroseconds:
+            guard abs(v) < 1e19 else { return nil }
+            return Int64((v / 1000).rounded())
+        case .epochNanoseconds:
+            guard abs(v) < 9.2e18 else { return nil }
+            return Int64((v / 1_000_000).rounded())
+        case .excelSerial:
+            return ExcelSerial.instant(v)
         case .decimalYear:
             guard v > -100_000 && v < 100_000 else { return nil }
             var year = Int((v + 1e-6).rounded(.down))
@@ -130,19 +139,73 @@ public enum TimeParser {
             }
             let start = CivilTime(year: year, month: 1, day: 1).instant()
             let end = CivilTime(year: year + 1, month: 1, day: 1).instant()
-            return start + Int64((Double(end - start) * max(0, frac)).rounded())
+            let ms = Double(end - start) * max(0, frac)
+            return start + Int64((ms / 1000).rounded()) * 1000
         default:
             return nil
         }
     }
 
-    /// Guesses the numeric time kind of sample values, or nil if they do not look like time:
-    /// integers at or above 1e11 are epoch milliseconds, integers at or above 1e8 epoch seconds,
-    /// values within [1000, 3000) decimal years.
+    /// The instant of a numeric cell of `kind`: decimal years on `grid` (nil when
+    /// off the grid), epoch integers exactly (an Int64 cell is not rounded through a Double).
+    @inline(__always)
+    static func instant(_ p: UnsafePointer<UInt8>?, _ n: Int, kind: TimeFormat.Kind, grid: DecimalYearGrid?) -> Int64? {
+        switch kind {
+        case .epochSeconds, .epochMilliseconds, .epochMicroseconds, .epochNanoseconds:
+            if let i = integer(p, n) {
+                let t: Int64
+                switch kind {
+                case .epochSeconds: t = i.multipliedReportingOverflow(by: 1000).overflow ? Int64.max : i * 1000
+                case .epochMilliseconds: t = i
+                case .epochMicroseconds: t = (i + (i >= 0 ? 500 : -500)) / 1000
+                default: t = (i + (i >= 0 ? 500_000 : -500_000)) / 1_000_000
+                }
+                return epochRange.contains(t) ? t : nil
+            }
+        case .decimalYear:
+            if let grid {
+                guard let v = NumberParser.parseDouble(p, n) else { return nil }
+                return grid.instant(of: v)
+            }
+        default: break
+        }
+        guard let v = NumberParser.parseDouble(p, n) else { return nil }
+        return instant(fromNumber: v, kind: kind)
+    }
+
+    /// Epoch instants accepted: years 1 to 9999 (a wrong unit lands far outside, e.g. milliseconds
+    /// read as seconds fall in the year 53,000).
+    public static let epochRange: ClosedRange<Int64> = CivilTime(year: 1, month: 1, day: 1).instant()...(CivilTime(year: 10000, month: 1, day: 1).instant() - 1)
+
+    /// A cell of up to 18 digits with an optional sign, as an Int64 (nil for anything else).
+    @inline(__always)
+    static func integer(_ p0: UnsafePointer<UInt8>?, _ n0: Int) -> Int64? {
+        guard let p0 else { return nil }
+        var p = p0, n = n0
+        while n > 0 && (p[0] == 0x20 || p[0] == 0x09) { p += 1; n -= 1 }
+        while n > 0 && (p[n - 1] == 0x20 || p[n - 1] == 0x09) { n -= 1 }
+        var negative = false
+        if n > 0 && (p[0] == 0x2D || p[0] == 0x2B) { negative = p[0] == 0x2D; p += 1; n -= 1 }
+        guard n > 0, n <= 18 else { return nil }
+        var v: Int64 = 0
+        for i in 0..<n {
+            let d = p[i] &- 0x30
+            guard d <= 9 else { return nil }
+            v = v * 10 + Int64(d)
+        }
+        return negative ? -v : v
+    }
+
+    /// Guesses the numeric time kind of sample values, or nil if they do not look like time.
+    /// Integers are epoch values by their size (for instants after 1973): at or above 1e17
+    /// nanoseconds, 1e14 microseconds, 1e11 milliseconds, 1e8 seconds; values within
+    /// [1000, 3000) are decimal years. Excel serials are never guessed.
     public static func numericKind(of sample: [Double]) -> TimeFormat.Kind? {
         guard let lo = sample.min(), let hi = sample.max() else { return nil }
         let integral = sample.allSatisfy { $0 == $0.rounded() }
-        if integral && lo >= 1e11 && hi < 1e16 { return .epochMilliseconds }
+        if integral && lo >= 1e17 && hi < 9.3e18 { return .epochNanoseconds }
+        if integral && lo >= 1e14 && hi < 1e17 { return .epochMicroseconds }
+        if integral && lo >= 1e11 && hi < 1e14 { return .epochMilliseconds }
         if integral && lo >= 1e8 && hi < 1e11 { return .epochSeconds }
         if lo >= 1000 && hi < 3000 { return .decimalYear }
         return nil
