@@ -8,7 +8,7 @@ import Foundation
 ///
 /// Backward, with dh = dy + carry the gradient reaching h':
 ///
-///     da      = dh ⊙ α ⊙ (1 - u²)                               dG  [B, H]
+///     da      = dh ⊙ (1 - u²) ⊙ α                               dG  [B, H]
 ///     dα_j   += Σ_b dh ⊙ (u - h_prev)                           dFactors [H]
 ///     dh_prev = (1 - α) ⊙ dh  (+ da W_hh, added by the layer)   carryH [B, H]
 ///
@@ -79,6 +79,9 @@ enum LeakyRNNCell: RecurrentCell {
     @inline(__always)
     static func backward(_ s: CellBackward) {
         guard let alpha = s.factors else { return }
+        // dG = dh ⊙ (1 - u²) with the Elman kernel, so that τ = 1 is the Elman cell to the bit.
+        ElmanKernels.backward(B: s.rows, H: s.H, act: .tanh, gates: s.gates, dy: s.dy, dyStride: s.dyStride,
+                              carryH: s.carryH, dG: s.dG)
         let H = s.H
         for r in 0..<s.rows {
             let u = s.gates + r * H                                     // [H]
@@ -88,7 +91,7 @@ enum LeakyRNNCell: RecurrentCell {
                 let dyr = dy + r * s.dyStride
                 for j in 0..<H { carry[j] += dyr[j] }                   // carry = dh
             }
-            for j in 0..<H { dg[j] = carry[j] * alpha[j] * (1 - u[j] * u[j]) }
+            for j in 0..<H { dg[j] *= alpha[j] }
             if let dAlpha = s.dFactors {
                 if let hPrev = s.hPrev {
                     let hp = hPrev + r * s.hPrevStride
