@@ -39,10 +39,11 @@ public struct RecurrentConfig: Codable, Sendable, Equatable {
     public var directions: Int { bidirectional ? 2 : 1 }
     /// Width of each step's output, D*H.
     public var outputSize: Int { directions * hiddenSize }
-    /// The dilation of layer `l` (1 unless ``dilations`` says otherwise).
-    public func dilation(_ l: Int) -> Int { l < dilations.count ? dilations[l] : 1 }
+    /// The dilation of layer `l` (1 unless ``dilations`` says otherwise; values below 1, which
+    /// ``validate()`` rejects, count as 1).
+    public func dilation(_ l: Int) -> Int { l < dilations.count ? max(1, dilations[l]) : 1 }
     /// The largest dilation of any layer.
-    public var maxDilation: Int { dilations.max() ?? 1 }
+    public var maxDilation: Int { max(1, dilations.max() ?? 1) }
     /// Whether every layer recurs on the previous step.
     public var isUndilated: Bool { dilations.allSatisfy { $0 == 1 } }
 

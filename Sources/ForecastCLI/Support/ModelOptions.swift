@@ -17,8 +17,17 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Calendar inputs from the timestamps, comma-separated: hour (hour of day), dow (day of week), doy (day of year), each as sin/cos.", valueName: "features"))
     var calendar: String?
 
-    @Option(help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor), or seq2seq (encoder-decoder with attention).", valueName: "model"))
+    @Option(help: ArgumentHelp("Model: lstm, gru, rnn or leaky-rnn (windowed regressor), or seq2seq (encoder-decoder with attention).", valueName: "model"))
     var model: String = "lstm"
+
+    @Option(help: ArgumentHelp("Skip recurrence per layer, comma-separated (e.g. 1,2,4 with --layers 3: a dilated RNN); default 1 for every layer.", valueName: "list"))
+    var dilations: String?
+
+    @Option(help: ArgumentHelp("leaky-rnn: time constant of every unit, at least 1 (default 1, with --learn-tau 2).", valueName: "x"))
+    var tau: Float?
+
+    @Flag(name: .customLong("learn-tau"), help: "leaky-rnn: learn τ per unit (τ = 1 + softplus(ρ), starting at --tau).")
+    var learnTau = false
 
     @Option(help: "Input steps per window (default: two seasons).")
     var lookback: Int?
@@ -72,7 +81,13 @@ struct ModelOptions: ParsableArguments {
     var skipNonFinite = false
 
     func validate() throws {
-        if CellKind(name: model) == nil && model != "seq2seq" { throw ValidationError("--model must be lstm, gru, rnn or seq2seq, got '\(model)'") }
+        if CellKind(name: model) == nil && model != "seq2seq" { throw ValidationError("--model must be lstm, gru, rnn, leaky-rnn or seq2seq, got '\(model)'") }
+        if dilations != nil || tau != nil || learnTau {
+            guard let d = parsedDilations() else { throw ValidationError("--dilations takes positive integers, comma-separated, got '\(dilations ?? "")'") }
+            let cfg = RecurrentConfig(cell: CellKind(name: model) ?? .lstm, inputSize: 1, hiddenSize: 1, numLayers: layers ?? 1,
+                                      dilations: d, tau: tau ?? (learnTau ? 2 : 1), learnsTau: learnTau)
+            do { try cfg.validate() } catch { throw ValidationError("\(error)") }
+        }
         if LossKind(name: loss) == nil { throw ValidationError("--loss must be mse, mae, huber, gaussian or quantile, got '\(loss)'") }
         if MissingPolicy(rawValue: missing) == nil { throw ValidationError("--missing must be error, drop, ffill or interpolate, got '\(missing)'") }
         if let l = lookback, l < 1 { throw ValidationError("--lookback must be at least 1") }
@@ -105,6 +120,13 @@ struct ModelOptions: ParsableArguments {
         if target.isEmpty { throw ValidationError("--target is required: the column to forecast") }
     }
 
+    /// `--dilations` as integers (empty when not given), nil when malformed.
+    func parsedDilations() -> [Int]? {
+        guard let dilations else { return [] }
+        let parts = splitList(dilations).map { Int($0) }
+        return parts.contains(nil) ? nil : parts.compactMap { $0 }
+    }
+
     /// The library options these flags describe.
     func forecasterOptions() -> ForecasterOptions {
         var options = ForecasterOptions()
@@ -113,6 +135,9 @@ struct ModelOptions: ParsableArguments {
         options.layers = layers ?? 1
         options.bidirectional = bidirectional
         options.dropout = dropout
+        options.dilations = parsedDilations() ?? []
+        options.tau = tau ?? (learnTau ? 2 : 1)
+        options.learnsTau = learnTau
         options.lookback = lookback
         options.horizon = horizon
         options.features = splitList(features)
