@@ -161,9 +161,11 @@ final class CellVariantTests: XCTestCase {
         XCTAssertFalse(dilated.pipelines(batch: 4))
         let plain = Recurrent(RecurrentConfig(cell: .lstm, inputSize: 2, hiddenSize: 64, numLayers: 2, dilations: [1, 1]), layout: &l3)
         XCTAssertTrue(plain.splitsUnits(batch: 1))
-        // Leaky inference on the split-sized shape equals the reference.
+        // Leaky inference on the split-sized shape (general plan) and through the layer pipeline
+        // (B = 4) equals the reference.
         let rc = RecurrentConfig(cell: .leakyRNN, inputSize: 3, hiddenSize: 64, numLayers: 2, tau: 3, learnsTau: true)
         XCTAssertLessThan(referenceDifference(rc, B: 1, T: 7, initialState: false, seed: 40, training: false), 1e-5)
+        XCTAssertLessThan(referenceDifference(rc, B: 4, T: 9, initialState: true, seed: 41, training: false), 1e-5)
     }
 
     // MARK: Reductions to the ordinary cells
