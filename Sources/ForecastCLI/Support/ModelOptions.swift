@@ -17,17 +17,8 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Calendar inputs from the timestamps, comma-separated: hour (hour of day), dow (day of week), doy (day of year), each as sin/cos.", valueName: "features"))
     var calendar: String?
 
-    @Option(help: ArgumentHelp("Model: lstm, gru, rnn or leaky-rnn (windowed regressor), or seq2seq (encoder-decoder with attention).", valueName: "model"))
+    @Option(help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor), or seq2seq (encoder-decoder with attention).", valueName: "model"))
     var model: String = "lstm"
-
-    @Option(help: ArgumentHelp("Skip recurrence per layer, comma-separated (e.g. 1,2,4 with --layers 3: a dilated RNN); default 1 for every layer.", valueName: "list"))
-    var dilations: String?
-
-    @Option(help: ArgumentHelp("leaky-rnn: time constant of every unit, at least 1 (default 1, with --learn-tau 2).", valueName: "x"))
-    var tau: Float?
-
-    @Flag(name: .customLong("learn-tau"), help: "leaky-rnn: learn τ per unit (τ = 1 + softplus(ρ), starting at --tau).")
-    var learnTau = false
 
     @Option(help: "Input steps per window (default: two seasons).")
     var lookback: Int?
@@ -43,6 +34,15 @@ struct ModelOptions: ParsableArguments {
 
     @Flag(help: "Bidirectional layers.")
     var bidirectional = false
+
+    @Option(help: ArgumentHelp("Skip recurrence per layer, comma-separated (e.g. 1,2,4 with --layers 3: a dilated RNN); default 1 for every layer.", valueName: "list"))
+    var dilations: String?
+
+    @Option(help: ArgumentHelp("--model leaky-rnn: time constant of every unit, at least 1 (default 1, with --learn-tau 2).", valueName: "x"))
+    var tau: Float?
+
+    @Flag(name: .customLong("learn-tau"), help: "--model leaky-rnn: learn τ per unit (τ = 1 + softplus(ρ), starting at --tau).")
+    var learnTau = false
 
     @Option(help: "Dropout between stacked layers (training only).")
     var dropout: Float = 0
@@ -81,13 +81,7 @@ struct ModelOptions: ParsableArguments {
     var skipNonFinite = false
 
     func validate() throws {
-        if CellKind(name: model) == nil && model != "seq2seq" { throw ValidationError("--model must be lstm, gru, rnn, leaky-rnn or seq2seq, got '\(model)'") }
-        if dilations != nil || tau != nil || learnTau {
-            guard let d = parsedDilations() else { throw ValidationError("--dilations takes positive integers, comma-separated, got '\(dilations ?? "")'") }
-            let cfg = RecurrentConfig(cell: CellKind(name: model) ?? .lstm, inputSize: 1, hiddenSize: 1, numLayers: layers ?? 1,
-                                      dilations: d, tau: tau ?? (learnTau ? 2 : 1), learnsTau: learnTau)
-            do { try cfg.validate() } catch { throw ValidationError("\(error)") }
-        }
+        if CellKind(name: model) == nil && model != "seq2seq" { throw ValidationError("--model must be lstm, gru, rnn or seq2seq, got '\(model)'") }
         if LossKind(name: loss) == nil { throw ValidationError("--loss must be mse, mae, huber, gaussian or quantile, got '\(loss)'") }
         if MissingPolicy(rawValue: missing) == nil { throw ValidationError("--missing must be error, drop, ffill or interpolate, got '\(missing)'") }
         if let l = lookback, l < 1 { throw ValidationError("--lookback must be at least 1") }
@@ -103,6 +97,13 @@ struct ModelOptions: ParsableArguments {
         if let w = workers, w < 1 { throw ValidationError("--workers must be at least 1") }
         for c in splitList(calendar) where ModelOptions.calendarFeature(c) == nil {
             throw ValidationError("--calendar takes hour, dow and doy, got '\(c)'")
+        }
+        if dilations != nil || tau != nil || learnTau {
+            guard let d = parsedDilations() else { throw ValidationError("--dilations takes positive integers, comma-separated, got '\(dilations ?? "")'") }
+            // The checks do not depend on the cell.
+            let cfg = RecurrentConfig(cell: .leakyRNN, inputSize: 1, hiddenSize: 1, numLayers: layers ?? 1,
+                                      dilations: d, tau: tau ?? (learnTau ? 2 : 1), learnsTau: learnTau)
+            do { try cfg.validate() } catch { throw ValidationError("\(error)") }
         }
     }
 
