@@ -24,13 +24,17 @@ public final class RecurrentCache: @unchecked Sendable {
     var dropped: [FloatBuffer?]
     var masks: [FloatBuffer?]
     /// Per (layer, direction) `l*D + d`: activated gates `[T, B, G*H]` (the input projection
-    /// before the time loop), LSTM cell states `[T, B, H]`, GRU hidden-side n pre-activations
-    /// `W_hn h + b_hn` `[T, B, H]`.
+    /// before the time loop), cell states `[T, B, H]` (cells with
+    /// ``RecurrentCell/hasCellState``: LSTM), hidden-side candidate projections
+    /// `W_hn h + b_hn` `[T, B, H]` (``RecurrentCell/savesHiddenProjection``: GRU).
     let gates: [FloatBuffer]
     let cells: [FloatBuffer?]
     let hiddenN: [FloatBuffer?]
-    /// One step's hidden projection `[B, G*H]`.
+    /// One block's hidden projection `[D_max*B, G*H]` (D_max the largest dilation).
     let stepScratch: FloatBuffer
+    /// Per-unit factors of the cell `[L*D, H]` (``RecurrentCell/usesUnitFactors``: leaky 1/τ),
+    /// made from the weights before each direction's time loop; nil for other cells.
+    let unitFactors: FloatBuffer?
     /// Final states `[L*D, B, H]`.
     public let hN: FloatBuffer
     public let cN: FloatBuffer
@@ -80,8 +84,11 @@ public final class RecurrentCache: @unchecked Sendable {
     var dGatesHidden: FloatBuffer?
     var dPing: FloatBuffer?
     var dPong: FloatBuffer?
+    /// Carried gradients `[D_max*B, H]`: one `[B, H]` per interleaved chain of a dilated layer.
     var carryH: FloatBuffer?
     var carryC: FloatBuffer?
+    /// Gradients for one direction's unit factors `[H]`, when the cell has them.
+    var dUnitFactors: FloatBuffer?
     /// Gradient of the loss with respect to `x` `[T, B, I]`, after ``Recurrent/backward``.
     public private(set) var dX: FloatBuffer?
     /// Gradients with respect to the initial states `[L*D, B, H]`, after backward.
@@ -96,16 +103,18 @@ public final class RecurrentCache: @unchecked Sendable {
         let TB = length * batch
         x = FloatBuffer(count: TB * config.inputSize)
         h0 = FloatBuffer(count: L * D * batch * H)
-        c0 = FloatBuffer(count: config.cell.hasCellState ? L * D * batch * H : 0)
+        let cell = config.cell
+        c0 = FloatBuffer(count: cell.hasCellState ? L * D * batch * H : 0)
         ys = (0..<L).map { _ in FloatBuffer(count: TB * D * H) }
         dropped = (0..<L).map { l in (config.dropout > 0 && l < L - 1) ? FloatBuffer(count: TB * D * H) : nil }
         masks = (0..<L).map { l in (config.dropout > 0 && l < L - 1) ? FloatBuffer(count: TB * D * H) : nil }
         gates = (0..<(L * D)).map { _ in FloatBuffer(count: TB * G * H) }
-        cells = (0..<(L * D)).map { _ in config.cell == .lstm ? FloatBuffer(count: TB * H) : nil }
-        hiddenN = (0..<(L * D)).map { _ in config.cell == .gru ? FloatBuffer(count: TB * H) : nil }
-        stepScratch = FloatBuffer(count: batch * G * H)
+        cells = (0..<(L * D)).map { _ in cell.hasCellState ? FloatBuffer(count: TB * H) : nil }
+        hiddenN = (0..<(L * D)).map { _ in cell.savesHiddenProjection ? FloatBuffer(count: TB * H) : nil }
+        stepScratch = FloatBuffer(count: config.maxDilation * batch * G * H)
+        unitFactors = cell.usesUnitFactors ? FloatBuffer(count: L * D * H) : nil
         hN = FloatBuffer(count: L * D * batch * H)
-        cN = FloatBuffer(count: config.cell.hasCellState ? L * D * batch * H : 0)
+        cN = FloatBuffer(count: cell.hasCellState ? L * D * batch * H : 0)
     }
 
     /// The top layer's output `[T, B, D*H]`.
@@ -116,13 +125,14 @@ public final class RecurrentCache: @unchecked Sendable {
         let L = config.numLayers, D = config.directions, H = config.hiddenSize, G = config.cell.gates
         let TB = length * batch
         dGates = FloatBuffer(count: TB * G * H)
-        if config.cell == .gru { dGatesHidden = FloatBuffer(count: TB * G * H) }
+        if config.cell.separateHiddenGradient { dGatesHidden = FloatBuffer(count: TB * G * H) }
         if L > 1 {
             dPing = FloatBuffer(count: TB * D * H)
             dPong = FloatBuffer(count: TB * D * H)
         }
-        carryH = FloatBuffer(count: batch * H)
-        carryC = FloatBuffer(count: batch * H)
+        carryH = FloatBuffer(count: config.maxDilation * batch * H)
+        carryC = FloatBuffer(count: config.maxDilation * batch * H)
+        if config.cell.usesUnitFactors { dUnitFactors = FloatBuffer(count: H) }
         dX = FloatBuffer(count: TB * config.inputSize)
         dH0 = FloatBuffer(count: L * D * batch * H)
         dC0 = FloatBuffer(count: config.cell.hasCellState ? L * D * batch * H : 0)

@@ -1,7 +1,8 @@
 import CKernels
 import ForecastCore
 
-/// Small-batch inference through a stacked, one-direction layer as a pipeline across layers.
+/// Small-batch inference through a stacked, one-direction, undilated layer as a pipeline across
+/// layers. Runs every cell through the same step as the general plan (``Recurrent/stepBlock``).
 ///
 /// With a batch of a few windows every step is a matrix-vector product that streams `W_hhᵀ`
 /// (64 KB for an LSTM with H = 64) from L2, and the steps of one layer form a chain, so one
@@ -26,13 +27,13 @@ extension Recurrent {
     /// Whether inference on `batch` rows runs as a layer pipeline (a single window whose
     /// units split in halves runs that way instead: ``splitsUnits(batch:)``).
     public func pipelines(batch: Int) -> Bool {
-        config.directions == 1 && config.numLayers >= 2 && usesStepKernel && batch <= Recurrent.pipelineMaxBatch
-            && !splitsUnits(batch: batch)
+        config.directions == 1 && config.numLayers >= 2 && config.isUndilated && usesStepKernel
+            && batch <= Recurrent.pipelineMaxBatch && !splitsUnits(batch: batch)
     }
 
-    func forwardPipelined(_ cache: RecurrentCache, params: ParameterStore) {
+    func forwardPipelined<Cell: RecurrentCell>(_: Cell.Type, _ cache: RecurrentCache, params: ParameterStore) {
         let cfg = config
-        let T = cache.length, B = cache.batch, H = cfg.hiddenSize, GH = cfg.cell.gates * H, L = cfg.numLayers
+        let T = cache.length, B = cache.batch, H = cfg.hiddenSize, GH = Cell.gates * H, L = cfg.numLayers
         let p = params.base
         cache.droppedOut = false
         refreshTransposedWeights(cache, params, inputWeights: true)
@@ -44,6 +45,7 @@ extension Recurrent {
         progress.reset()
         let chunk = Recurrent.pipelineChunk
         WorkerPool.forEach(L, threads: cache.pipelineThreads) { l in
+            prepareUnitFactors(Cell.self, cache, layer: l, direction: 0, params: p)
             let scratch = cache.pipelineScratch[l].pointer
             let transposedHH = UnsafePointer(cache.transposedHH[l].pointer)
             let y = cache.ys[l].pointer                                    // [T, B, H]
@@ -54,7 +56,8 @@ extension Recurrent {
                 let t1 = min(T, t0 + chunk)
                 if l > 0 { progress.wait(l - 1, atLeast: t1) }
                 for t in t0..<t1 {
-                    step(cache, layer: l, direction: 0, index: t, params: p, transposedHH: transposedHH, scratch: scratch)
+                    // Undilated: block t is step t.
+                    stepBlock(Cell.self, cache, layer: l, direction: 0, block: t, params: p, transposedHH: transposedHH, scratch: scratch)
                 }
                 if let nextIH, let nextGates {
                     // [(t1-t0)*B, H] x [H, G*H]

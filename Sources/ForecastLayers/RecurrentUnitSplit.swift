@@ -30,13 +30,27 @@ import ForecastCore
 /// no activations. Forecasts can differ in the last bits from the batched plans, which sum the
 /// hidden product in one k order and add the biases last.
 extension Recurrent {
-    /// Whether inference on `batch` rows splits each layer's units across two threads.
+    /// Whether inference on `batch` rows splits each layer's units across two threads: one
+    /// window, one direction, no dilation, and a cell with a split plan
+    /// (``RecurrentCell/splitPlan``; the others run the general plan).
     public func splitsUnits(batch: Int) -> Bool {
-        batch == 1 && config.directions == 1 && usesStepKernel && config.hiddenSize % 32 == 0
+        guard batch == 1 && config.directions == 1 && config.isUndilated && usesStepKernel && config.hiddenSize % 32 == 0 else { return false }
+        switch config.cell.splitPlan {
+        case .fusedSteps, .elman: return true
+        case .unsupported: return false
+        }
     }
 
-    func forwardSplit(_ cache: RecurrentCache, params: ParameterStore) {
+    /// Runs the split plan; false (having done nothing) for a cell without one.
+    func forwardSplit(_ cache: RecurrentCache, params: ParameterStore) -> Bool {
         let cfg = config
+        // How the cell's steps run: fused C steps (GRU flag), or Swift steps with the Elman kernel.
+        let fusedGRU: Bool?, elmanActivation: Activation
+        switch cfg.cell.splitPlan {
+        case .fusedSteps(let gru): fusedGRU = gru; elmanActivation = .tanh
+        case .elman(let act): fusedGRU = nil; elmanActivation = act
+        case .unsupported: return false
+        }
         let T = cache.length, H = cfg.hiddenSize, G = cfg.cell.gates, GH = G * H, L = cfg.numLayers
         let half = H / 2, gHalf = G * half
         cache.droppedOut = false
@@ -55,13 +69,12 @@ extension Recurrent {
         let weights = cache.splitWeights.map { UnsafePointer($0.pointer) }   // [layer * 2 + half]
         let gatesOf = (0..<L).map { cache.gates[$0].pointer }                  // [T, G*H], split order
         let ysOf = (0..<L).map { cache.ys[$0].pointer }                        // [T, H]
-        let cellsOf = (0..<L).map { cfg.cell == .lstm ? cache.cells[$0]!.pointer : nil }
+        let cellsOf = (0..<L).map { cache.cells[$0]?.pointer }
         let inSizes = slots.map(\.inputSize)
         let scratches = cache.splitScratch.map { $0.pointer }
         let x = UnsafePointer(cache.x.pointer)
         let h0: UnsafePointer<Float>? = cache.useInitialState ? UnsafePointer(cache.h0.pointer) : nil
-        let c0: UnsafePointer<Float>? = cache.useInitialState && cfg.cell == .lstm ? UnsafePointer(cache.c0.pointer) : nil
-        let cell = cfg.cell
+        let c0: UnsafePointer<Float>? = cache.useInitialState && cfg.cell.hasCellState ? UnsafePointer(cache.c0.pointer) : nil
 
         let counters = (0..<2).map { progress.counter($0) }
         let wait = PipelineProgress.waitFunction
@@ -73,7 +86,7 @@ extension Recurrent {
                 // LSTM and GRU layers run their steps in C (fk_split_layer_steps); one with a small
                 // input (the first, usually) multiplies x_t by its W_ih block inside each step,
                 // the block riding along in L1 beside W_hh's.
-                let inC = cell == .lstm || cell == .gru
+                let inC = fusedGRU != nil
                 let fusedInput = inC && inSize * gHalf <= Self.fusedInputFloats
                 if team == 2 && l > 0 { progress.wait(1 - me, atLeast: l * T) }
                 let input = l == 0 ? x : UnsafePointer(ysOf[l - 1])
@@ -89,7 +102,7 @@ extension Recurrent {
                     // All steps of the layer in one C call (the loop in Swift cost ~25 ns a step).
                     var layer = fk_split_layer()
                     layer.T = Int32(T); layer.half = Int32(half); layer.in = Int32(inSize)
-                    layer.gru = cell == .gru ? 1 : 0
+                    layer.gru = fusedGRU == true ? 1 : 0
                     layer.first = Int32(halves.lowerBound); layer.halves = Int32(halves.count)
                     if fusedInput { layer.x = input } else { layer.pre = UnsafePointer(gates) }
                     layer.weights = (weights[l * 2], weights[l * 2 + 1])
@@ -130,7 +143,7 @@ extension Recurrent {
                         }
                         let g = gates + t * GH + u * gHalf
                         let hOut = y + t * H + u * half
-                        ElmanKernels.forward(B: 1, H: half, act: cell == .rnnTanh ? .tanh : .relu, gates: g, hh: hh,
+                        ElmanKernels.forward(B: 1, H: half, act: elmanActivation, gates: g, hh: hh,
                                              bih: bIH, bhh: bHH, h: hOut, hStride: half)
                     }
                     if team == 2 { progress.publish(me, l * T + t + 1) }
@@ -138,6 +151,7 @@ extension Recurrent {
             }
         }
         for l in 0..<L { saveFinalState(cache, layer: l, direction: 0) }
+        return true
     }
 
     /// LSTM and GRU layers whose `W_ih` block per half has at most this many floats (8 KB: input

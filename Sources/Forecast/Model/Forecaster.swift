@@ -71,8 +71,10 @@ public final class Forecaster: @unchecked Sendable {
         let loss = options.training.loss
         let architecture = SequenceRegressor.Config(
             recurrent: RecurrentConfig(cell: options.cell, inputSize: data.inputNames.count, hiddenSize: options.hidden,
-                                       numLayers: options.layers, bidirectional: options.bidirectional, dropout: options.dropout),
+                                       numLayers: options.layers, bidirectional: options.bidirectional, dropout: options.dropout,
+                                       dilations: options.dilations, tau: options.tau, learnsTau: options.learnsTau),
             outputs: window.targetLength * loss.outputsPerTarget)
+        do { try architecture.recurrent.validate() } catch { throw DataError.invalidArgument("\(error)") }
         let spec = ModelSpec(architecture: architecture, loss: loss, window: window, scaler: data.scaler, missing: options.missing,
                              levelNormalization: options.levelNormalization, inputNames: data.inputNames,
                              timeColumn: set.timeColumn, seriesKey: set.seriesKeyColumn, frequency: set.frequency,

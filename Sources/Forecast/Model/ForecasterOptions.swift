@@ -8,6 +8,12 @@ public struct ForecasterOptions: Sendable {
     public var layers: Int = 1
     public var bidirectional = false
     public var dropout: Float = 0
+    /// Skip recurrence per layer (``RecurrentConfig/dilations``): empty for none.
+    public var dilations: [Int] = []
+    /// Leaky units: time constant τ ≥ 1 of every unit, fixed or initial (``RecurrentConfig/tau``).
+    public var tau: Float = 1
+    /// Leaky units: learn τ per unit (``RecurrentConfig/learnsTau``).
+    public var learnsTau = false
     /// Input steps per window; nil: two seasons (at least 8), limited by the data's length.
     public var lookback: Int? = nil
     /// Steps to forecast; nil: one season (1 without a season).

@@ -35,6 +35,15 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "Bidirectional layers.")
     var bidirectional = false
 
+    @Option(help: ArgumentHelp("Skip recurrence per layer, comma-separated (e.g. 1,2,4 with --layers 3: a dilated RNN); default 1 for every layer.", valueName: "list"))
+    var dilations: String?
+
+    @Option(help: ArgumentHelp("--model leaky-rnn: time constant of every unit, at least 1 (default 1, with --learn-tau 2).", valueName: "x"))
+    var tau: Float?
+
+    @Flag(name: .customLong("learn-tau"), help: "--model leaky-rnn: learn τ per unit (τ = 1 + softplus(ρ), starting at --tau).")
+    var learnTau = false
+
     @Option(help: "Dropout between stacked layers (training only).")
     var dropout: Float = 0
 
@@ -86,6 +95,13 @@ struct ModelOptions: ParsableArguments {
         for c in splitList(calendar) where ModelOptions.calendarFeature(c) == nil {
             throw ValidationError("--calendar takes hour, dow and doy, got '\(c)'")
         }
+        if dilations != nil || tau != nil || learnTau {
+            guard let d = parsedDilations() else { throw ValidationError("--dilations takes positive integers, comma-separated, got '\(dilations ?? "")'") }
+            // The checks do not depend on the cell.
+            let cfg = RecurrentConfig(cell: .leakyRNN, inputSize: 1, hiddenSize: 1, numLayers: layers ?? 1,
+                                      dilations: d, tau: tau ?? (learnTau ? 2 : 1), learnsTau: learnTau)
+            do { try cfg.validate() } catch { throw ValidationError("\(error)") }
+        }
     }
 
     static func calendarFeature(_ name: String) -> CalendarFeature? {
@@ -102,6 +118,13 @@ struct ModelOptions: ParsableArguments {
         if target.isEmpty { throw ValidationError("--target is required: the column to forecast") }
     }
 
+    /// `--dilations` as integers (empty when not given), nil when malformed.
+    func parsedDilations() -> [Int]? {
+        guard let dilations else { return [] }
+        let parts = splitList(dilations).map { Int($0) }
+        return parts.contains(nil) ? nil : parts.compactMap { $0 }
+    }
+
     /// The library options these flags describe.
     func forecasterOptions() -> ForecasterOptions {
         var options = ForecasterOptions()
@@ -110,6 +133,9 @@ struct ModelOptions: ParsableArguments {
         options.layers = layers ?? 1
         options.bidirectional = bidirectional
         options.dropout = dropout
+        options.dilations = parsedDilations() ?? []
+        options.tau = tau ?? (learnTau ? 2 : 1)
+        options.learnsTau = learnTau
         options.lookback = lookback
         options.horizon = horizon
         options.features = splitList(features)

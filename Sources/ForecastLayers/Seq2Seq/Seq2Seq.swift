@@ -187,9 +187,11 @@ public struct Seq2Seq: Sendable {
                 let cPrev: UnsafePointer<Float> = k == 0 ? UnsafePointer(ws.c0.pointer) : UnsafePointer(ws.decC.pointer + (k - 1) * B * Hd)
                 LSTMKernels.forward(B: B, H: Hd, gates: g, hh: ws.stepHH.pointer, bih: p + dslot.biasIH, bhh: p + dslot.biasHH,
                                     cPrev: cPrev, c: ws.decC.pointer + k * B * Hd, h: hOut, hStride: E)
-            default:
+            case .gru:
                 GRUKernels.forward(B: B, H: Hd, gates: g, hh: ws.stepHH.pointer, bih: p + dslot.biasIH, bhh: p + dslot.biasHH,
                                    hPrev: q, hPrevStride: ldq, hn: ws.decHn.pointer + k * B * Hd, h: hOut, hStride: E)
+            case .rnnTanh, .rnnRelu, .leakyRNN:
+                preconditionFailure("Seq2SeqConfig.validate admits LSTM and GRU decoders only")
             }
             // Head.
             head.forward(hOut, ldx: E, rows: B, into: out + k * B * PK, params: params)
@@ -343,11 +345,13 @@ public struct Seq2Seq: Sendable {
                                      dy: dy, dyStride: E, carryH: dS, carryC: dCc, dG: dg)
                 // dS <- dG W_hh : gradient for s_{k-1} through the recurrence.
                 gemm(m: B, n: Hd, k: GH, a: dg, lda: GH, b: p + dslot.weightHH, ldb: Hd, c: dS, ldc: Hd)
-            default:
+            case .gru:
                 let dgh = dGh + k * B * GH
                 GRUKernels.backward(B: B, H: Hd, gates: g, hn: ws.decHn.pointer + k * B * Hd, hPrev: q, hPrevStride: ldq,
                                     dy: dy, dyStride: E, carryH: dS, dGx: dg, dGh: dgh)
                 gemm(m: B, n: Hd, k: GH, a: dgh, lda: GH, b: p + dslot.weightHH, ldb: Hd, beta: 1, c: dS, ldc: Hd)
+            case .rnnTanh, .rnnRelu, .leakyRNN:
+                preconditionFailure("Seq2SeqConfig.validate admits LSTM and GRU decoders only")
             }
             // Decoder input gradient [B, Din] = dG W_ih.
             gemm(m: B, n: Din, k: GH, a: dg, lda: GH, b: p + dslot.weightIH, ldb: Din, c: dXin, ldc: Din)

@@ -41,3 +41,29 @@ enum GRUKernels {
         fk_gru_backward(Int32(B), Int32(H), gates, hn, hPrev, Int32(hPrevStride), dy, Int32(dyStride), carryH, dGx, dGh)
     }
 }
+
+/// The GRU as a ``RecurrentCell``: three gates, the hidden-side candidate projection
+/// `W_hn h + b_hn` `[T, B, H]` kept for backward, separate hidden-side gradients
+/// (`da_n * r`), a direct carry `dh * z`, the fused split plan for single windows.
+enum GRUCell: RecurrentCell {
+    static var gates: Int { 3 }
+    static var hasCellState: Bool { false }
+    static var savesHiddenProjection: Bool { true }
+    static var separateHiddenGradient: Bool { true }
+    static var keepsDirectCarry: Bool { true }
+    static var splitPlan: SplitPlan { .fusedSteps(gru: true) }
+
+    @inline(__always)
+    static func forward(_ s: CellForward) {
+        guard let hn = s.hn else { return }
+        GRUKernels.forward(B: s.rows, H: s.H, gates: s.gates, hh: s.hh, bih: s.bih, bhh: s.bhh, hPrev: s.hPrev,
+                           hPrevStride: s.hPrevStride, hn: hn, h: s.h, hStride: s.hStride)
+    }
+
+    @inline(__always)
+    static func backward(_ s: CellBackward) {
+        guard let hn = s.hn else { return }
+        GRUKernels.backward(B: s.rows, H: s.H, gates: s.gates, hn: UnsafePointer(hn), hPrev: s.hPrev, hPrevStride: s.hPrevStride,
+                            dy: s.dy, dyStride: s.dyStride, carryH: s.carryH, dGx: s.dG, dGh: s.dGh)
+    }
+}

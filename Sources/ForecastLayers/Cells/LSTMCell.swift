@@ -41,3 +41,27 @@ enum LSTMKernels {
         fk_lstm_backward(Int32(B), Int32(H), gates, c, cPrev, dy, Int32(dyStride), carryH, carryC, dG)
     }
 }
+
+/// The LSTM as a ``RecurrentCell``: four gates, a cell state `[T, B, H]` kept for backward,
+/// the fused split plan for single windows.
+enum LSTMCell: RecurrentCell {
+    static var gates: Int { 4 }
+    static var hasCellState: Bool { true }
+    static var splitPlan: SplitPlan { .fusedSteps(gru: false) }
+
+    @inline(__always)
+    static func forward(_ s: CellForward) {
+        // c is always given for an LSTM (the layer allocates it from hasCellState).
+        guard let c = s.c else { return }
+        LSTMKernels.forward(B: s.rows, H: s.H, gates: s.gates, hh: s.hh, bih: s.bih, bhh: s.bhh, cPrev: s.cPrev, c: c,
+                            h: s.h, hStride: s.hStride)
+    }
+
+    /// carryH is read; carryC is replaced by dc_prev; the layer then sets `carryH = dG W_hh`.
+    @inline(__always)
+    static func backward(_ s: CellBackward) {
+        guard let c = s.c else { return }
+        LSTMKernels.backward(B: s.rows, H: s.H, gates: s.gates, c: c, cPrev: s.cPrev, dy: s.dy, dyStride: s.dyStride,
+                             carryH: s.carryH, carryC: s.carryC, dG: s.dG)
+    }
+}
