@@ -39,7 +39,8 @@ public struct SafeTensorsFile: Sendable {
         guard bytes.count >= 8 else { throw fail("file is \(bytes.count) bytes, shorter than the 8-byte header length") }
         var n: UInt64 = 0
         for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
-        guard n <= UInt64(bytes.count - 8), n < 100_000_000 else { throw fail("header length \(n) exceeds the file size \(bytes.count)") }
+        guard n <= UInt64(bytes.count - 8) else { throw fail("header length \(n) exceeds the file size \(bytes.count)") }
+        guard n <= UInt64(TensorBounds.maxHeaderBytes) else { throw fail("header length \(n) exceeds the limit of \(TensorBounds.maxHeaderBytes) bytes") }
         let headerEnd = 8 + Int(n)
         let json: Any
         do { json = try JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])) } catch { throw fail("header is not JSON") }
@@ -61,11 +62,10 @@ public struct SafeTensorsFile: Sendable {
                   let shapeAny = info["shape"] as? [Any],
                   let offsAny = info["data_offsets"] as? [Any], offsAny.count == 2
             else { throw fail("tensor '\(name)' has no dtype, shape or data_offsets") }
-            let shape = try shapeAny.map { v -> Int in
-                guard let i = (v as? NSNumber)?.intValue, i >= 0 else { throw fail("tensor '\(name)' has a bad shape") }
-                return i
+            guard let shape = TensorBounds.shape(shapeAny) else {
+                throw fail("tensor '\(name)' has a bad shape (at most \(TensorBounds.maxRank) non-negative integer dimensions, at most \(TensorBounds.maxElements) elements)")
             }
-            guard let b = (offsAny[0] as? NSNumber)?.intValue, let e = (offsAny[1] as? NSNumber)?.intValue,
+            guard let b = TensorBounds.integer(offsAny[0]), let e = TensorBounds.integer(offsAny[1]),
                   0 <= b, b <= e, e <= dataCount else { throw fail("tensor '\(name)' has data offsets outside the file") }
             entries.append((name, b, e, dtype, shape))
         }
@@ -73,7 +73,7 @@ public struct SafeTensorsFile: Sendable {
         var tensors: [(String, Tensor)] = []
         tensors.reserveCapacity(entries.count)
         for e in entries {
-            let count = e.shape.reduce(1, *)
+            let count = e.shape.reduce(1, *)        // bounded by TensorBounds.shape: cannot overflow
             let scalars: [Float]
             switch e.dtype {
             case "F32":

@@ -396,6 +396,7 @@ public final class Forecaster: @unchecked Sendable {
     public static func load(from path: String) throws -> Forecaster {
         let archive = try ModelArchive.read(path: path, expecting: .model)
         let spec = try archive.section("config", as: ModelSpec.self, path: path)
+        try ModelFileCheck.check(spec, tensors: archive.tensors, path: path)
         let provenance = archive.sections["provenance"] == nil ? nil : try archive.section("provenance", as: Provenance.self, path: path)
         let model = SequenceRegressor(spec.architecture)
         let params = ParameterStore(layout: model.layout)
