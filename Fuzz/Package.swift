@@ -6,6 +6,9 @@
 //   swift build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --product FuzzCSV
 //   mkdir -p corpus && cp ../Fixtures/*.csv ../Fixtures/bad-csv/*.csv corpus/
 //   .build/debug/FuzzCSV corpus -max_total_time=600 -max_len=4096
+//
+// The model-file target: scripts/fuzz-model.sh [seconds] (builds FuzzModel, seeds a corpus
+// from ../Fixtures/models and ../Fixtures/golden, runs with -timeout=10 -rss_limit_mb=2048).
 import PackageDescription
 
 let package = Package(
@@ -14,6 +17,12 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "FuzzCSV",
+            dependencies: [.product(name: "Forecast", package: "forecast")],
+            swiftSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-parse-as-library"])],
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]),
+        // Model files (docs/reliability.md): corpus from ../Fixtures/models, dictionary model.dict.
+        .executableTarget(
+            name: "FuzzModel",
             dependencies: [.product(name: "Forecast", package: "forecast")],
             swiftSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-parse-as-library"])],
             linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]),

@@ -31,6 +31,7 @@ struct BacktestCommand: ParsableCommand {
 
     func validate() throws {
         if folds < 1 { throw ValidationError("--folds must be at least 1") }
+        try OptionLimits.require([("--folds", folds, OptionLimits.folds)])
         try settings.requireTarget()
     }
 

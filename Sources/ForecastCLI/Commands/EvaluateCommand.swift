@@ -32,6 +32,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let path = try ModelRegistry.resolveModelPath(model)
+        InputFiles.noteModel(path)
         if GridCLI.isGridModel(path: path) {
             try GridCLI.evaluate(model: path, data: input.data, json: json, allWindows: allWindows)
             return

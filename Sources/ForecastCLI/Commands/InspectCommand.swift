@@ -16,6 +16,8 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         let path = try ModelRegistry.resolveModelPath(model)
+        InputFiles.noteModel(path)
+        if GridCLI.isGridModel(path: path) { try GridInspect.run(model: model, path: path, json: json); return }
         if Seq2SeqCLI.isSeq2Seq(modelPath: path) {
             try Seq2SeqCLI.inspect(model: path, json: json)
             return

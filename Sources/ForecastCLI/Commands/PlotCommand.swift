@@ -35,6 +35,8 @@ struct PlotCommand: ParsableCommand {
 
     func run() throws {
         let path = try ModelRegistry.resolveModelPath(model)
+        try InputFiles.checkOutput(out, inputs: [path, input.data])
+        InputFiles.noteModel(path)
         if GridCLI.isGridModel(path: path) {
             try GridCLI.plot(model: path, data: input.data, out: out, window: window)
             Output.note("wrote \(out)")

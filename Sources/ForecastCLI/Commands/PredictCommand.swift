@@ -43,10 +43,15 @@ struct PredictCommand: ParsableCommand {
     func validate() throws {
         if steps != nil && !recursive { throw ValidationError("--steps needs --recursive") }
         if let n = steps, n < 1 { throw ValidationError("--steps must be at least 1") }
+        try OptionLimits.require([("--steps", steps, WindowLimits.recursiveSteps)])
     }
 
     func run() throws {
         let path = try ModelRegistry.resolveModelPath(model)
+        for (option, file) in [("--out", out), ("--attention-out", attentionOut)] {
+            if let file { try InputFiles.checkOutput(file, option: option, inputs: [path, input.data]) }
+        }
+        InputFiles.noteModel(path)
         if GridCLI.isGridModel(path: path) {
             try GridCLI.predict(model: path, data: input.data, out: out)
             return
@@ -59,6 +64,9 @@ struct PredictCommand: ParsableCommand {
         let forecaster = try Forecaster.load(from: path)
         BLASRuntime.setThreads(1)
         let set = try input.load()
+        if let note = MissingReport.describe(set, columns: forecaster.spec.window.inputColumns, policy: forecaster.spec.missing == .drop ? .error : forecaster.spec.missing) {
+            Output.note(note)
+        }
         if set.timeColumn == nil, forecaster.spec.timeColumn != nil, input.time == nil {
             throw CLIError.data("\(input.data): the model was trained with time column '\(forecaster.spec.timeColumn!)', but this file has none")
         }

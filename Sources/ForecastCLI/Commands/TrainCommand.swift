@@ -59,6 +59,9 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if let d = checkpointDir, resume != nil, d.isEmpty { throw ValidationError("--checkpoint-dir is empty") }
+        try InputFiles.checkOutput(out, inputs: [input.data] + (resume.map { [$0] } ?? []))
+        if let d = checkpointDir { try InputFiles.checkFolder(d, option: "--checkpoint-dir") }
+        if grid.grid { try TrainingBudget.checkGrid(settings: settings, grid: grid) }
         if grid.grid {
             if checkpointDir != nil || resume != nil { throw ValidationError("--checkpoint-dir and --resume are not available with --grid") }
         } else {
@@ -73,6 +76,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        InputFiles.prepareOutput(out)
         if grid.grid {
             let layers = settings.layers ?? 2
             try GridCLI.train(data: input.data, value: grid.value, inFrames: grid.inFrames, outFrames: grid.outFrames,
@@ -91,6 +95,7 @@ struct TrainCommand: ParsableCommand {
         let start = Date()
         let set = try input.load()
         let options = settings.forecasterOptions()
+        try TrainingBudget.checkSeries(set, targets: settings.target, options: options)
         let reporter = ProgressReporter(json: json, quiet: quiet)
         let freq = set.frequency.map { "\($0)" } ?? "row order"
         var preamble = "read \(input.data): \(set.rowCount) rows, \(set.series.count) series, frequency \(freq)"

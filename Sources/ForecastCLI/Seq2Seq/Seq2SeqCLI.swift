@@ -28,6 +28,7 @@ enum Seq2SeqCLI {
                                   bridge: bridge)
         let start = Date()
         let set = try input.load()
+        try TrainingBudget.checkSeries(set, targets: settings.target, options: options.base)
         let reporter = ProgressReporter(json: json, quiet: quiet)
         let freq = set.frequency.map { "\($0)" } ?? "row order"
         var preamble = "read \(input.data): \(set.rowCount) rows, \(set.series.count) series, frequency \(freq)"
@@ -70,6 +71,7 @@ enum Seq2SeqCLI {
         if TeacherForcingSchedule(parsing: teacherForcing) == nil {
             throw ValidationError("--teacher-forcing must be teacher, free, constant:P, linear[:MAX[:EPOCHS]] or inverse-sigmoid[:K] (P, MAX in [0, 1], K >= 1), got '\(teacherForcing)'")
         }
+        try OptionLimits.require([("--decoder-hidden", decoderHidden, ConfigLimits.hidden), ("--attention-size", attentionSize, ConfigLimits.hidden)])
         if let h = decoderHidden, h < 1 { throw ValidationError("--decoder-hidden must be at least 1") }
         if let a = attentionSize, a < 1 { throw ValidationError("--attention-size must be at least 1") }
         if let b = bridge, BridgeKind(rawValue: b) == nil { throw ValidationError("--bridge must be identity, sum or linear, got '\(b)'") }
@@ -120,6 +122,9 @@ enum Seq2SeqCLI {
         let m = try Seq2SeqForecaster.load(from: model)
         BLASRuntime.setThreads(1)
         let set = try input.load()
+        if let note = MissingReport.describe(set, columns: m.spec.window.inputColumns, policy: m.spec.missing == .drop ? .error : m.spec.missing) {
+            Output.note(note)
+        }
         if set.timeColumn == nil, let t = m.spec.timeColumn, input.time == nil {
             throw CLIError.data("\(input.data): the model was trained with time column '\(t)', but this file has none")
         }

@@ -72,6 +72,12 @@ struct ModelOptions: ParsableArguments {
     var skipNonFinite = false
 
     func validate() throws {
+        try OptionLimits.requireFinite([("--dropout", Double(dropout)), ("--lr", lr.map(Double.init)),
+                                        ("--val-fraction", valFraction), ("--test-fraction", testFraction)])
+        try OptionLimits.require([("--layers", layers, ConfigLimits.layers), ("--batch", batch, WindowLimits.batch),
+                                  ("--lookback", lookback, WindowLimits.lookback), ("--horizon", horizon, WindowLimits.horizon),
+                                  ("--epochs", epochs, OptionLimits.epochs), ("--workers", workers, OptionLimits.workers),
+                                  ("--patience", patience, OptionLimits.patience), ("--hidden", hidden, ConfigLimits.hidden)])
         if CellKind(name: model) == nil && model != "seq2seq" { throw ValidationError("--model must be lstm, gru, rnn or seq2seq, got '\(model)'") }
         if LossKind(name: loss) == nil { throw ValidationError("--loss must be mse, mae, huber, gaussian or quantile, got '\(loss)'") }
         if MissingPolicy(rawValue: missing) == nil { throw ValidationError("--missing must be error, drop, ffill or interpolate, got '\(missing)'") }
