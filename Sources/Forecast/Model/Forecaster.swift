@@ -409,34 +409,5 @@ public final class Forecaster: @unchecked Sendable {
     }
 }
 
-/// Accumulates model or baseline errors with a per-pair MASE scale.
-struct MetricsAccumulator {
-    var abs = 0.0, sq = 0.0, smape = 0.0, scaled = 0.0, n = 0
-    var inside = 0, intervalCount = 0
-
-    mutating func add(actual a: Float, forecast f: Float, scale: Double) {
-        guard a.isFinite, f.isFinite else { return }
-        let e = Double(a) - Double(f)
-        abs += Swift.abs(e); sq += e * e
-        let denom = Swift.abs(Double(a)) + Swift.abs(Double(f))
-        smape += denom == 0 ? 0 : 200 * Swift.abs(e) / denom
-        scaled += Swift.abs(e) / scale
-        n += 1
-    }
-
-    mutating func addInterval(actual a: Float, lower: Float, upper: Float) {
-        guard a.isFinite else { return }
-        intervalCount += 1
-        if a >= lower && a <= upper { inside += 1 }
-    }
-
-    func metrics(nominalCoverage: Double? = nil) -> Metrics {
-        let c = Double(max(n, 1))
-        return Metrics(mae: abs / c, rmse: (sq / c).squareRoot(), smape: smape / c, mase: scaled / c, count: n,
-                       coverage: intervalCount > 0 ? Double(inside) / Double(intervalCount) : nil,
-                       nominalCoverage: intervalCount > 0 ? nominalCoverage : nil)
-    }
-}
-
 /// The toolkit's version, recorded in model provenance.
 public let forecastVersion = "0.1.0"

@@ -43,6 +43,8 @@ struct BacktestCommand: ParsableCommand {
                                       onFold: json ? nil : { f in
                                           Output.note("fold \(f.fold): origin \(f.originTime ?? "row \(f.originRow)")  MASE \(Output.format(f.model.mase))")
                                       })
+        try ScoreCheck.require(result, source: input.data)
+        for f in result.folds { if let note = ScoreCheck.note(f.model, what: "fold \(f.fold)") { Output.note(note) } }
         if json {
             Output.json(encodable: result)
             return

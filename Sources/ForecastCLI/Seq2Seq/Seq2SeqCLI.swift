@@ -170,6 +170,8 @@ enum Seq2SeqCLI {
         let m = try Seq2SeqForecaster.load(from: model)
         let set = try input.load()
         let report = try m.evaluate(set)
+        try ScoreCheck.require(report.model, source: input.data)
+        if let note = ScoreCheck.note(report.model) { Output.note(note) }
         if json {
             Output.json(EvaluateCommand.jsonObject(report))
             return
