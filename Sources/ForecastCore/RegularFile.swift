@@ -23,7 +23,12 @@ public enum RegularFile {
         #else
         let fd = Darwin.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         #endif
-        guard fd >= 0 else { throw FileError(path: path, message: "cannot open: \(errnoString())") }
+        guard fd >= 0 else {
+            let reason = errnoString()
+            var st = stat()
+            if stat(path, &st) == 0, let kind = kindName(st.st_mode) { throw FileError(path: path, message: "is \(kind), expected a regular file") }
+            throw FileError(path: path, message: "cannot open: \(reason)")
+        }
         var st = stat()
         guard fstat(fd, &st) == 0 else { let m = errnoString(); close(fd); throw FileError(path: path, message: "cannot stat: \(m)") }
         if let kind = kindName(st.st_mode) {
