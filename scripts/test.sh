@@ -9,6 +9,18 @@ if [ "${FORECAST_SKIP_MPI:-0}" = "1" ]; then bash scripts/setup.sh; else bash sc
 # One optimised build serves the binary and the tests (-enable-testing keeps them linkable).
 FLAGS=(-c release -Xswiftc -enable-testing)
 swift build "${FLAGS[@]}" --build-tests
+# The model-file fuzz target for a short budget (build with AddressSanitizer, about 3 minutes on
+# 2 cores, then 60 s of fuzzing; a crash, a hang over 10 s or 2 GB RSS fails the run).
+# FORECAST_SKIP_FUZZ=1 skips it; FORECAST_FUZZ_SECONDS changes the budget (docs/reliability.md).
+if [ "${FORECAST_SKIP_FUZZ:-0}" != "1" ]; then
+  mkdir -p .build
+  if ! bash scripts/fuzz-model.sh "${FORECAST_FUZZ_SECONDS:-60}" > .build/fuzz-model.log 2>&1; then
+    tail -n 60 .build/fuzz-model.log
+    echo "fuzz-model: FAILED (input saved under Fuzz/; log .build/fuzz-model.log)" >&2
+    exit 1
+  fi
+  grep -E "build took|^Done|stat::(number_of_executed_units|peak_rss_mb|slowest_unit_time_sec)" .build/fuzz-model.log || true
+fi
 swift test "${FLAGS[@]}" --skip-build "$@"
 if [ "${FORECAST_SKIP_MPI:-0}" != "1" ]; then
   swift build -c release --package-path MPI
