@@ -78,9 +78,15 @@ public struct SafeTensorsFile: Sendable {
             switch e.dtype {
             case "F32":
                 guard e.end - e.begin == count * 4 else { throw fail("tensor '\(e.name)' has \(e.end - e.begin) bytes for \(count) F32 values") }
-                scalars = bytes.withUnsafeBytes { raw in
-                    (0..<count).map { i in Float(bitPattern: raw.loadUnaligned(fromByteOffset: headerEnd + e.begin + 4 * i, as: UInt32.self).littleEndian) }
+                var values = [Float](repeating: 0, count: count)
+                let start = headerEnd + e.begin
+                bytes.withUnsafeBytes { raw in
+                    values.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[start..<(start + 4 * count)])) }
                 }
+                #if _endian(big)
+                values = values.map { Float(bitPattern: $0.bitPattern.byteSwapped) }
+                #endif
+                scalars = values
             case "F64":
                 guard e.end - e.begin == count * 8 else { throw fail("tensor '\(e.name)' has \(e.end - e.begin) bytes for \(count) F64 values") }
                 scalars = bytes.withUnsafeBytes { raw in
