@@ -76,7 +76,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        InputFiles.prepareOutput(out)
+        InputFiles.prepareOutput(out, quiet: quiet)
         if grid.grid {
             let layers = settings.layers ?? 2
             try GridCLI.train(data: input.data, value: grid.value, inFrames: grid.inFrames, outFrames: grid.outFrames,

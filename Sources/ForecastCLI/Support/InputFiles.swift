@@ -40,9 +40,10 @@ enum InputFiles {
         }
     }
 
-    /// Before writing `out`: removes temporaries a killed run left beside it, and says so.
-    static func prepareOutput(_ out: String) {
-        for name in StaleTemporaries.remove(inFolderOf: out) {
+    /// Before writing `out`: removes temporaries a killed run left beside it, and says so
+    /// (unless `quiet`).
+    static func prepareOutput(_ out: String, quiet: Bool = false) {
+        for name in StaleTemporaries.remove(inFolderOf: out) where !quiet {
             Output.note("removed \(name), left by an interrupted run")
         }
     }
