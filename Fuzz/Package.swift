@@ -1,14 +1,12 @@
 // swift-tools-version:6.1
-// libFuzzer targets for the data module, kept out of the root manifest because they need
-// unsafeFlags (a package using those cannot be anyone's dependency). See docs/data.md.
+// libFuzzer targets (CSV reader, model-file loader, retrain job files), kept out of the root
+// manifest because they need unsafeFlags (a package using those cannot be anyone's
+// dependency). Each builds and runs with one command from the repository root:
 //
-//   cd Fuzz
-//   swift build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --product FuzzCSV
-//   mkdir -p corpus && cp ../Fixtures/*.csv ../Fixtures/bad-csv/*.csv corpus/
-//   .build/debug/FuzzCSV corpus -max_total_time=600 -max_len=4096
+//   scripts/fuzz.sh csv|model|job [SECONDS] [extra libFuzzer flags...]
 //
-// The job-file target: scripts/fuzz-job.sh [seconds] (builds FuzzJob, seeds a corpus from
-// Seeds/job and ../Examples, runs with the YAML dictionary job.dict).
+// which seeds the target's corpus from real files and runs with its dictionary,
+// -timeout=10 and -rss_limit_mb=2048. See docs/reliability.md.
 import PackageDescription
 
 let package = Package(
@@ -20,10 +18,16 @@ let package = Package(
             dependencies: [.product(name: "Forecast", package: "forecast")],
             swiftSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-parse-as-library"])],
             linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]),
-        // Retrain job files (docs/reliability-registry.md): seeds in Seeds/job, dictionary job.dict.
+        // Retrain job files (docs/reliability.md, "Retraining registry"): seeds in Seeds/job, dictionary job.dict.
         .executableTarget(
             name: "FuzzJob",
             dependencies: [.product(name: "ForecastRetraining", package: "forecast")],
+            swiftSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-parse-as-library"])],
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]),
+        // Model files (docs/reliability.md): corpus from ../Fixtures/models, dictionary model.dict.
+        .executableTarget(
+            name: "FuzzModel",
+            dependencies: [.product(name: "Forecast", package: "forecast")],
             swiftSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-parse-as-library"])],
             linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]),
     ],

@@ -52,15 +52,14 @@ public enum AtomicFile {
         try write(Array(text.utf8), to: path)
     }
 
-    /// Reads a whole file into memory.
-    public static func read(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileError(path: path, message: "cannot open: \(errnoString())") }
+    /// Reads a whole regular file into memory. Anything else (a FIFO, a device, a socket, a
+    /// folder) is refused without blocking (see ``RegularFile``), and so is a file larger
+    /// than `maxBytes`.
+    public static func read(_ path: String, maxBytes: Int = Int(Int32.max)) throws -> [UInt8] {
+        let (fd, size) = try RegularFile.open(path)
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw FileError(path: path, message: "cannot stat: \(errnoString())") }
-        if (st.st_mode & S_IFMT) == S_IFDIR { throw FileError(path: path, message: "is a directory, expected a file") }
-        var out = [UInt8](repeating: 0, count: Int(st.st_size))
+        guard size <= maxBytes else { throw FileError(path: path, message: "is \(size) bytes, larger than the limit of \(maxBytes) bytes") }
+        var out = [UInt8](repeating: 0, count: size)
         var got = 0
         try out.withUnsafeMutableBytes { raw in
             while got < raw.count {

@@ -4,24 +4,31 @@ import Glibc
 import Darwin
 #endif
 
-/// Reading input files that must be regular files, with no way to block forever.
+/// Opening and reading input files that must be regular files, with no way to block forever
+/// or to read a device:
 ///
-/// Rules:
-/// - A path that `stat` already shows is not a regular file is refused without being opened.
-/// - The file is opened with `O_NONBLOCK`, so opening a FIFO without a writer returns at once
-///   instead of waiting for one; then `fstat` on the open descriptor decides: anything but a
-///   regular file (FIFO, character or block device, socket, directory) is refused with a
-///   ``FileError`` naming the path and what it is. Checking the descriptor, not the path, leaves
-///   no window for the file to be swapped between the check and the read.
-/// - A size limit (`maxBytes`) is checked against the size `fstat` reports and again while
-///   reading (a file that grows past it is refused too).
-/// - Symbolic links given by the caller are followed (the path is the caller's choice); code
-///   that must not follow links inside a folder uses ``DirectoryHandle`` instead.
+///     stat first                    a path already known to be something else is refused
+///                                   without being opened (opening some devices has effects)
+///     open(O_RDONLY | O_NONBLOCK)   a FIFO with no writer opens at once instead of waiting
+///     fstat on the open descriptor  the kind is that of the file actually opened (no race
+///                                   between the check and the read)
+///     regular file only             FIFOs, character and block devices, sockets and folders
+///                                   are refused with a ``FileError`` naming the path and kind
+///     O_NONBLOCK cleared            reads of the regular file behave as usual
+///
+/// A size limit (`maxBytes`) is checked against the size `fstat` reports and again while
+/// reading (a file that grows past it is refused too). Symbolic links given by the caller are
+/// followed (the path is the caller's choice); code that must not follow links inside a folder
+/// uses ``DirectoryHandle`` instead.
 public enum RegularFile {
-    /// The name of the file type in `mode` for messages: "a FIFO", "a directory", ...
-    public static func describeType(_ mode: mode_t) -> String {
+    /// The name of the file type in `mode` for messages: "a FIFO (named pipe)", "a directory", ...
+    public static func describeType(_ mode: mode_t) -> String { kindName(mode) ?? "a regular file" }
+
+    /// "a directory", "a FIFO (named pipe)", ... for a mode that is not a regular file; nil
+    /// for a regular file.
+    public static func kindName(_ mode: mode_t) -> String? {
         switch mode & S_IFMT {
-        case S_IFREG: return "a regular file"
+        case S_IFREG: return nil
         case S_IFDIR: return "a directory"
         case S_IFIFO: return "a FIFO (named pipe)"
         case S_IFCHR: return "a character device"
@@ -32,17 +39,34 @@ public enum RegularFile {
         }
     }
 
+    /// Opens the regular file at `path`: the open descriptor (the caller closes it) and the
+    /// file's size in bytes.
+    public static func open(_ path: String) throws -> (fd: Int32, size: Int) {
+        guard !path.isEmpty else { throw FileError(path: "''", message: "empty file name") }
+        var st = stat()
+        if stat(path, &st) == 0, let kind = kindName(st.st_mode) { throw FileError(path: path, message: "is \(kind), expected a regular file") }
+        var fd: Int32
+        repeat {
+            #if canImport(Glibc)
+            fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+            #else
+            fd = Darwin.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+            #endif
+        } while fd < 0 && errno == EINTR
+        guard fd >= 0 else { throw FileError(path: path, message: "cannot open: \(errnoString())") }
+        guard fstat(fd, &st) == 0 else { let m = errnoString(); close(fd); throw FileError(path: path, message: "cannot stat: \(m)") }
+        if let kind = kindName(st.st_mode) {
+            close(fd)
+            throw FileError(path: path, message: "is \(kind), expected a regular file")
+        }
+        let flags = fcntl(fd, F_GETFL)
+        if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
+        return (fd, Int(st.st_size))
+    }
+
     /// Reads the whole regular file at `path` (at most `maxBytes` bytes).
     public static func read(_ path: String, maxBytes: Int = Int.max) throws -> [UInt8] {
-        // Not even opened when it is already known to be something else (opening some devices
-        // has effects); the fstat after the open closes the window between the two.
-        var st = stat()
-        if stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
-            throw FileError(path: path, message: "is \(describeType(st.st_mode)), expected a regular file")
-        }
-        var fd: Int32
-        repeat { fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC) } while fd < 0 && errno == EINTR
-        guard fd >= 0 else { throw FileError(path: path, message: "cannot open: \(errnoString())") }
+        let (fd, _) = try open(path)
         defer { close(fd) }
         return try read(fd: fd, path: path, maxBytes: maxBytes)
     }

@@ -39,7 +39,8 @@ public struct SafeTensorsFile: Sendable {
         guard bytes.count >= 8 else { throw fail("file is \(bytes.count) bytes, shorter than the 8-byte header length") }
         var n: UInt64 = 0
         for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
-        guard n <= UInt64(bytes.count - 8), n < 100_000_000 else { throw fail("header length \(n) exceeds the file size \(bytes.count)") }
+        guard n <= UInt64(bytes.count - 8) else { throw fail("header length \(n) exceeds the file size \(bytes.count)") }
+        guard n <= UInt64(TensorBounds.maxHeaderBytes) else { throw fail("header length \(n) exceeds the limit of \(TensorBounds.maxHeaderBytes) bytes") }
         let headerEnd = 8 + Int(n)
         let json: Any
         do { json = try JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])) } catch { throw fail("header is not JSON") }
@@ -61,11 +62,10 @@ public struct SafeTensorsFile: Sendable {
                   let shapeAny = info["shape"] as? [Any],
                   let offsAny = info["data_offsets"] as? [Any], offsAny.count == 2
             else { throw fail("tensor '\(name)' has no dtype, shape or data_offsets") }
-            let shape = try shapeAny.map { v -> Int in
-                guard let i = (v as? NSNumber)?.intValue, i >= 0 else { throw fail("tensor '\(name)' has a bad shape") }
-                return i
+            guard let shape = TensorBounds.shape(shapeAny) else {
+                throw fail("tensor '\(name)' has a bad shape (at most \(TensorBounds.maxRank) non-negative integer dimensions, at most \(TensorBounds.maxElements) elements)")
             }
-            guard let b = (offsAny[0] as? NSNumber)?.intValue, let e = (offsAny[1] as? NSNumber)?.intValue,
+            guard let b = TensorBounds.integer(offsAny[0]), let e = TensorBounds.integer(offsAny[1]),
                   0 <= b, b <= e, e <= dataCount else { throw fail("tensor '\(name)' has data offsets outside the file") }
             entries.append((name, b, e, dtype, shape))
         }
@@ -73,14 +73,20 @@ public struct SafeTensorsFile: Sendable {
         var tensors: [(String, Tensor)] = []
         tensors.reserveCapacity(entries.count)
         for e in entries {
-            let count = e.shape.reduce(1, *)
+            let count = e.shape.reduce(1, *)        // bounded by TensorBounds.shape: cannot overflow
             let scalars: [Float]
             switch e.dtype {
             case "F32":
                 guard e.end - e.begin == count * 4 else { throw fail("tensor '\(e.name)' has \(e.end - e.begin) bytes for \(count) F32 values") }
-                scalars = bytes.withUnsafeBytes { raw in
-                    (0..<count).map { i in Float(bitPattern: raw.loadUnaligned(fromByteOffset: headerEnd + e.begin + 4 * i, as: UInt32.self).littleEndian) }
+                var values = [Float](repeating: 0, count: count)
+                let start = headerEnd + e.begin
+                bytes.withUnsafeBytes { raw in
+                    values.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[start..<(start + 4 * count)])) }
                 }
+                #if _endian(big)
+                values = values.map { Float(bitPattern: $0.bitPattern.byteSwapped) }
+                #endif
+                scalars = values
             case "F64":
                 guard e.end - e.begin == count * 8 else { throw fail("tensor '\(e.name)' has \(e.end - e.begin) bytes for \(count) F64 values") }
                 scalars = bytes.withUnsafeBytes { raw in

@@ -39,6 +39,7 @@ extension Trainer {
     public static func resume(from path: String, epochs: Int? = nil, workers: Int? = nil) throws -> (Trainer, ModelArchive) {
         let archive = try ModelArchive.read(path: path, expecting: .checkpoint)
         let state = try archive.section("trainer", as: State.self, path: path)
+        try CheckpointCheck.check(state, archive: archive, path: path)
         let model = Model(state.model)
         var config = state.config
         if let epochs { config.epochs = epochs }

@@ -28,7 +28,7 @@ public enum Backtest {
         /// The family of the models that were trained and scored.
         public var family: ModelFamily
         public var folds: [Fold]
-        /// Means of each metric over the folds.
+        /// Means of each metric over the folds that scored at least one pair (NaN when none did).
         public var mean: [String: [String: Double]]
         public var horizon: Int
         public var seasonLength: Int
@@ -108,8 +108,8 @@ public enum Backtest {
         }
         var mean: [String: [String: Double]] = [:]
         for (name, get) in [("model", { (f: Fold) in f.model }), ("naive", { $0.naive }), ("seasonal_naive", { $0.seasonalNaive }), ("drift", { $0.drift })] {
-            let ms = results.map(get)
-            let c = Double(max(ms.count, 1))
+            let ms = results.map(get).filter { $0.count > 0 }     // a fold with no scored pair has NaN metrics
+            let c = ms.isEmpty ? Double.nan : Double(ms.count)
             mean[name] = ["mae": ms.map(\.mae).reduce(0, +) / c, "rmse": ms.map(\.rmse).reduce(0, +) / c,
                           "smape": ms.map(\.smape).reduce(0, +) / c, "mase": ms.map(\.mase).reduce(0, +) / c]
         }

@@ -5,6 +5,10 @@
 ///     sMAPE = mean 200 |a - f| / (|a| + |f|)      (pairs with a = f = 0 count 0)
 ///     MASE  = MAE / scale, scale = mean |y_t - y_{t-m}| over the training rows
 ///             (in-sample seasonal-naive error, m = season length; m = 1 without a season)
+///
+/// Only pairs with a present actual and a finite forecast are scored; the others are counted
+/// by reason (``missingActuals``, ``nonFiniteForecasts``). Over zero scored pairs every metric
+/// is NaN, never 0: callers refuse to report it (``count`` is 0).
 public struct Metrics: Codable, Sendable, Equatable {
     public var mae: Double
     public var rmse: Double
@@ -16,6 +20,15 @@ public struct Metrics: Codable, Sendable, Equatable {
     public var coverage: Double?
     /// Nominal coverage of that interval (e.g. 0.8).
     public var nominalCoverage: Double?
+    /// Pairs left out because the actual value was missing (NaN in the data); nil in reports
+    /// saved by 0.1.
+    public var missingActuals: Int?
+    /// Pairs left out because the forecast was NaN or infinite (actual present); nil in
+    /// reports saved by 0.1.
+    public var nonFiniteForecasts: Int?
+
+    /// Pairs left out for either reason.
+    public var dropped: Int { (missingActuals ?? 0) + (nonFiniteForecasts ?? 0) }
 
     public init(mae: Double, rmse: Double, smape: Double, mase: Double, count: Int, coverage: Double? = nil, nominalCoverage: Double? = nil) {
         self.mae = mae; self.rmse = rmse; self.smape = smape; self.mase = mase; self.count = count

@@ -380,6 +380,7 @@ public final class Forecaster: @unchecked Sendable {
     public static func load(from path: String) throws -> Forecaster {
         let archive = try ModelArchive.read(path: path, expecting: .model)
         let spec = try archive.section("config", as: ModelSpec.self, path: path)
+        try ModelFileCheck.check(spec, tensors: archive.tensors, path: path)
         let provenance = archive.sections["provenance"] == nil ? nil : try archive.section("provenance", as: Provenance.self, path: path)
         let model = SequenceRegressor(spec.architecture)
         let params = ParameterStore(layout: model.layout)
@@ -389,35 +390,6 @@ public final class Forecaster: @unchecked Sendable {
             catch { throw ModelArchive.ArchiveError.badSection(path: path, name: "tensors", reason: "\(error)") }
         }
         return Forecaster(spec: spec, params: params, provenance: provenance)
-    }
-}
-
-/// Accumulates model or baseline errors with a per-pair MASE scale.
-struct MetricsAccumulator {
-    var abs = 0.0, sq = 0.0, smape = 0.0, scaled = 0.0, n = 0
-    var inside = 0, intervalCount = 0
-
-    mutating func add(actual a: Float, forecast f: Float, scale: Double) {
-        guard a.isFinite, f.isFinite else { return }
-        let e = Double(a) - Double(f)
-        abs += Swift.abs(e); sq += e * e
-        let denom = Swift.abs(Double(a)) + Swift.abs(Double(f))
-        smape += denom == 0 ? 0 : 200 * Swift.abs(e) / denom
-        scaled += Swift.abs(e) / scale
-        n += 1
-    }
-
-    mutating func addInterval(actual a: Float, lower: Float, upper: Float) {
-        guard a.isFinite else { return }
-        intervalCount += 1
-        if a >= lower && a <= upper { inside += 1 }
-    }
-
-    func metrics(nominalCoverage: Double? = nil) -> Metrics {
-        let c = Double(max(n, 1))
-        return Metrics(mae: abs / c, rmse: (sq / c).squareRoot(), smape: smape / c, mase: scaled / c, count: n,
-                       coverage: intervalCount > 0 ? Double(inside) / Double(intervalCount) : nil,
-                       nominalCoverage: intervalCount > 0 ? nominalCoverage : nil)
     }
 }
 

@@ -296,6 +296,7 @@ public final class Nowcaster: @unchecked Sendable {
             throw ModelArchive.ArchiveError.badSection(path: path, name: "config", reason: "not a nowcasting (grid) model; use it without --grid")
         }
         let spec = try archive.section("config", as: NowcastSpec.self, path: path)
+        try ModelFileCheck.check(spec, tensors: archive.tensors, path: path)
         if let p = spec.architecture.problem { throw ModelArchive.ArchiveError.badSection(path: path, name: "config", reason: p) }
         let provenance = archive.sections["provenance"] == nil ? nil : try archive.section("provenance", as: NowcastProvenance.self, path: path)
         let model = EncoderForecaster(spec.architecture)

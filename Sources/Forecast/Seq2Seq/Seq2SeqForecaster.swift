@@ -390,6 +390,7 @@ public final class Seq2SeqForecaster: @unchecked Sendable {
             throw ModelArchive.ArchiveError.badSection(path: path, name: "config", reason: "not a seq2seq model (load it with Forecaster.load)")
         }
         let spec = try archive.section("config", as: Seq2SeqSpec.self, path: path)
+        try ModelFileCheck.check(spec, tensors: archive.tensors, path: path)
         do { try spec.model.validate() } catch { throw ModelArchive.ArchiveError.badSection(path: path, name: "config", reason: "\(error)") }
         let provenance = archive.sections["provenance"] == nil ? nil : try archive.section("provenance", as: Seq2SeqProvenance.self, path: path)
         let model = Seq2Seq(spec.model)

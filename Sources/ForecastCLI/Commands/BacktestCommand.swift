@@ -38,6 +38,7 @@ struct BacktestCommand: ParsableCommand {
 
     func validate() throws {
         if folds < 1 { throw ValidationError("--folds must be at least 1") }
+        try OptionLimits.require([("--folds", folds, OptionLimits.folds)])
         if grid.grid { return }
         try settings.requireTarget()
         try grid.rejectWithoutGrid()
@@ -61,6 +62,8 @@ struct BacktestCommand: ParsableCommand {
             o.base.split = options.split
             result = try Backtest.run(set, targets: settings.target, options: o, folds: folds, refit: refit, onFold: onFold)
         }
+        try ScoreCheck.require(result, source: input.data)
+        for f in result.folds { if let note = ScoreCheck.note(f.model, what: "fold \(f.fold)") { Output.note(note) } }
         if json {
             Output.json(encodable: result)
             return

@@ -34,6 +34,7 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         let path = try ModelRegistry.resolveModelPath(model)
         let forecaster: Forecaster
+        InputFiles.noteModel(path)
         switch try AnyModel.load(from: path) {
         case .nowcast(let m):
             try GridCLI.evaluate(model: m, data: input.data, json: json, allWindows: allWindows)
@@ -46,6 +47,8 @@ struct EvaluateCommand: ParsableCommand {
         }
         let set = try input.load()
         let report = try forecaster.evaluate(set)
+        try ScoreCheck.require(report.model, source: input.data)
+        if let note = ScoreCheck.note(report.model) { Output.note(note) }
         if json {
             Output.json(EvaluateCommand.jsonObject(report))
             return
@@ -55,7 +58,9 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     static func metricsObject(_ m: Metrics, intervals: Bool = false) -> [String: Any] {
-        var o: [String: Any] = ["mae": m.mae, "rmse": m.rmse, "smape": m.smape, "mase": m.mase, "count": m.count]
+        var o: [String: Any] = ["mae": ScoreCheck.json(m.mae), "rmse": ScoreCheck.json(m.rmse), "smape": ScoreCheck.json(m.smape),
+                                "mase": ScoreCheck.json(m.mase), "count": m.count,
+                                "missing_actuals": m.missingActuals ?? 0, "nonfinite_forecasts": m.nonFiniteForecasts ?? 0]
         if intervals, let c = m.coverage { o["coverage"] = c; o["nominal_coverage"] = m.nominalCoverage ?? NSNull() }
         return o
     }

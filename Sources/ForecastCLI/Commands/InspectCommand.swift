@@ -18,6 +18,7 @@ struct InspectCommand: ParsableCommand {
     func run() throws {
         let path = try ModelRegistry.resolveModelPath(model)
         let f: Forecaster
+        InputFiles.noteModel(path)
         switch try AnyModel.load(from: path) {
         case .nowcast(let m):
             try GridCLI.inspect(m, path: path, json: json)

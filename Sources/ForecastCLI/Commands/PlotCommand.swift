@@ -37,6 +37,8 @@ struct PlotCommand: ParsableCommand {
     func run() throws {
         let path = try ModelRegistry.resolveModelPath(model)
         let forecaster: Forecaster
+        try InputFiles.checkOutput(out, inputs: [path, input.data])
+        InputFiles.noteModel(path)
         switch try AnyModel.load(from: path) {
         case .nowcast(let m):
             try GridCLI.plot(model: m, data: input.data, out: out, window: window)

@@ -44,11 +44,16 @@ struct PredictCommand: ParsableCommand {
     func validate() throws {
         if steps != nil && !recursive { throw ValidationError("--steps needs --recursive") }
         if let n = steps, n < 1 { throw ValidationError("--steps must be at least 1") }
+        try OptionLimits.require([("--steps", steps, WindowLimits.recursiveSteps)])
     }
 
     func run() throws {
         let path = try ModelRegistry.resolveModelPath(model)
         let forecaster: Forecaster
+        for (option, file) in [("--out", out), ("--attention-out", attentionOut)] {
+            if let file { try InputFiles.checkOutput(file, option: option, inputs: [path, input.data]) }
+        }
+        InputFiles.noteModel(path)
         switch try AnyModel.load(from: path) {
         case .nowcast(let m):
             try GridCLI.predict(model: m, data: input.data, out: out)
@@ -62,6 +67,9 @@ struct PredictCommand: ParsableCommand {
         if attentionOut != nil { throw CLIError.data("\(model): --attention-out needs a seq2seq model") }
         BLASRuntime.setThreads(1)
         let set = try input.load()
+        if let note = MissingReport.describe(set, columns: forecaster.spec.window.inputColumns, policy: forecaster.spec.missing == .drop ? .error : forecaster.spec.missing) {
+            Output.note(note)
+        }
         if set.timeColumn == nil, forecaster.spec.timeColumn != nil, input.time == nil {
             throw CLIError.data("\(input.data): the model was trained with time column '\(forecaster.spec.timeColumn!)', but this file has none")
         }

@@ -43,6 +43,9 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if let d = checkpointDir, resume != nil, d.isEmpty { throw ValidationError("--checkpoint-dir is empty") }
+        try InputFiles.checkOutput(out, inputs: [input.data] + (resume.map { [$0] } ?? []))
+        if let d = checkpointDir { try InputFiles.checkFolder(d, option: "--checkpoint-dir") }
+        if grid.grid { try TrainingBudget.checkGrid(settings: settings, grid: grid) }
         if !grid.grid {
             try settings.requireTarget()
             try grid.rejectWithoutGrid()
@@ -65,6 +68,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        InputFiles.prepareOutput(out, quiet: quiet)
         let checkpoint = try checkpointPath()
         if grid.grid {
             try GridCLI.train(data: input.data, options: GridCLI.options(settings: settings, grid: grid), out: out,
@@ -79,6 +83,7 @@ struct TrainCommand: ParsableCommand {
         let start = Date()
         let set = try input.load()
         let options = settings.forecasterOptions()
+        try TrainingBudget.checkSeries(set, targets: settings.target, options: options)
         let reporter = ProgressReporter(json: json, quiet: quiet)
         let freq = set.frequency.map { "\($0)" } ?? "row order"
         var preamble = "read \(input.data): \(set.rowCount) rows, \(set.series.count) series, frequency \(freq)"

@@ -121,7 +121,8 @@ enum GridCLI {
         print("model:        \(path)")
         print("family:       \(ModelFamily.nowcast)")
         print("architecture: ConvLSTM encoder-forecaster, hidden \(a.hidden.map(String.init).joined(separator: ",")), kernel \(a.kernel), patch \(a.patch), output \(a.output.rawValue)")
-        print("grid:         \(a.height)x\(a.width), \(a.channels) channel(s); \(a.inFrames) frames in, \(a.outFrames) out")
+        print("grid:         \(a.height)x\(a.width), \(a.channels) channel(s); value '\(spec.value)' (columns \(spec.timeColumn), \(spec.yColumn), \(spec.xColumn))")
+        print("frames:       in \(a.inFrames), out \(a.outFrames)\(spec.frequency.map { ", frequency \($0)" } ?? "")")
         print("parameters:   \(m.model.layout.parameterCount) in \(m.model.layout.entries.count) tensors")
         for t in m.model.layout.entries { print("  \(t.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(t.shape)") }
         print("value:        \(spec.value), \(spec.scaling.transform.rawValue) scaling (scale \(Output.format(Double(spec.scaling.scale))))")

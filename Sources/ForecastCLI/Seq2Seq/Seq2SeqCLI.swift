@@ -23,6 +23,7 @@ enum Seq2SeqCLI {
                       out: String, checkpoint: String? = nil, resume: Bool = false, json: Bool = false, quiet: Bool = false) throws {
         let start = Date()
         let set = try input.load()
+        try TrainingBudget.checkSeries(set, targets: settings.target, options: options.base)
         let reporter = ProgressReporter(json: json, quiet: quiet)
         let freq = set.frequency.map { "\($0)" } ?? "row order"
         var preamble = "read \(input.data): \(set.rowCount) rows, \(set.series.count) series, frequency \(freq)"
@@ -64,6 +65,9 @@ enum Seq2SeqCLI {
     static func predict(_ m: Seq2SeqForecaster, model: String, input: DataOptions, out: String?, attentionOut: String?) throws {
         BLASRuntime.setThreads(1)
         let set = try input.load()
+        if let note = MissingReport.describe(set, columns: m.spec.window.inputColumns, policy: m.spec.missing == .drop ? .error : m.spec.missing) {
+            Output.note(note)
+        }
         if set.timeColumn == nil, let t = m.spec.timeColumn, input.time == nil {
             throw CLIError.data("\(input.data): the model was trained with time column '\(t)', but this file has none")
         }
@@ -108,6 +112,8 @@ enum Seq2SeqCLI {
     static func evaluate(_ m: Seq2SeqForecaster, model: String, input: DataOptions, json: Bool) throws {
         let set = try input.load()
         let report = try m.evaluate(set)
+        try ScoreCheck.require(report.model, source: input.data)
+        if let note = ScoreCheck.note(report.model) { Output.note(note) }
         if json {
             Output.json(EvaluateCommand.jsonObject(report))
             return

@@ -28,6 +28,8 @@ struct GridOptions: ParsableArguments {
     var transform: FrameScaling.Transform = .linear
 
     func validate() throws {
+        try OptionLimits.require([("--in-frames", inFrames, WindowLimits.lookback), ("--out-frames", outFrames, WindowLimits.horizon),
+                                  ("--kernel", kernel, ConfigLimits.kernel)])
         if inFrames < 1 || outFrames < 1 { throw ValidationError("--in-frames and --out-frames must be at least 1") }
         if kernel < 1 || kernel % 2 == 0 { throw ValidationError("--kernel must be an odd number") }
         if let p = patch, ![1, 2, 4].contains(p) { throw ValidationError("--patch must be 1, 2 or 4") }

@@ -81,6 +81,12 @@ struct ModelOptions: ParsableArguments {
     var skipNonFinite = false
 
     func validate() throws {
+        try OptionLimits.requireFinite([("--dropout", Double(dropout)), ("--lr", lr.map(Double.init)),
+                                        ("--val-fraction", valFraction), ("--test-fraction", testFraction)])
+        try OptionLimits.require([("--layers", layers, ConfigLimits.layers), ("--batch", batch, WindowLimits.batch),
+                                  ("--lookback", lookback, WindowLimits.lookback), ("--horizon", horizon, WindowLimits.horizon),
+                                  ("--epochs", epochs, OptionLimits.epochs), ("--workers", workers, OptionLimits.workers),
+                                  ("--patience", patience, OptionLimits.patience), ("--hidden", hidden, ConfigLimits.hidden)])
         if let l = lookback, l < 1 { throw ValidationError("--lookback must be at least 1") }
         if let h = horizon, h < 1 { throw ValidationError("--horizon must be at least 1") }
         for (name, v) in [("--hidden", hidden), ("--layers", layers), ("--epochs", epochs), ("--batch", batch)] {

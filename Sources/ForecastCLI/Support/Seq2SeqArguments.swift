@@ -25,6 +25,7 @@ struct Seq2SeqArguments: ParsableArguments {
     /// What the types allow but seq2seq does not (exit code 2).
     func check() throws {
         if cell != .lstm && cell != .gru { throw ValidationError("--cell must be lstm or gru for seq2seq, got '\(cell.rawValue)'") }
+        try OptionLimits.require([("--decoder-hidden", decoderHidden, ConfigLimits.hidden), ("--attention-size", attentionSize, ConfigLimits.hidden)])
         if let h = decoderHidden, h < 1 { throw ValidationError("--decoder-hidden must be at least 1") }
         if let a = attentionSize, a < 1 { throw ValidationError("--attention-size must be at least 1") }
     }

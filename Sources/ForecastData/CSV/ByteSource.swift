@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ForecastCore
 
 /// Where the reader's bytes come from: a file read in blocks, or bytes in memory.
 final class ByteSource {
@@ -14,17 +15,16 @@ final class ByteSource {
     private(set) var size: Int?
     private(set) var bytesRead = 0
 
+    /// Opens `path`, which must be a regular file (FIFOs, devices, sockets and folders are
+    /// refused without blocking: ``RegularFile``).
     init(path: String, name: String) throws {
         self.name = name
-        fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw DataError.io(file: name, reason: "cannot open: \(String(cString: strerror(errno)))") }
-        var st = stat()
-        if fstat(fd, &st) == 0 {
-            if (st.st_mode & S_IFMT) == S_IFDIR {
-                close(fd); fd = -1
-                throw DataError.io(file: name, reason: "is a directory, expected a CSV file")
-            }
-            if (st.st_mode & S_IFMT) == S_IFREG { size = Int(st.st_size) }
+        do {
+            let (fd, size) = try RegularFile.open(path)
+            self.fd = fd
+            self.size = size
+        } catch let e as FileError {
+            throw DataError.io(file: name, reason: e.message)
         }
     }
 

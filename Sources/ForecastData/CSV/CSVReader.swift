@@ -60,6 +60,9 @@ public enum CSVReader {
         buffer.withUnsafeBytes { sample.collect($0, delimiter: delimiter, atEnd: atEnd) }
         if let p = sample.problem { throw error(p, file: file, firstLine: 1) }
         guard let first = sample.records.first else {
+            if !atEnd {
+                throw DataError.malformed(SourceLocation(file: file, line: 1), "the first line is longer than \(headBytes) bytes (1 MiB), the longest header or row supported")
+            }
             throw DataError.malformed(SourceLocation(file: file, line: 1), "empty file: expected a header line and data rows")
         }
 

@@ -29,6 +29,17 @@ public struct ConvLSTMRegressor: TrainableModel {
 
     public init(_ config: Config) { self.init(config, prefix: nil) }
 
+    public static func checkConfig(_ c: Config, field: String) throws {
+        try ConfigLimits.require(c.convLSTM.inputChannels, in: 0...ConfigLimits.channels.upperBound, field: field + ".convLSTM.inputChannels")
+        try ConfigLimits.require(c.convLSTM.numLayers, in: ConfigLimits.layers, field: field + ".convLSTM.numLayers")
+        for (l, h) in c.convLSTM.hidden.enumerated() { try ConfigLimits.require(h, in: ConfigLimits.channels, field: field + ".convLSTM.hidden[\(l)]") }
+        try ConfigLimits.require(c.convLSTM.kernel, in: ConfigLimits.kernel, field: field + ".convLSTM.kernel")
+        try ConfigLimits.require(c.outputs, in: ConfigLimits.channels, field: field + ".outputs")
+        try ConfigLimits.require(c.length, in: WindowLimits.lookback, field: field + ".length")
+        try ConfigLimits.require(c.height, in: ConfigLimits.gridSide, field: field + ".height")
+        try ConfigLimits.require(c.width, in: ConfigLimits.gridSide, field: field + ".width")
+    }
+
     public init(_ config: Config, prefix: String?) {
         self.config = config
         var layout = ParameterLayout()

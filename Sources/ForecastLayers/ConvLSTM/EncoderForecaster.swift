@@ -75,6 +75,8 @@ public struct EncoderForecaster: TrainableModel {
     public let head: Conv1x1
 
     /// The configuration must be valid (``Config/problem`` is nil).
+    public static func checkConfig(_ c: Config, field: String) throws { try ConfigLimits.check(c, field: field) }
+
     public init(_ config: Config) {
         precondition(config.problem == nil, config.problem ?? "")
         self.config = config

@@ -28,7 +28,13 @@ public protocol TrainableModel: Sendable {
     associatedtype Workspace: AnyObject
 
     var config: Config { get }
+    /// Builds the model; `config` must have passed ``checkConfig(_:field:)`` when it comes from
+    /// a file.
     init(_ config: Config)
+    /// Throws a ``ConfigFieldError`` naming `field` (and the offending member) unless every size
+    /// in `config` lies within ``ConfigLimits`` / ``WindowLimits``: what a checkpoint's config
+    /// passes before anything is allocated from it.
+    static func checkConfig(_ config: Config, field: String) throws
 
     /// Parameter names, shapes and offsets.
     var layout: ParameterLayout { get }

@@ -30,6 +30,11 @@ public struct WindowedRegressor: TrainableModel {
         self.regressor = regressor
     }
 
+    public static func checkConfig(_ c: Config, field: String) throws {
+        try ConfigLimits.check(c.regressor, field: field + ".regressor")
+        try ConfigLimits.require(c.length, in: WindowLimits.lookback, field: field + ".length")
+    }
+
     public var layout: ParameterLayout { regressor.layout }
     public func makeParameters(rng: inout SeededGenerator) -> ParameterStore { regressor.makeParameters(rng: &rng) }
 

@@ -55,12 +55,12 @@ public enum TeacherForcingSchedule: Codable, Sendable, Equatable, CustomStringCo
         case "linear":
             guard a.count <= 2 else { return nil }
             let pMax = a.first ?? 0.5, n = a.count > 1 ? a[1] : 10
-            guard (0...1).contains(pMax), n >= 1, n == n.rounded() else { return nil }
+            guard (0...1).contains(pMax), n >= 1, n <= 1_000_000, n == n.rounded() else { return nil }
             self = .linear(maximum: pMax, epochs: Int(n))
         case "inverse-sigmoid", "inverse_sigmoid", "sigmoid":
             guard a.count <= 1 else { return nil }
             let k = a.first ?? 5
-            guard k >= 1 else { return nil }
+            guard k >= 1, k <= 1_000_000 else { return nil }
             self = .inverseSigmoid(k: k)
         default:
             return nil

@@ -34,6 +34,11 @@ public struct WindowedSeq2Seq: TrainableModel {
         model = Seq2Seq(config.model)
     }
 
+    public static func checkConfig(_ c: Config, field: String) throws {
+        try ConfigLimits.check(c.model, field: field + ".model")
+        try ConfigLimits.require(c.length, in: WindowLimits.lookback, field: field + ".length")
+    }
+
     public var layout: ParameterLayout { model.layout }
     public func makeParameters(rng: inout SeededGenerator) -> ParameterStore { model.makeParameters(rng: &rng) }
 

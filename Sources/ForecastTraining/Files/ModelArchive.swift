@@ -7,10 +7,13 @@ import Foundation
 ///     "format_version": "1"           refused when newer than this build understands
 ///     "kind": "model" | "checkpoint"
 ///     "sha256": hex digest of the tensor bytes (the data section, in file order)
+///     "sha256_file": hex digest of the metadata and the tensor bytes (``ArchiveChecksum``)
 ///     plus named JSON sections ("config", "provenance", "trainer", ...)
 ///
 /// A PyTorch user loads the tensors with `safetensors.torch.load_file` and gets a `state_dict`.
-/// Writes are atomic (temporary file, fsync, rename); reads verify format, version and checksum.
+/// Writes are atomic (temporary file, fsync, rename); reads verify format, version and checksums.
+/// A file from 0.1 has no "sha256_file": it still loads, with ``legacyChecksum`` set so the
+/// caller can say that its metadata was not verified.
 public struct ModelArchive: Sendable {
     public static let format = "forecast"
     public static let formatVersion = 1
@@ -21,6 +24,9 @@ public struct ModelArchive: Sendable {
     public var tensors: [(name: String, tensor: Tensor)]
     /// JSON sections by name.
     public var sections: [String: String]
+    /// True when the file was read and had only the tensor checksum (written by 0.1): its
+    /// metadata is not covered by a checksum.
+    public var legacyChecksum = false
 
     public init(kind: Kind, tensors: [(name: String, tensor: Tensor)] = [], sections: [String: String] = [:]) {
         self.kind = kind
@@ -34,6 +40,7 @@ public struct ModelArchive: Sendable {
         case notAForecastFile(path: String)
         case unsupportedVersion(path: String, version: String)
         case checksumMismatch(path: String)
+        case metadataChecksumMismatch(path: String)
         case wrongKind(path: String, expected: String, found: String)
         case missingSection(path: String, name: String)
         case badSection(path: String, name: String, reason: String)
@@ -43,6 +50,7 @@ public struct ModelArchive: Sendable {
             case .notAForecastFile(let p): return "\(p): not a forecast model file (no \"format\": \"forecast\" in its metadata)"
             case .unsupportedVersion(let p, let v): return "\(p): model file format version \(v) is not supported by this build (it reads version \(ModelArchive.formatVersion)); upgrade forecast"
             case .checksumMismatch(let p): return "\(p): checksum mismatch: the tensor data does not match the SHA-256 recorded in the file (corrupted or truncated)"
+            case .metadataChecksumMismatch(let p): return "\(p): checksum mismatch: field 'sha256_file' does not match the metadata and tensors (the file was edited or damaged after it was written)"
             case .wrongKind(let p, let e, let f): return "\(p): expected a \(e) file, found a \(f) file"
             case .missingSection(let p, let n): return "\(p): metadata has no '\(n)' section"
             case .badSection(let p, let n, let r): return "\(p): metadata section '\(n)' is invalid: \(r)"
@@ -55,15 +63,20 @@ public struct ModelArchive: Sendable {
         meta["format"] = Self.format
         meta["format_version"] = String(Self.formatVersion)
         meta["kind"] = kind.rawValue
-        var sha = SHA256()
-        for (_, t) in tensors { t.scalars.withUnsafeBytes { sha.update($0) } }
-        meta["sha256"] = sha.finalizeHex()
+        meta[ArchiveChecksum.fileKey] = nil
+        meta[ArchiveChecksum.tensorKey] = ArchiveChecksum.tensors(tensors)
+        meta[ArchiveChecksum.fileKey] = ArchiveChecksum.file(metadata: meta, tensors: tensors)
         return SafeTensorsFile(tensors: tensors, metadata: meta).encode()
     }
 
     /// Writes atomically.
     public func write(path: String) throws {
         try AtomicFile.write(encode(), to: path)
+    }
+
+    /// The note to print for a file with ``legacyChecksum``.
+    public static func legacyNote(path: String) -> String {
+        "note: \(path) was written by forecast 0.1: only its tensors are checksummed, not its metadata (save it again to add the full checksum)"
     }
 
     public static func read(path: String, expecting: Kind? = nil) throws -> ModelArchive {
@@ -73,14 +86,21 @@ public struct ModelArchive: Sendable {
         guard let v = meta["format_version"], let vi = Int(v), vi >= 1, vi <= formatVersion else {
             throw ArchiveError.unsupportedVersion(path: path, version: meta["format_version"] ?? "missing")
         }
-        var sha = SHA256()
-        for (_, t) in file.tensors { t.scalars.withUnsafeBytes { sha.update($0) } }
-        guard meta["sha256"] == sha.finalizeHex() else { throw ArchiveError.checksumMismatch(path: path) }
+        let legacy: Bool
+        if let whole = meta[ArchiveChecksum.fileKey] {
+            guard whole == ArchiveChecksum.file(metadata: meta, tensors: file.tensors) else { throw ArchiveError.metadataChecksumMismatch(path: path) }
+            legacy = false
+        } else {
+            guard meta[ArchiveChecksum.tensorKey] == ArchiveChecksum.tensors(file.tensors) else { throw ArchiveError.checksumMismatch(path: path) }
+            legacy = true
+        }
         let kind = Kind(rawValue: meta["kind"] ?? "") ?? .model
         if let expecting, expecting != kind { throw ArchiveError.wrongKind(path: path, expected: expecting.rawValue, found: kind.rawValue) }
         var sections = meta
-        for k in ["format", "format_version", "kind", "sha256"] { sections[k] = nil }
-        return ModelArchive(kind: kind, tensors: file.tensors, sections: sections)
+        for k in ["format", "format_version", "kind", ArchiveChecksum.tensorKey, ArchiveChecksum.fileKey] { sections[k] = nil }
+        var archive = ModelArchive(kind: kind, tensors: file.tensors, sections: sections)
+        archive.legacyChecksum = legacy
+        return archive
     }
 
     /// Decodes JSON section `name` as `T`.
