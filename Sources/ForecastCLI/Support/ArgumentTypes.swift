@@ -15,7 +15,7 @@ enum ModelChoice: ExpressibleByArgument, Equatable, CustomStringConvertible {
         self = .recurrent(cell)
     }
 
-    static var allValueStrings: [String] { ["lstm", "gru", "rnn", "rnn_relu", "seq2seq"] }
+    static var allValueStrings: [String] { CellKind.allValueStrings + ["seq2seq"] }
     var description: String {
         switch self {
         case .recurrent(let c): return c == .rnnTanh ? "rnn" : c.rawValue
@@ -35,7 +35,9 @@ enum ModelChoice: ExpressibleByArgument, Equatable, CustomStringConvertible {
 
 extension CellKind: @retroactive ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
-    public static var allValueStrings: [String] { ["lstm", "gru", "rnn", "rnn_relu"] }
+    /// Every cell by its file name (`rnn_tanh` also parses as `rnn`): a new cell is listed here
+    /// without touching this file.
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
     public var defaultValueDescription: String { rawValue }
 }
 
