@@ -145,44 +145,13 @@ public final class Seq2SeqForecaster: @unchecked Sendable {
         return (out, attention)
     }
 
-    private var intervalBlocks: (lower: Int, upper: Int, level: Float)? {
-        switch spec.loss {
-        case .quantile(let qs) where qs.count >= 2:
-            guard let lo = qs.indices.min(by: { qs[$0] < qs[$1] }), let hi = qs.indices.max(by: { qs[$0] < qs[$1] }) else { return nil }
-            return (lo, hi, qs[hi] - qs[lo])
-        case .gaussian: return (0, 0, 0.8)
-        default: return nil
-        }
+    /// Decoding and scoring of this model's raw outputs (shared with the other series family).
+    var outputs: SeriesOutputs {
+        SeriesOutputs(loss: spec.loss, scaler: spec.scaler, targets: spec.window.targets, steps: spec.window.targetLength / max(1, spec.window.targets.count))
     }
-
-    /// One window's raw outputs -> (point, lower, upper) `[step][P]` in data units.
-    func decode(_ out: ArraySlice<Float>) -> (values: [[Float]], lower: [[Float]]?, upper: [[Float]]?) {
-        let P = spec.window.targets.count, steps = spec.window.horizon, M = steps * P
-        let base = out.startIndex
-        var values = [[Float]](repeating: [Float](repeating: 0, count: P), count: steps)
-        let interval = intervalBlocks
-        var lower: [[Float]]? = interval == nil ? nil : values, upper: [[Float]]? = interval == nil ? nil : values
-        for s in 0..<steps {
-            for p in 0..<P {
-                let m = s * P + p
-                let sc = spec.scaler.scaler(for: spec.window.targets[p])
-                values[s][p] = sc.inverse(out[base + spec.loss.pointIndex(target: m, targets: M)])
-                if let iv = interval, var lo = lower, var hi = upper {
-                    if case .gaussian = spec.loss {
-                        let mu = out[base + m], sigma = expf(0.5 * out[base + M + m])
-                        lo[s][p] = sc.inverse(mu - 1.2816 * sigma)
-                        hi[s][p] = sc.inverse(mu + 1.2816 * sigma)
-                    } else {
-                        lo[s][p] = sc.inverse(out[base + iv.lower * M + m])
-                        hi[s][p] = sc.inverse(out[base + iv.upper * M + m])
-                    }
-                    if lo[s][p] > hi[s][p] { let t = lo[s][p]; lo[s][p] = hi[s][p]; hi[s][p] = t }
-                    lower = lo; upper = hi
-                }
-            }
-        }
-        return (values, lower, upper)
-    }
+    var intervalBlocks: (lower: Int, upper: Int, level: Float)? { outputs.intervalBlocks }
+    /// Converts raw outputs of one window to (point, lower, upper) per `[step][P]` in data units.
+    func decode(_ out: ArraySlice<Float>) -> (values: [[Float]], lower: [[Float]]?, upper: [[Float]]?) { outputs.decode(out) }
 
     /// Forecasts the `horizon` steps after the history of every series in `set`.
     ///
@@ -317,58 +286,12 @@ public final class Seq2SeqForecaster: @unchecked Sendable {
         let test = rescale(data.test, from: data.scaler)
         let windows = try Seq2SeqWindows(test, set: set, spec: spec.window, futureIndices: spec.futureInputIndices, scaler: spec.scaler, missing: spec.missing)
         let out = predictScaled(test.x, future: windows.future, windows: test.count).outputs
-        let P = spec.window.targets.count, steps = spec.window.horizon, width = spec.outputs
-        let columns = spec.window.targets.map { set.columnIndex($0) ?? 0 }
-        let m = spec.seasonLength
-        var scales = [[Double]](repeating: [Double](repeating: 1, count: P), count: set.series.count)
-        for (s, series) in set.series.enumerated() {
-            let end = spec.split.boundaries(rows: series.count).validationStart
-            for p in 0..<P {
-                let (sum, count) = Metrics.maseScale(series.values[columns[p]][0..<end], season: m)
-                scales[s][p] = count > 0 && sum > 0 ? sum / Double(count) : 1
-            }
-        }
-        var acc = [MetricsAccumulator](repeating: MetricsAccumulator(), count: 4)
-        for w in 0..<test.count {
-            let s = test.series[w], e = test.end[w]
-            let series = set.series[s]
-            let d = decode(out[(w * width)..<((w + 1) * width)])
-            for p in 0..<P {
-                let values = series.values[columns[p]]
-                let history = values[0...e]
-                let baselines = Baseline.allCases.map { $0.forecast(history: history, horizon: steps, season: m) }
-                for h in 0..<steps where e + 1 + h < values.count {
-                    let actual = values[e + 1 + h]
-                    let scale = scales[s][p]
-                    acc[0].add(actual: actual, forecast: d.values[h][p], scale: scale)
-                    if let lo = d.lower, let hi = d.upper { acc[0].addInterval(actual: actual, lower: lo[h][p], upper: hi[h][p]) }
-                    for (b, f) in baselines.enumerated() { acc[b + 1].add(actual: actual, forecast: f[h], scale: scale) }
-                }
-            }
-        }
-        let level = intervalBlocks.map { Double($0.level) }
-        return EvaluationReport(model: acc[0].metrics(nominalCoverage: level), naive: acc[1].metrics(), seasonalNaive: acc[2].metrics(),
-                                drift: acc[3].metrics(), windows: test.count, horizon: steps, seasonLength: m)
+        return outputs.score(set, test: test, outputs: out, width: spec.outputs, split: spec.split, season: spec.seasonLength)
     }
 
     /// Re-expresses windows scaled with `other` in this model's scaling.
     func rescale(_ w: Windows, from other: Scaler) -> Windows {
-        var out = w
-        let F = w.features
-        for (f, name) in spec.window.inputColumns.enumerated() where f < F {
-            let a = other.scaler(for: name), b = spec.scaler.scaler(for: name)
-            if a == b { continue }
-            var i = f
-            while i < out.x.count { out.x[i] = b.transform(a.inverse(out.x[i])); i += F }
-        }
-        let P = spec.window.targets.count
-        for (p, name) in spec.window.targets.enumerated() {
-            let a = other.scaler(for: name), b = spec.scaler.scaler(for: name)
-            if a == b { continue }
-            var i = p
-            while i < out.y.count { out.y[i] = b.transform(a.inverse(out.y[i])); i += P }
-        }
-        return out
+        w.rescaled(from: other, to: spec.scaler, inputColumns: spec.window.inputColumns, targets: spec.window.targets)
     }
 
     // MARK: Files

@@ -1,0 +1,122 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What the series families (``Forecaster``, ``Seq2SeqForecaster``) share between a network's
+/// raw head outputs and reported numbers: decoding a window's outputs into forecasts in data
+/// units, re-expressing windows in a model's scaling, and scoring the test windows against the
+/// baselines. One copy, so the two facades cannot drift apart.
+///
+/// A window's raw outputs are `K` blocks of `M = steps × P` values (``LossKind`` layout):
+/// block `pointIndex` holds the point forecast; the Gaussian head's second block holds
+/// log-variances (80% interval μ ± 1.2816σ); a quantile head's lowest and highest quantile
+/// blocks bound its interval.
+struct SeriesOutputs {
+    let loss: LossKind
+    let scaler: Scaler
+    let targets: [String]
+    /// Values per window and target: M / P.
+    let steps: Int
+
+    /// Interval settings of the loss: the blocks of the lowest and highest quantile and their
+    /// nominal coverage, or the Gaussian 80% interval; nil for point losses.
+    var intervalBlocks: (lower: Int, upper: Int, level: Float)? {
+        switch loss {
+        case .quantile(let qs) where qs.count >= 2:
+            guard let lo = qs.indices.min(by: { qs[$0] < qs[$1] }), let hi = qs.indices.max(by: { qs[$0] < qs[$1] }) else { return nil }
+            return (lo, hi, qs[hi] - qs[lo])
+        case .gaussian: return (0, 0, 0.8)
+        default: return nil
+        }
+    }
+
+    /// One window's raw outputs -> (point, lower, upper) `[step][P]` in data units.
+    func decode(_ out: ArraySlice<Float>) -> (values: [[Float]], lower: [[Float]]?, upper: [[Float]]?) {
+        let P = targets.count, M = steps * P
+        let base = out.startIndex
+        var values = [[Float]](repeating: [Float](repeating: 0, count: P), count: steps)
+        let interval = intervalBlocks
+        var lo = values, hi = values
+        for s in 0..<steps {
+            for p in 0..<P {
+                let m = s * P + p
+                let sc = scaler.scaler(for: targets[p])
+                values[s][p] = sc.inverse(out[base + loss.pointIndex(target: m, targets: M)])
+                guard let iv = interval else { continue }
+                if case .gaussian = loss {
+                    let mu = out[base + m], sigma = expf(0.5 * out[base + M + m])
+                    lo[s][p] = sc.inverse(mu - 1.2816 * sigma)
+                    hi[s][p] = sc.inverse(mu + 1.2816 * sigma)
+                } else {
+                    lo[s][p] = sc.inverse(out[base + iv.lower * M + m])
+                    hi[s][p] = sc.inverse(out[base + iv.upper * M + m])
+                }
+                if lo[s][p] > hi[s][p] { swap(&lo[s][p], &hi[s][p]) }
+            }
+        }
+        return interval == nil ? (values, nil, nil) : (values, lo, hi)
+    }
+
+    /// Scores the forecasts of every test window (`outputs [N, width]`, raw) against the
+    /// actual values of `set` and against the naive, seasonal-naive and drift forecasts from
+    /// the same origin. MASE divides by the in-sample seasonal-naive error of each series'
+    /// training rows (per target).
+    func score(_ set: TimeSeriesSet, test: Windows, outputs out: [Float], width: Int, split: SplitSpec, season m: Int) -> EvaluationReport {
+        let P = targets.count
+        let columns = targets.map { set.columnIndex($0) ?? 0 }
+        var scales = [[Double]](repeating: [Double](repeating: 1, count: P), count: set.series.count)
+        for (s, series) in set.series.enumerated() {
+            let end = split.boundaries(rows: series.count).validationStart
+            for p in 0..<P {
+                let (sum, count) = Metrics.maseScale(series.values[columns[p]][0..<end], season: m)
+                scales[s][p] = count > 0 && sum > 0 ? sum / Double(count) : 1
+            }
+        }
+        var acc = [MetricsAccumulator](repeating: MetricsAccumulator(), count: 4)
+        for w in 0..<test.count {
+            let s = test.series[w], e = test.end[w]
+            let series = set.series[s]
+            let d = decode(out[(w * width)..<((w + 1) * width)])
+            for p in 0..<P {
+                let values = series.values[columns[p]]
+                let history = values[0...e]
+                let baselines = Baseline.allCases.map { $0.forecast(history: history, horizon: steps, season: m) }
+                for h in 0..<steps where e + 1 + h < values.count {
+                    let actual = values[e + 1 + h]
+                    let scale = scales[s][p]
+                    acc[0].add(actual: actual, forecast: d.values[h][p], scale: scale)
+                    if let lo = d.lower, let hi = d.upper { acc[0].addInterval(actual: actual, lower: lo[h][p], upper: hi[h][p]) }
+                    for (b, f) in baselines.enumerated() { acc[b + 1].add(actual: actual, forecast: f[h], scale: scale) }
+                }
+            }
+        }
+        let level = intervalBlocks.map { Double($0.level) }
+        return EvaluationReport(model: acc[0].metrics(nominalCoverage: level), naive: acc[1].metrics(), seasonalNaive: acc[2].metrics(),
+                                drift: acc[3].metrics(), windows: test.count, horizon: steps, seasonLength: m)
+    }
+}
+
+extension Windows {
+    /// These windows, scaled with `from`, re-expressed in the scaling `to` (the data columns
+    /// `inputColumns` of x, in order, and the targets of y; calendar features are not scaled).
+    func rescaled(from: Scaler, to: Scaler, inputColumns: [String], targets: [String]) -> Windows {
+        var out = self
+        let F = features
+        for (f, name) in inputColumns.enumerated() where f < F {
+            let a = from.scaler(for: name), b = to.scaler(for: name)
+            if a == b { continue }
+            var i = f
+            while i < out.x.count { out.x[i] = b.transform(a.inverse(out.x[i])); i += F }
+        }
+        let P = targets.count
+        for (p, name) in targets.enumerated() {
+            let a = from.scaler(for: name), b = to.scaler(for: name)
+            if a == b { continue }
+            var i = p
+            while i < out.y.count { out.y[i] = b.transform(a.inverse(out.y[i])); i += P }
+        }
+        return out
+    }
+}
