@@ -92,3 +92,17 @@ final class TimeTests: XCTestCase {
         XCTAssertEqual(s.futureTimes(series: 1, horizon: 1).map { s.format($0) }, ["2020-01-03"])
     }
 }
+
+/// Frequency arithmetic on hostile values saturates instead of trapping.
+final class FrequencyOverflowTests: XCTestCase {
+    func testAdvanceSaturatesAndStepsRefusesOverflow() throws {
+        let huge = try XCTUnwrap(Frequency(parsing: "1y"))
+        XCTAssertEqual(huge.advance(0, by: Int.max / 2), Int64.max)
+        XCTAssertEqual(huge.advance(0, by: -(Int.max / 2)), Int64.min)
+        let day = try XCTUnwrap(Frequency(parsing: "1d"))
+        XCTAssertEqual(day.advance(Int64.max - 10, by: 5), Int64.max)
+        XCTAssertEqual(day.advance(0, by: 2), 2 * 86_400_000)
+        XCTAssertNil(day.steps(from: Int64.min, to: Int64.max))
+        XCTAssertEqual(day.steps(from: 0, to: 3 * 86_400_000), 3)
+    }
+}

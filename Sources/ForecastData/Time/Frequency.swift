@@ -90,13 +90,24 @@ public struct Frequency: Sendable, Equatable, Codable, CustomStringConvertible {
     /// The instant `steps` steps after `instant` (negative steps go back). Calendar steps
     /// work on the civil time at UTC offset `offsetMinutes`, keeping the day of month
     /// (clamped to the month's length) and the time of day.
+    ///
+    /// Saturating: a result beyond a million years from `instant` (a hostile step or step
+    /// count) is `Int64.max` / `Int64.min` instead of an arithmetic trap.
     public func advance(_ instant: Int64, by steps: Int, offsetMinutes: Int = 0) -> Int64 {
+        let saturated: Int64 = steps >= 0 ? .max : .min
         if isCalendar {
+            let (n, overflow) = months.multipliedReportingOverflow(by: steps)
+            guard !overflow, abs(n) <= Self.maxMonthsAdvance else { return saturated }
             let c = CivilTime(instant: instant, offsetMinutes: offsetMinutes)
-            return c.addingMonths(months * steps).instant(offsetMinutes: offsetMinutes)
+            return c.addingMonths(n).instant(offsetMinutes: offsetMinutes)
         }
-        return instant + nominalMillis * Int64(steps)
+        let (d, o1) = nominalMillis.multipliedReportingOverflow(by: Int64(steps))
+        let (r, o2) = instant.addingReportingOverflow(d)
+        return o1 || o2 ? saturated : r
     }
+
+    /// The furthest calendar advance computed exactly: a million years.
+    static let maxMonthsAdvance = 12_000_000
 
     /// The number of whole steps from `a` to `b`, or nil when `b` is not on `a`'s grid.
     public func steps(from a: Int64, to b: Int64, offsetMinutes: Int = 0) -> Int? {
@@ -108,9 +119,9 @@ public struct Frequency: Sendable, Equatable, Codable, CustomStringConvertible {
             let k = dm / months
             return advance(a, by: k, offsetMinutes: offsetMinutes) == b ? k : nil
         }
-        let d = b - a
+        let (d, overflow) = b.subtractingReportingOverflow(a)
         let s = nominalMillis
-        guard d % s == 0 else { return nil }
+        guard !overflow, s > 0, d % s == 0 else { return nil }
         return Int(d / s)
     }
 
