@@ -35,7 +35,10 @@ func load(_ bytes: [UInt8], config: String?, kind: String?) {
     guard (try? AtomicFile.write(bytes, to: scratch)) != nil else { return }
     let c = config ?? ""
     if kind == "checkpoint" {
-        _ = try? Trainer.resume(from: scratch, epochs: 1, workers: 1)
+        // A checkpoint of any family: each family's resume validates the trainer section first.
+        _ = try? Trainer<WindowedRegressor>.resume(from: scratch, epochs: 1, workers: 1)
+        _ = try? Trainer<WindowedSeq2Seq>.resume(from: scratch, epochs: 1, workers: 1)
+        _ = try? Trainer<EncoderForecaster>.resume(from: scratch, epochs: 1, workers: 1)
     } else if c.contains("\"task\":\"nowcast\"") {
         guard let n = try? Nowcaster.load(from: scratch) else { return }
         let a = n.spec.architecture

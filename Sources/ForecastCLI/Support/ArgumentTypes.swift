@@ -33,7 +33,7 @@ enum ModelChoice: ExpressibleByArgument, Equatable, CustomStringConvertible {
     }
 }
 
-extension CellKind: @retroactive ExpressibleByArgument {
+extension CellKind: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
     /// Every cell by its file name (`rnn_tanh` also parses as `rnn`): a new cell is listed here
     /// without touching this file.
@@ -41,39 +41,39 @@ extension CellKind: @retroactive ExpressibleByArgument {
     public var defaultValueDescription: String { rawValue }
 }
 
-extension LossKind: @retroactive ExpressibleByArgument {
+extension LossKind: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
     public static var allValueStrings: [String] { ["mse", "mae", "huber", "gaussian", "quantile"] }
     public var defaultValueDescription: String { name }
 }
 
-extension MissingPolicy: @retroactive ExpressibleByArgument {
+extension MissingPolicy: ExpressibleByArgument {
     public static var allValueStrings: [String] { ["interpolate", "ffill", "drop", "error"] }
     public var defaultValueDescription: String { rawValue }
 }
 
-extension GapPolicy: @retroactive ExpressibleByArgument {
+extension GapPolicy: ExpressibleByArgument {
     public static var allValueStrings: [String] { ["split", "reindex", "ignore"] }
     public var defaultValueDescription: String { rawValue }
 }
 
-extension AttentionKind: @retroactive ExpressibleByArgument {
+extension AttentionKind: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
     public static var allValueStrings: [String] { ["additive", "luong", "none"] }
     public var defaultValueDescription: String { rawValue }
 }
 
-extension BridgeKind: @retroactive ExpressibleByArgument {
+extension BridgeKind: ExpressibleByArgument {
     public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }
 
-extension TeacherForcingSchedule: @retroactive ExpressibleByArgument {
+extension TeacherForcingSchedule: ExpressibleByArgument {
     public init?(argument: String) { self.init(parsing: argument) }
     public static var allValueStrings: [String] { ["teacher", "free", "constant:P", "linear[:MAX[:EPOCHS]]", "inverse-sigmoid[:K]"] }
     public var defaultValueDescription: String { "linear" }
 }
 
-extension EncoderForecaster.OutputActivation: @retroactive ExpressibleByArgument {
+extension EncoderForecaster.OutputActivation: ExpressibleByArgument {
     /// `linear` is accepted for `identity` (no output constraint).
     public init?(argument: String) {
         if argument.lowercased() == "linear" { self = .identity; return }
@@ -83,6 +83,6 @@ extension EncoderForecaster.OutputActivation: @retroactive ExpressibleByArgument
     public var defaultValueDescription: String { self == .identity ? "linear" : rawValue }
 }
 
-extension FrameScaling.Transform: @retroactive ExpressibleByArgument {
+extension FrameScaling.Transform: ExpressibleByArgument {
     public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }

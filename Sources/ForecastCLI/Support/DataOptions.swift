@@ -75,7 +75,7 @@ struct DataOptions: ParsableArguments {
 }
 
 /// `--time-format`: a pattern such as `%d.%m.%Y`, or `iso`, `decimal-year`, `excel`, `epoch-s|ms|us|ns`.
-extension TimeFormatSpec: @retroactive ExpressibleByArgument {
+extension TimeFormatSpec: ExpressibleByArgument {
     public init?(argument: String) { self.init(parsing: argument) }
     public var defaultValueDescription: String { description }
 
