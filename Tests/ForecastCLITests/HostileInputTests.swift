@@ -132,11 +132,11 @@ final class HostileInputTests: XCTestCase {
         let fm = FileManager.default
         func path(_ name: String) -> String { dir + "/" + name }
         try fm.copyItem(atPath: fixturePath("air_passengers.csv"), toPath: path("d.csv"))
-        try fm.copyItem(atPath: fixturePath("models/v1-seq2seq.safetensors"), toPath: path("s2s.st"))
+        try fm.copyItem(atPath: fixturePath("models/legacy-seq2seq.safetensors"), toPath: path("s2s.st"))
         // A current-format model (full checksum) to edit.
         let train = try ForecastBinary.run(["train", "--data", "d.csv", "--target", "value", "--out", "m.st", "--epochs", "1", "--hidden", "4", "--quiet"], in: dir)
         XCTAssertEqual(train.status, 0, train.stderr)
-        let m = path("m.st"), s2s = fixturePath("models/v1-seq2seq.safetensors"), grid = fixturePath("models/v1-grid.safetensors")
+        let m = path("m.st"), s2s = fixturePath("models/legacy-seq2seq.safetensors"), grid = fixturePath("models/legacy-nowcast.safetensors")
         try ModelEdit.write(m, to: path("stale-sum.st"), recompute: false) { $0.set(["architecture", "recurrent", "hiddenSize"], 9) }
         try ModelEdit.write(m, to: path("hidden-1e9.st")) { $0.set(["architecture", "recurrent", "hiddenSize"], 1_000_000_000) }
         try ModelEdit.write(m, to: path("layers-neg.st")) { $0.set(["architecture", "recurrent", "numLayers"], -1) }
@@ -154,7 +154,7 @@ final class HostileInputTests: XCTestCase {
         try ModelEdit.write(m, to: path("scaler-empty.st")) { $0.set(["scaler", "scalers"], [Any]()) }
         try ModelEdit.write(m, to: path("quantiles-0.st")) { $0.set(["loss"], ["quantile": ["_0": [Any]()]]) }
         try ModelEdit.write(m, to: path("split-nan.st")) { $0.set(["split", "test"], "nan") }
-        try ModelEdit.write(fixturePath("models/v1-lstm.safetensors"), to: path("legacy-hidden.st"), recompute: false) {
+        try ModelEdit.write(fixturePath("models/legacy-recurrent.safetensors"), to: path("legacy-hidden.st"), recompute: false) {
             $0.set(["architecture", "recurrent", "hiddenSize"], 1_000_000_000)
         }
         try ModelEdit.write(s2s, to: path("s2s-layers.st")) { $0.set(["model", "encoder", "numLayers"], 1_000_000_000_000_000_000) }

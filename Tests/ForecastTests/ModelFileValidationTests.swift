@@ -7,19 +7,19 @@ import _TestSupport
 /// a checksum over metadata and tensors; the low-level bounds and limits hold.
 final class ModelFileValidationTests: XCTestCase {
     func testOldFilesOfEveryFamilyLoadWithTheLegacyMark() throws {
-        for name in ["v1-lstm", "v1-seq2seq", "v1-grid"] {
+        for name in ["legacy-recurrent", "legacy-seq2seq", "legacy-nowcast"] {
             let path = fixturePath("models/\(name).safetensors")
             XCTAssertTrue(try ModelArchive.read(path: path).legacyChecksum, name)
         }
-        XCTAssertNoThrow(try Forecaster.load(from: fixturePath("models/v1-lstm.safetensors")))
-        XCTAssertNoThrow(try Seq2SeqForecaster.load(from: fixturePath("models/v1-seq2seq.safetensors")))
-        XCTAssertNoThrow(try Nowcaster.load(from: fixturePath("models/v1-grid.safetensors")))
+        XCTAssertNoThrow(try Forecaster.load(from: fixturePath("models/legacy-recurrent.safetensors")))
+        XCTAssertNoThrow(try Seq2SeqForecaster.load(from: fixturePath("models/legacy-seq2seq.safetensors")))
+        XCTAssertNoThrow(try Nowcaster.load(from: fixturePath("models/legacy-nowcast.safetensors")))
     }
 
     func testSavedFilesCoverTheMetadataAndCatchAnEdit() throws {
         let dir = try ForecastBinary.temporaryDirectory("modelfile")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let f = try Forecaster.load(from: fixturePath("models/v1-lstm.safetensors"))
+        let f = try Forecaster.load(from: fixturePath("models/legacy-recurrent.safetensors"))
         let path = dir + "/m.safetensors"
         try f.save(to: path)
         let archive = try ModelArchive.read(path: path)
