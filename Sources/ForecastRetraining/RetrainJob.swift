@@ -217,9 +217,8 @@ public struct RetrainJob: Sendable, Equatable {
         if let n = d["known_future"] { data.knownFuture = try r.stringList(n, "data.known_future") }
         if let n = d["calendar"] {
             data.calendar = try r.stringList(n, "data.calendar").map { s in
-                let key = s.replacingOccurrences(of: "_", with: "").lowercased()
-                guard let c = CalendarFeature.allCases.first(where: { $0.rawValue.lowercased() == key }) else {
-                    throw r.error(n, "data.calendar: unknown feature '\(s)' (expected hour_of_day, day_of_week or day_of_year)")
+                guard let c = CalendarFeature(name: s) else {
+                    throw r.error(n, "data.calendar: unknown feature '\(s)' (expected \(CalendarFeature.acceptedNames))")
                 }
                 return c
             }

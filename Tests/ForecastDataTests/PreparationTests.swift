@@ -133,3 +133,15 @@ final class PreparationTests: XCTestCase {
         XCTAssertThrowsError(try PreparedData(noTime, spec: WindowSpec(lookback: 1, targets: ["a"], calendar: [.hourOfDay]))) { XCTAssertTrue("\($0)".contains("calendar")) }
     }
 }
+
+/// The CLI's `--calendar` and job files' `data.calendar` share one vocabulary.
+final class CalendarNameTests: XCTestCase {
+    func testEveryAliasNamesItsFeature() {
+        for (names, feature) in [(["hour", "hour_of_day", "hour-of-day", "hourOfDay", "HOUR"], CalendarFeature.hourOfDay),
+                                 (["dow", "day_of_week", "dayOfWeek", "weekday"], .dayOfWeek),
+                                 (["doy", "day_of_year", "day-of-year", "dayOfYear"], .dayOfYear)] {
+            for n in names { XCTAssertEqual(CalendarFeature(name: n), feature, n) }
+        }
+        for bad in ["month", "", "hours", "day"] { XCTAssertNil(CalendarFeature(name: bad), bad) }
+    }
+}

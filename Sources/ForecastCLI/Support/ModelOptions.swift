@@ -99,7 +99,7 @@ struct ModelOptions: ParsableArguments {
         if v < 0 || t < 0 || v + t >= 0.9 { throw ValidationError("--val-fraction and --test-fraction must be non-negative and sum to less than 0.9") }
         if let w = workers, w < 1 { throw ValidationError("--workers must be at least 1") }
         for c in splitList(calendar) where ModelOptions.calendarFeature(c) == nil {
-            throw ValidationError("--calendar takes hour, dow and doy, got '\(c)'")
+            throw ValidationError("--calendar takes \(CalendarFeature.acceptedNames), got '\(c)'")
         }
         if dilations != nil || tau != nil || learnTau {
             guard let d = parsedDilations() else { throw ValidationError("--dilations takes positive integers, comma-separated, got '\(dilations ?? "")'") }
@@ -110,14 +110,8 @@ struct ModelOptions: ParsableArguments {
         }
     }
 
-    static func calendarFeature(_ name: String) -> CalendarFeature? {
-        switch name.lowercased() {
-        case "hour", "hourofday", "hour_of_day": return .hourOfDay
-        case "dow", "dayofweek", "day_of_week", "weekday": return .dayOfWeek
-        case "doy", "dayofyear", "day_of_year": return .dayOfYear
-        default: return nil
-        }
-    }
+    /// The calendar feature `name` names (the same names as job files' `data.calendar`).
+    static func calendarFeature(_ name: String) -> CalendarFeature? { CalendarFeature(name: name) }
 
     /// Usage check for commands that train a series model: a target is required.
     func requireTarget() throws {

@@ -3,6 +3,22 @@
 public enum CalendarFeature: String, Sendable, Codable, CaseIterable {
     case hourOfDay, dayOfWeek, dayOfYear
 
+    /// Parses the names the CLI (`--calendar`) and job files (`data.calendar`) share: `hour`,
+    /// `dow`, `doy`, or the long forms in any spelling (`hour_of_day`, `hour-of-day`,
+    /// `hourOfDay`, `day_of_week`, `weekday`, `day_of_year`, ...), case-insensitive.
+    public init?(name: String) {
+        let key = name.lowercased().replacingOccurrences(of: "_", with: "").replacingOccurrences(of: "-", with: "")
+        switch key {
+        case "hour", "hourofday": self = .hourOfDay
+        case "dow", "dayofweek", "weekday": self = .dayOfWeek
+        case "doy", "dayofyear": self = .dayOfYear
+        default: return nil
+        }
+    }
+
+    /// The accepted names, for messages.
+    public static let acceptedNames = "hour (hour_of_day), dow (day_of_week) or doy (day_of_year)"
+
     /// The (sin, cos) pair for an instant.
     public func encode(_ instant: Int64, offsetMinutes: Int = 0) -> (Float, Float) {
         let c = CivilTime(instant: instant, offsetMinutes: offsetMinutes)
