@@ -92,6 +92,25 @@ final class Seq2SeqForecasterTests: XCTestCase {
     }
 
     /// Rows after the history with empty targets carry the forecast steps' known-future values.
+    /// Warm start keeps the spec, continues the history, changes the weights, leaves the
+    /// original alone, and is deterministic.
+    func testFineTuneContinuesTraining() throws {
+        let set = try elecdemand(rows: 1500)
+        let model = try Seq2SeqForecaster.fit(set, targets: ["Demand"], options: smallOptions())
+        let before = model.params.tensorBytes()
+        var cfg = smallOptions().base.training
+        cfg.epochs = 2
+        let tuned = try model.fineTuned(on: set, training: cfg)
+        let again = try model.fineTuned(on: set, training: cfg)
+        XCTAssertEqual(model.params.tensorBytes(), before, "fine-tuning must not change the original")
+        XCTAssertNotEqual(tuned.params.tensorBytes(), before)
+        XCTAssertEqual(tuned.params.tensorBytes(), again.params.tensorBytes())
+        XCTAssertEqual(tuned.spec, model.spec)
+        XCTAssertEqual(tuned.provenance?.history.count, (model.provenance?.history.count ?? 0) + 2)
+        XCTAssertNotNil(tuned.provenance?.testMetrics)
+        XCTAssert(try tuned.predict(set).forecasts[0].values.allSatisfy { $0[0].isFinite })
+    }
+
     func testFutureRowsFeedTheDecoder() throws {
         let set = try elecdemand(rows: 1500)
         let model = try Seq2SeqForecaster.fit(set, targets: ["Demand"], options: smallOptions(epochs: 1))

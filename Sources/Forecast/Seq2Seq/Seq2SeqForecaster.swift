@@ -103,6 +103,48 @@ public final class Seq2SeqForecaster: @unchecked Sendable {
         return Seq2SeqForecaster(spec: spec, params: params, provenance: provenance)
     }
 
+    /// Warm start: continues training this model on `set` for `training.epochs` epochs with a
+    /// fresh optimizer, keeping its architecture, windowing, teacher-forcing schedule and scaler
+    /// (so the weights keep their meaning), as ``Forecaster/fineTuned(on:training:dataFile:checkpointPath:resume:onEvent:)``
+    /// does for the recurrent family. Returns a new forecaster whose provenance history
+    /// continues this one's; `self` is unchanged. Checkpoints and resume as in `fit`.
+    public func fineTuned(on set: TimeSeriesSet, training: TrainingConfig, dataFile: String? = nil,
+                          checkpointPath: String? = nil, resume: Bool = false,
+                          onEvent: ((TrainingEvent) -> Void)? = nil) throws -> Seq2SeqForecaster {
+        let started = Date()
+        let data = try PreparedData(set, spec: spec.window, split: spec.split, scaler: .standard, missing: spec.missing)
+        let trainWindows = rescale(data.train, from: data.scaler), validationWindows = rescale(data.validation, from: data.scaler)
+        if trainWindows.isEmpty { throw TrainingError.emptyTrainingSet }
+        // Future covariates are scaled with the model's own scaler, like the rescaled windows.
+        var train = try Seq2SeqWindows(trainWindows, set: set, spec: spec.window, futureIndices: spec.futureInputIndices,
+                                       scaler: spec.scaler, missing: spec.missing)
+        var validation = try Seq2SeqWindows(validationWindows, set: set, spec: spec.window, futureIndices: spec.futureInputIndices,
+                                            scaler: spec.scaler, missing: spec.missing)
+        if spec.levelNormalization {
+            LevelNormalization.apply(to: &train.windows, targets: spec.window.targets.count)
+            LevelNormalization.apply(to: &validation.windows, targets: spec.window.targets.count)
+        }
+        var cfg = training
+        cfg.loss = spec.loss
+        let network = WindowedSeq2Seq(.init(model: spec.model, length: spec.window.lookback, teacherForcing: spec.teacherForcing))
+        let trainer = try Trainer.starting(model: network, config: cfg, initial: params, checkpointPath: checkpointPath, resume: resume, spec: spec)
+        trainer.onEvent = onEvent
+        try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation, checkpointPath: checkpointPath,
+                        checkpointSections: try Trainer<WindowedSeq2Seq>.specSection(spec))
+        let tuned = Seq2SeqForecaster(spec: spec, params: trainer.params, provenance: nil)
+        let report = data.test.isEmpty ? nil : try tuned.evaluate(set, prepared: data)
+        let hash = dataFile.flatMap { try? SHA256.hex(AtomicFile.read($0)) } ?? ""
+        let probabilities = trainer.history.indices.map { spec.teacherForcing.samplingProbability(epoch: $0) }
+        let prov = Seq2SeqProvenance(
+            forecastVersion: forecastVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
+            dataFile: dataFile ?? set.source, dataSHA256: hash, rows: set.rowCount, series: set.series.count,
+            training: cfg, history: (provenance?.history ?? []) + trainer.history,
+            samplingProbabilities: (provenance?.samplingProbabilities ?? []) + probabilities,
+            bestEpoch: trainer.bestEpoch, trainWindows: data.train.count, validationWindows: data.validation.count,
+            testWindows: data.test.count, seconds: Date().timeIntervalSince(started), testMetrics: report)
+        return Seq2SeqForecaster(spec: spec, params: trainer.params, provenance: prov)
+    }
+
     // MARK: Predict
 
     /// Raw outputs for encoder windows `x [N, T, F]` and future inputs `future [N, S, F_k]`
