@@ -53,14 +53,9 @@ struct InspectCommand: ParsableCommand {
         if let p = f.provenance {
             print("trained:      \(p.createdAt) by forecast \(p.forecastVersion), seed \(p.training.seed)")
             print("data:         \(p.dataFile) (\(p.rows) rows, \(p.series) series\(p.dataSHA256.isEmpty ? "" : ", sha256 \(p.dataSHA256.prefix(16))…"))")
-            print("windows:      train \(p.trainWindows), validation \(p.validationWindows), test \(p.testWindows)")
-            if let last = p.history.last {
-                print("epochs:       \(p.history.count) (best \(p.bestEpoch)), last loss \(Output.format(last.trainLoss))\(last.validationLoss.map { ", val_loss \(Output.format($0))" } ?? "")")
-            }
-            if let r = p.testMetrics {
-                print("test metrics:")
-                print(EvaluateCommand.table(r).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
-            }
+            print(InspectLines.windows(train: p.trainWindows, validation: p.validationWindows, test: p.testWindows))
+            if let line = InspectLines.epochs(p.history, best: p.bestEpoch) { print(line) }
+            if let r = p.testMetrics { print(InspectLines.table("test metrics:", EvaluateCommand.table(r))) }
         }
     }
 }

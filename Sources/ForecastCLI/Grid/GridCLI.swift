@@ -130,11 +130,9 @@ enum GridCLI {
         if let p = m.provenance {
             print("trained:      \(p.createdAt) by forecast \(p.forecastVersion), seed \(p.training.seed), \(Output.duration(p.trainingSeconds))")
             print("data:         \(p.dataFile) (\(p.frames) frames\(p.dataSHA256.isEmpty ? "" : ", sha256 \(p.dataSHA256.prefix(16))…"))")
-            print("windows:      train \(p.trainWindows), validation \(p.validationWindows), test \(p.testWindows)")
-            if let last = p.history.last {
-                print("epochs:       \(p.history.count) (best \(p.bestEpoch)), last loss \(Output.format(last.trainLoss))\(last.validationLoss.map { ", val_loss \(Output.format($0))" } ?? "")")
-            }
-            if let r = p.testReport { print("test scores:"); print(table(r).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")) }
+            print(InspectLines.windows(train: p.trainWindows, validation: p.validationWindows, test: p.testWindows))
+            if let line = InspectLines.epochs(p.history, best: p.bestEpoch) { print(line) }
+            if let r = p.testReport { print(InspectLines.table("test scores:", table(r))) }
         }
     }
 
