@@ -4,8 +4,39 @@ import Forecast
 /// The data of one retraining run: one CSV file, or a folder of CSV drops merged into one
 /// table and turned into series.
 public struct RetrainData: Sendable {
-    /// The merged series (sorted by time, duplicates resolved: the later drop wins).
-    public var set: TimeSeriesSet
+    /// What the drops hold, in the shape the job's model family reads.
+    public enum Content: Sendable {
+        /// Series (recurrent and seq2seq jobs).
+        case series(TimeSeriesSet)
+        /// Frames (grid jobs).
+        case grid(GridData)
+    }
+    public var content: Content
+    /// The merged series (sorted by time, duplicates resolved: the later drop wins); nil for a grid.
+    public var set: TimeSeriesSet? { if case .series(let s) = content { return s } else { return nil } }
+    /// The merged frames (a re-sent frame of a later drop wins); nil for series.
+    public var grid: GridData? { if case .grid(let g) = content { return g } else { return nil } }
+    /// Rows of all series, or frames of the grid.
+    public var rows: Int {
+        switch content {
+        case .series(let s): return s.rowCount
+        case .grid(let g): return g.times.count
+        }
+    }
+    /// Series (a grid is one).
+    public var seriesCount: Int {
+        switch content {
+        case .series(let s): return s.series.count
+        case .grid: return 1
+        }
+    }
+    /// Rows of the longest series, or frames of the grid: what the holdout is taken from.
+    public var longest: Int {
+        switch content {
+        case .series(let s): return s.series.map(\.count).max() ?? 0
+        case .grid(let g): return g.times.count
+        }
+    }
     /// The files read, in merge order (absolute paths).
     public var files: [String]
     public var bytes: Int
@@ -132,7 +163,7 @@ public enum DataDrops {
             if let t = s.times?.first { first = min(first ?? t, t) }
             if let t = s.times?.last { last = max(last ?? t, t) }
         }
-        return RetrainData(set: set, files: paths, bytes: bytes, rowsRead: tables.reduce(0) { $0 + $1.rowCount },
+        return RetrainData(content: .series(set), files: paths, bytes: bytes, rowsRead: tables.reduce(0) { $0 + $1.rowCount },
                            duplicateRows: set.report.duplicateRows, sha256: sha,
                            firstTime: first.map { set.format($0) }, lastTime: last.map { set.format($0) }, notes: notes)
     }

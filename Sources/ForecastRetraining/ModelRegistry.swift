@@ -184,8 +184,9 @@ public final class ModelRegistry: @unchecked Sendable {
         try ModelRegistry.kind(directory, ModelRegistry.fileName(version: v))
     }
 
-    /// The current champion, loaded and verified; nil when no version was promoted yet.
-    public func loadCurrent() throws -> (entry: RegistryManifest.Version, model: Forecaster)? {
+    /// The current champion, loaded and verified with its family's loader (``AnyModel``); nil
+    /// when no version was promoted yet.
+    public func loadCurrent() throws -> (entry: RegistryManifest.Version, model: AnyModel)? {
         guard let c = manifest.current else { return nil }
         guard let entry = manifest.versions.first(where: { $0.version == c }) else {
             throw RetrainError.registry("\(manifestPath): the current version \(c) has no entry")
@@ -194,14 +195,14 @@ public final class ModelRegistry: @unchecked Sendable {
         guard kind == .file else {
             throw RetrainError.registry("\(path(version: c)): the current model's file is \(kind == .missing ? "missing" : "not a regular file (\(kind))"); refusing to use it")
         }
-        do { return (entry, try Forecaster.load(from: path(version: c))) } catch {
+        do { return (entry, try AnyModel.load(from: path(version: c))) } catch {
             throw RetrainError.registry("the current model cannot be loaded: \(error)")
         }
     }
 
     /// Saves `model` as version `v`'s file: written under a temporary name, then linked to
     /// `vNNNN.safetensors` only when that name is free. An existing entry is never replaced.
-    public func saveVersion(_ model: Forecaster, version v: Int) throws {
+    public func saveVersion(_ model: AnyModel, version v: Int) throws {
         let name = ModelRegistry.fileName(version: v)
         let existing = try ModelRegistry.kind(directory, name)
         guard existing == .missing else {
@@ -423,6 +424,7 @@ public struct RegistryManifest: Codable, Sendable, Equatable {
         public var model: RetrainJob.ModelSettings
         public var training: RetrainJob.TrainingSettings
         public var retrain: RetrainJob.RetrainSettings
+        /// Lookback and horizon (a grid model: in-frames and out-frames).
         public var lookback: Int
         public var horizon: Int
     }
@@ -441,8 +443,12 @@ public struct RegistryManifest: Codable, Sendable, Equatable {
         /// The champion's score on the same holdout (nil when there was none).
         public var champion: Double?
         public var championVersion: Int?
-        public var challengerReport: EvaluationReport
+        /// Holdout scores of a series model (model and baselines); nil for a grid model.
+        public var challengerReport: EvaluationReport?
         public var championReport: EvaluationReport?
+        /// Holdout scores of a grid model (model and persistence per lead time); nil for series.
+        public var challengerGridReport: NowcastReport?
+        public var championGridReport: NowcastReport?
     }
 
     public struct Timings: Codable, Sendable, Equatable {

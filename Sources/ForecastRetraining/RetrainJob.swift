@@ -35,7 +35,18 @@ public struct RetrainJob: Sendable, Equatable {
     }
 
     /// The network and its windows.
+    ///
+    /// The family-specific parts are optional so that a recurrent job encodes (and hashes)
+    /// exactly as before families existed: `family` nil is the recurrent regressor, and
+    /// `seq2seq` / `grid` are set only for their family.
     public struct ModelSettings: Sendable, Equatable, Codable {
+        /// nil: recurrent (see ``resolvedFamily``).
+        public var family: ModelFamily? = nil
+        /// Decoder and attention (seq2seq jobs only).
+        public var seq2seq: Seq2SeqSettings? = nil
+        /// Frames and ConvLSTM (grid jobs only).
+        public var grid: GridSettings? = nil
+        /// The encoder cell (recurrent and seq2seq).
         public var cell: CellKind = .lstm
         public var hidden = 32
         public var layers = 1
@@ -46,6 +57,33 @@ public struct RetrainJob: Sendable, Equatable {
         /// Loss name: mse, mae, huber, gaussian or quantile.
         public var loss = "mse"
         public var levelNormalization = true
+        public init() {}
+
+        /// The family the job trains.
+        public var resolvedFamily: ModelFamily { family ?? .recurrent }
+    }
+
+    /// The seq2seq decoder (``Seq2SeqOptions``); the encoder is `cell`, `hidden`, `layers`.
+    public struct Seq2SeqSettings: Sendable, Equatable, Codable {
+        public var attention: AttentionKind = .additive
+        /// nil: the encoder's cell and hidden size.
+        public var decoderCell: CellKind? = nil
+        public var decoderHidden: Int? = nil
+        public var teacherForcing: TeacherForcingSchedule = .standard
+        public init() {}
+    }
+
+    /// The ConvLSTM encoder–forecaster (``NowcastOptions``): `hidden` channels in each of
+    /// `layers` layers, and these.
+    public struct GridSettings: Sendable, Equatable, Codable {
+        public var inFrames = 6
+        public var outFrames = 6
+        /// Kernel of the recurrent convolutions (odd).
+        public var kernel = 3
+        /// Space-to-depth patch; nil chooses from the grid size.
+        public var patch: Int? = nil
+        public var output: EncoderForecaster.OutputActivation = .softplus
+        public var transform: FrameScaling.Transform = .linear
         public init() {}
     }
 
@@ -114,6 +152,19 @@ public struct RetrainJob: Sendable, Equatable {
             case .mae: return m.mae
             case .rmse: return m.rmse
             case .smape: return m.smape
+            }
+        }
+
+        /// The metric of a grid model's holdout scores (averaged over lead times and cells):
+        /// `mase` is the model's MAE over persistence's MAE (below 1: better than repeating the
+        /// last frame), `rmse` the square root of the MSE; nil for `smape`, which a grid of
+        /// mostly dry (zero) cells does not define.
+        public func value(_ r: NowcastReport) -> Double? {
+            switch self {
+            case .mase: return r.model.mae / r.persistence.mae
+            case .mae: return r.model.mae
+            case .rmse: return r.model.mse.squareRoot()
+            case .smape: return nil
             }
         }
     }
@@ -240,28 +291,8 @@ public struct RetrainJob: Sendable, Equatable {
         if let n = g["keep"] { job.registry.keep = try r.int(n, "registry.keep", min: 1) }
 
         // model
-        if let modelNode = top["model"] {
-            let m = try r.mapping(modelNode, "model", keys: ["cell", "hidden", "layers", "bidirectional", "dropout", "lookback", "horizon", "loss", "level_normalization"])
-            if let n = m["cell"], let s = try r.string(n, "model.cell") {
-                guard let c = CellKind(name: s) else { throw r.error(n, "model.cell must be lstm, gru or rnn, got '\(s)'") }
-                job.model.cell = c
-            }
-            if let n = m["hidden"] { job.model.hidden = try r.int(n, "model.hidden", min: 1) }
-            if let n = m["layers"] { job.model.layers = try r.int(n, "model.layers", min: 1) }
-            if let n = m["bidirectional"] { job.model.bidirectional = try r.bool(n, "model.bidirectional") }
-            if let n = m["dropout"] {
-                let v = try r.double(n, "model.dropout")
-                guard v >= 0, v < 1 else { throw r.error(n, "model.dropout must be in [0, 1), got \(v)") }
-                job.model.dropout = Float(v)
-            }
-            if let n = m["lookback"], !r.isNull(n) { job.model.lookback = try r.int(n, "model.lookback", min: 1) }
-            if let n = m["horizon"], !r.isNull(n) { job.model.horizon = try r.int(n, "model.horizon", min: 1) }
-            if let n = m["loss"], let s = try r.string(n, "model.loss") {
-                guard LossKind(name: s) != nil else { throw r.error(n, "model.loss must be mse, mae, huber, gaussian or quantile, got '\(s)'") }
-                job.model.loss = s.lowercased()
-            }
-            if let n = m["level_normalization"] { job.model.levelNormalization = try r.bool(n, "model.level_normalization") }
-        }
+        if let modelNode = top["model"] { job.model = try parseModel(modelNode, r) }
+        try job.checkFamilyData(r, dataNode: dataNode)
 
         // training
         if let trainingNode = top["training"] {
@@ -326,8 +357,16 @@ public struct RetrainJob: Sendable, Equatable {
         if let n = top["report"], let s = try r.string(n, "report") { job.reportPath = absolutePath(s, base: base) }
 
         // Combinations.
-        if case .steps(let h) = job.retrain.holdout, let horizon = job.model.horizon, h < horizon {
+        if case .steps(let h) = job.retrain.holdout, let horizon = job.model.horizon, h < horizon, job.model.grid == nil {
             throw r.error(top["retrain"] ?? root, "retrain.holdout (\(h) steps) must cover at least one horizon (\(horizon) steps) to score a forecast")
+        }
+        if let g = job.model.grid {
+            if case .steps(let h) = job.retrain.holdout, h < g.inFrames + g.outFrames {
+                throw r.error(top["retrain"] ?? root, "retrain.holdout (\(h) frames) must hold at least one window of in_frames + out_frames = \(g.inFrames + g.outFrames) frames to score a forecast")
+            }
+            if job.retrain.promotion.metric == .smape {
+                throw r.error(top["retrain"] ?? root, "retrain.promotion.metric smape is not defined for grid models (use mase: MAE over persistence's MAE, mae or rmse)")
+            }
         }
         if case .fraction(let f) = job.retrain.holdout, f + job.training.validation >= 0.9 {
             throw r.error(top["retrain"] ?? root, "retrain.holdout (\(f)) plus training.validation (\(job.training.validation)) leave too few rows for training")

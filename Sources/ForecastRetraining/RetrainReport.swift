@@ -74,6 +74,8 @@ public struct RetrainReport: Codable, Sendable, Equatable {
         public var lastTime: String?
         public var sha256: String
         public var holdoutRows: Int?
+        /// A grid's size (`32x32`): `rows` then counts its frames. nil for series.
+        public var grid: String? = nil
     }
 
     public struct TrainingSummary: Codable, Sendable, Equatable {
@@ -91,7 +93,10 @@ public struct RetrainReport: Codable, Sendable, Equatable {
         public var version: Int
         /// The promotion metric on the holdout.
         public var value: Double?
+        /// Holdout scores of a series model.
         public var metrics: EvaluationReport?
+        /// Holdout scores of a grid model (against persistence).
+        public var gridMetrics: NowcastReport? = nil
     }
 
     /// JSON (sorted keys).
@@ -107,7 +112,7 @@ public struct RetrainReport: Codable, Sendable, Equatable {
         if let d = data {
             var s = "data      " + (d.files.isEmpty ? "" : "\(d.files.count) file\(d.files.count == 1 ? "" : "s"), ") + "\(d.rowsRead) rows read"
             if d.duplicateRows > 0 { s += ", \(d.duplicateRows) duplicate\(d.duplicateRows == 1 ? "" : "s") dropped" }
-            s += " -> \(d.rows) rows in \(d.series) series"
+            s += d.grid.map { " -> \(d.rows) frames of \($0)" } ?? " -> \(d.rows) rows in \(d.series) series"
             if let a = d.rowsAdded { s += ", \(a >= 0 ? "+" : "")\(a) since the last version" }
             if let f = d.firstTime, let l = d.lastTime { s += ", \(f) .. \(l)" }
             lines.append(s)
@@ -122,10 +127,11 @@ public struct RetrainReport: Codable, Sendable, Equatable {
         if let c = challenger, let p = promotion {
             let name = p.metric.rawValue.uppercased()
             var s = "holdout   "
-            if let d = data, let h = d.holdoutRows { s += "last \(h) rows per series: " }
+            if let d = data, let h = d.holdoutRows { s += c.gridMetrics != nil ? "last \(h) frames: " : "last \(h) rows per series: " }
             if let ch = champion { s += "champion \(ModelRegistry.fileName(version: ch.version)) \(name) \(formatMetric(ch.value)), " }
             s += "challenger \(ModelRegistry.fileName(version: c.version)) \(name) \(formatMetric(c.value))"
             if let sn = c.metrics?.seasonalNaive { s += " (seasonal naive \(formatMetric(p.metric.value(sn))))" }
+            if let g = c.gridMetrics { s += " (persistence MAE \(formatMetric(g.persistence.mae)), model MAE \(formatMetric(g.model.mae)))" }
             lines.append(s)
         }
         let label: String

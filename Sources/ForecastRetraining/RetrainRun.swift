@@ -195,18 +195,18 @@ final class RetrainRunner {
 
         // Data.
         let readStart = Date()
-        let data = try DataDrops.read(job.data, csv: job.csvOptions)
+        let data = try job.readData()
         let readSeconds = Date().timeIntervalSince(readStart)
-        let set = data.set
         for n in data.notes { note(n) }
         let latest = registry.manifest.versions.max { $0.version < $1.version }
-        let maxRows = set.series.map(\.count).max() ?? 0
+        let maxRows = data.longest
         report.data = RetrainReport.DataSummary(
             source: job.data.path, files: data.files.map { ($0 as NSString).lastPathComponent }, bytes: data.bytes,
-            rowsRead: data.rowsRead, duplicateRows: data.duplicateRows, rows: set.rowCount,
-            rowsAdded: latest.map { set.rowCount - $0.data.rows }, series: set.series.count,
-            firstTime: data.firstTime, lastTime: data.lastTime, sha256: data.sha256, holdoutRows: nil)
-        logger.info("data read", metadata: ["files": "\(data.files.count)", "rows_read": "\(data.rowsRead)", "rows": "\(set.rowCount)",
+            rowsRead: data.rowsRead, duplicateRows: data.duplicateRows, rows: data.rows,
+            rowsAdded: latest.map { data.rows - $0.data.rows }, series: data.seriesCount,
+            firstTime: data.firstTime, lastTime: data.lastTime, sha256: data.sha256, holdoutRows: nil,
+            grid: data.grid.map { "\($0.height)x\($0.width)" })
+        logger.info("data read", metadata: ["files": "\(data.files.count)", "rows_read": "\(data.rowsRead)", "rows": "\(data.rows)",
                                             "duplicates": "\(data.duplicateRows)", "rows_added": "\(report.data?.rowsAdded.map(String.init) ?? "n/a")",
                                             "sha256": "\(data.sha256)"])
 
@@ -227,7 +227,7 @@ final class RetrainRunner {
         guard testFraction + job.training.validation < 0.95 else {
             throw DataError.invalidArgument("\(job.data.path): \(maxRows) rows per series are too few for a holdout of \(holdoutRows) rows plus \(Int(job.training.validation * 100))% validation")
         }
-        let split = SplitSpec(validation: job.training.validation, test: testFraction)
+        let split = HoldoutSplit(validation: job.training.validation, test: testFraction)
         report.data?.holdoutRows = holdoutRows
 
         // Champion and mode.
@@ -276,13 +276,13 @@ final class RetrainRunner {
         // Train.
         let trainStart = Date()
         let planned = mode == .warm ? job.retrain.warmEpochs : job.training.epochs
-        let priorEpochs = mode == .warm ? (champion?.model.provenance?.history.count ?? 0) : 0
+        let priorEpochs = mode == .warm ? (champion?.model.history.count ?? 0) : 0
         var resumedFrom: Int? = nil
         var epochsOverride: Int? = nil
         if resume {
             do {
                 let archive = try ModelArchive.read(path: checkpoint, expecting: .checkpoint)
-                let st = try archive.section("trainer", as: Trainer<WindowedRegressor>.State.self, path: checkpoint)
+                let st = try archive.section("trainer", as: CheckpointProgress.self, path: checkpoint)
                 resumedFrom = st.epoch
                 // A checkpoint written when training had already ended (early stop or last
                 // epoch) must not train on: restore its best weights as the finished run did.
@@ -315,24 +315,16 @@ final class RetrainRunner {
             default: break
             }
         }
-        func train(resume: Bool) throws -> Forecaster {
+        func train(resume: Bool) throws -> AnyModel {
             switch mode {
             case .cold:
-                var options = job.forecasterOptions(split: split)
-                if let e = epochsOverride { options.training.epochs = e }
-                return try Forecaster.fit(set, targets: job.data.targets, options: options, dataFile: nil,
-                                          checkpointPath: checkpoint, resume: resume, onEvent: handler)
+                return try job.trainCold(data, split: split, epochs: epochsOverride, checkpoint: checkpoint, resume: resume, onEvent: handler)
             case .warm:
                 guard let champ = champion?.model else { throw RetrainError.registry("warm start without a champion") }
-                var spec = champ.spec
-                spec.split = split
-                let base = Forecaster(spec: spec, params: champ.params, provenance: champ.provenance)
-                var cfg = job.warmTrainingConfig
-                if let e = epochsOverride { cfg.epochs = e }
-                return try base.fineTuned(on: set, training: cfg, dataFile: nil, checkpointPath: checkpoint, resume: resume, onEvent: handler)
+                return try job.trainWarm(champ, data, split: split, epochs: epochsOverride, checkpoint: checkpoint, resume: resume, onEvent: handler)
             }
         }
-        var challenger: Forecaster
+        var challenger: AnyModel
         do {
             challenger = try train(resume: resume)
         } catch TrainingError.badCheckpoint(let why) where resume {
@@ -342,16 +334,11 @@ final class RetrainRunner {
             report.training?.resumedFromEpoch = nil
             challenger = try train(resume: false)
         }
-        if var prov = challenger.provenance {
-            prov.dataFile = job.data.path
-            prov.dataSHA256 = data.sha256
-            prov.training.epochs = planned
-            challenger = Forecaster(spec: challenger.spec, params: challenger.params, provenance: prov)
-        }
+        challenger = challenger.recording(dataFile: job.data.path, dataSHA256: data.sha256, plannedEpochs: planned)
         let trainSeconds = Date().timeIntervalSince(trainStart)
-        let history = challenger.provenance?.history ?? []
+        let history = challenger.history
         let epochsRun = max(0, history.count - priorEpochs)
-        let bestEpoch = max(0, (challenger.provenance?.bestEpoch ?? 0))
+        let bestEpoch = max(0, challenger.bestEpoch)
         report.training?.epochs = epochsRun
         report.training?.bestEpoch = bestEpoch
         report.training?.seconds = trainSeconds
@@ -360,21 +347,21 @@ final class RetrainRunner {
         // Score both on the holdout.
         let evalStart = Date()
         let metric = job.retrain.promotion.metric
-        let challengerReport = try challenger.evaluate(set)
-        let challengerValue = metric.value(challengerReport.model)
-        var championReport: EvaluationReport? = nil
+        let challengerScore = try job.score(challenger, on: data, split: split)
+        let challengerValue = challengerScore.value
+        var championScore: HoldoutScore? = nil
         var championProblem: String? = nil
         if let champ = champion {
-            var spec = champ.model.spec
-            spec.split = split
-            do { championReport = try Forecaster(spec: spec, params: champ.model.params, provenance: nil).evaluate(set) }
+            do { championScore = try job.score(champ.model, on: data, split: split) }
             catch { championProblem = "\(error)" }
         }
-        let championValue = championReport.map { metric.value($0.model) }
+        let championValue = championScore.map(\.value)
         let evaluateSeconds = Date().timeIntervalSince(evalStart)
-        report.challenger = RetrainReport.ModelScore(version: version, value: challengerValue, metrics: challengerReport)
+        report.challenger = RetrainReport.ModelScore(version: version, value: challengerValue, metrics: challengerScore.series,
+                                                     gridMetrics: challengerScore.grid)
         if let champ = champion {
-            report.champion = RetrainReport.ModelScore(version: champ.entry.version, value: championValue, metrics: championReport)
+            report.champion = RetrainReport.ModelScore(version: champ.entry.version, value: championValue, metrics: championScore?.series,
+                                                       gridMetrics: championScore?.grid)
         }
         logger.info("scored on the holdout", metadata: ["metric": "\(metric.rawValue)", "challenger": "\(challengerValue)",
                                                         "champion": "\(championValue.map { "\($0)" } ?? "none")"])
@@ -420,21 +407,22 @@ final class RetrainRunner {
             fileSha = SHA256.hex(bytes)
             tensorSha = try SafeTensorsFile.decode(bytes, path: file).metadata["sha256"] ?? ""
         } catch { throw RetrainError.registry("cannot read back the new version: \(error)") }
-        let spec = challenger.spec
+        let window = challenger.window
         let entry = RegistryManifest.Version(
             version: version, file: ModelRegistry.fileName(version: version), fileSha256: fileSha, tensorSha256: tensorSha,
             createdAt: ISO8601DateFormatter().string(from: Date()), runId: runId, mode: mode, parent: parent,
             data: RegistryManifest.DataRecord(source: job.data.path, sha256: data.sha256, files: data.files.count, rowsRead: data.rowsRead,
-                                              rows: set.rowCount, rowsAdded: latest.map { set.rowCount - $0.data.rows } ?? set.rowCount,
-                                              series: set.series.count, firstTime: data.firstTime, lastTime: data.lastTime, holdoutRows: holdoutRows),
+                                              rows: data.rows, rowsAdded: latest.map { data.rows - $0.data.rows } ?? data.rows,
+                                              series: data.seriesCount, firstTime: data.firstTime, lastTime: data.lastTime, holdoutRows: holdoutRows),
             settings: RegistryManifest.SettingsRecord(modelHash: job.modelSettingsHash, runHash: runHash, data: job.data, model: job.model,
                                                       training: job.training, retrain: job.retrain,
-                                                      lookback: spec.window.lookback, horizon: spec.window.horizon),
+                                                      lookback: window.lookback, horizon: window.horizon),
             training: RegistryManifest.TrainingRecord(epochs: epochsRun, bestEpoch: bestEpoch, resumedFromEpoch: report.training?.resumedFromEpoch,
                                                       trainLoss: history.last?.trainLoss, validationLoss: history.last?.validationLoss),
             metrics: RegistryManifest.MetricsRecord(metric: metric, challenger: challengerValue, champion: championValue,
-                                                    championVersion: champion?.entry.version, challengerReport: challengerReport,
-                                                    championReport: championReport),
+                                                    championVersion: champion?.entry.version, challengerReport: challengerScore.series,
+                                                    championReport: championScore?.series, challengerGridReport: challengerScore.grid,
+                                                    championGridReport: championScore?.grid),
             timings: RegistryManifest.Timings(readSeconds: readSeconds, trainSeconds: trainSeconds, evaluateSeconds: evaluateSeconds,
                                               totalSeconds: Date().timeIntervalSince(start)),
             promoted: promoted, reason: reason)
@@ -464,9 +452,11 @@ final class RetrainRunner {
         report.training = RetrainReport.TrainingSummary(mode: e.mode, modeReason: nil, parent: e.parent, epochs: e.training.epochs,
                                                         bestEpoch: e.training.bestEpoch, resumedFromEpoch: e.training.resumedFromEpoch,
                                                         seconds: e.timings.trainSeconds)
-        report.challenger = RetrainReport.ModelScore(version: e.version, value: e.metrics.challenger, metrics: e.metrics.challengerReport)
+        report.challenger = RetrainReport.ModelScore(version: e.version, value: e.metrics.challenger, metrics: e.metrics.challengerReport,
+                                                     gridMetrics: e.metrics.challengerGridReport)
         if let cv = e.metrics.championVersion {
-            report.champion = RetrainReport.ModelScore(version: cv, value: e.metrics.champion, metrics: e.metrics.championReport)
+            report.champion = RetrainReport.ModelScore(version: cv, value: e.metrics.champion, metrics: e.metrics.championReport,
+                                                       gridMetrics: e.metrics.championGridReport)
         }
     }
 }

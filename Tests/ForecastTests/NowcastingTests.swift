@@ -83,6 +83,35 @@ final class NowcastingTests: XCTestCase {
         XCTAssertThrowsError(try loaded.frameStrip(grid, start: 39))
     }
 
+    /// Warm start: keeps the spec, continues the history, changes the weights, leaves the
+    /// original alone; fine-tune(2 epochs, checkpoint) + resume(4 epochs) == fine-tune(4
+    /// epochs), bit for bit.
+    func testFineTuneContinuesTrainingAndResumesExactly() throws {
+        let grid = try GridData.read(path: Self.radar, values: ["rain_mmh"])
+        let model = try Nowcaster.fit(grid, options: smallOptions())
+        let before = model.params.tensorBytes()
+        var cfg = smallOptions().training
+        cfg.epochs = 4
+        cfg.patience = nil
+        cfg.schedule = .constant
+        let straight = try model.fineTuned(on: grid, training: cfg)
+        XCTAssertEqual(model.params.tensorBytes(), before, "fine-tuning must not change the original")
+        XCTAssertNotEqual(straight.params.tensorBytes(), before)
+        XCTAssertEqual(straight.spec, model.spec)
+        XCTAssertEqual(straight.provenance?.history.count, (model.provenance?.history.count ?? 0) + 4)
+        XCTAssertNotNil(straight.provenance?.testReport)
+
+        let dir = NSTemporaryDirectory() + "nowcast-ft-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ck = dir + "/ck.safetensors"
+        var half = cfg
+        half.epochs = 2
+        _ = try model.fineTuned(on: grid, training: half, checkpointPath: ck)
+        let resumed = try model.fineTuned(on: grid, training: cfg, checkpointPath: ck, resume: true)
+        XCTAssertEqual(resumed.params.tensorBytes(), straight.params.tensorBytes())
+    }
+
     func testTrainingIsIdenticalForAnyWorkerCount() throws {
         let grid = try GridData.read(path: Self.radar, values: ["rain_mmh"])
         var stores: [[Float]] = []

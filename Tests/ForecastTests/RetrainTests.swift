@@ -99,13 +99,13 @@ final class RetrainTests: XCTestCase {
         XCTAssertEqual(data.files.map { ($0 as NSString).lastPathComponent }, (1...5).map { String(format: "drop-%02d.csv", $0) })
         XCTAssertEqual(data.rowsRead, 146)
         XCTAssertEqual(data.duplicateRows, 2)
-        XCTAssertEqual(data.set.rowCount, 144)
+        XCTAssertEqual(try XCTUnwrap(data.set).rowCount, 144)
         XCTAssertEqual(data.firstTime?.prefix(7), "1949-01")
         XCTAssertEqual(data.lastTime?.prefix(7), "1960-12")
         // The merged values are the fixture's, in order.
         let fixture = try TimeSeriesSet(table: CSVReader.read(path: fixturePath("air_passengers.csv")))
-        let col = try XCTUnwrap(data.set.columnIndex("passengers"))
-        XCTAssertEqual(data.set.series[0].values[col], fixture.series[0].values[try XCTUnwrap(fixture.columnIndex("value"))])
+        let col = try XCTUnwrap(data.set?.columnIndex("passengers"))
+        XCTAssertEqual(try XCTUnwrap(data.set).series[0].values[col], fixture.series[0].values[try XCTUnwrap(fixture.columnIndex("value"))])
         // The hash changes with any drop's content and not with the listing alone.
         let again = try DataDrops.read(job.data)
         XCTAssertEqual(again.sha256, data.sha256)
@@ -113,14 +113,14 @@ final class RetrainTests: XCTestCase {
         // A later drop's row replaces an earlier one with the same timestamp.
         try "month,passengers\n1960-12-01,999\n".write(toFile: scratch + "/drops/drop-06.csv", atomically: true, encoding: .utf8)
         let corrected = try DataDrops.read(job.data)
-        XCTAssertEqual(corrected.set.rowCount, 144)
-        XCTAssertEqual(corrected.set.series[0].values[col].last, 999)
+        XCTAssertEqual(corrected.set?.rowCount, 144)
+        XCTAssertEqual(corrected.set?.series[0].values[col].last, 999)
         XCTAssertNotEqual(corrected.sha256, data.sha256)
 
         // An empty drop (header only) is skipped with a note.
         try "month,passengers\n".write(toFile: scratch + "/drops/drop-06b.csv", atomically: true, encoding: .utf8)
         let withEmpty = try DataDrops.read(job.data)
-        XCTAssertEqual(withEmpty.set.rowCount, 144)
+        XCTAssertEqual(withEmpty.set?.rowCount, 144)
         XCTAssert(withEmpty.notes.contains { $0.contains("drop-06b.csv has no data rows") }, "\(withEmpty.notes)")
 
         // A bad drop is named with its line and column.

@@ -25,6 +25,20 @@ public enum ModelFamily: String, Codable, Sendable, CaseIterable, CustomStringCo
         }
     }
 
+    /// The family named `name` as job files spell it (any case): `recurrent`, `seq2seq`, and
+    /// `grid` (the CLI's `--grid`) or `nowcast` for the ConvLSTM nowcaster.
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "recurrent": self = .recurrent
+        case "seq2seq": self = .seq2seq
+        case "grid", "nowcast": self = .nowcast
+        default: return nil
+        }
+    }
+
+    /// The names ``init(name:)`` accepts, for error messages.
+    public static let acceptedNames = "recurrent, seq2seq or grid"
+
     /// The metadata key of the discriminator in a model file.
     public static let metadataKey = "family"
 

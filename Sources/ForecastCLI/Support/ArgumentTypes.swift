@@ -75,12 +75,9 @@ extension TeacherForcingSchedule: ExpressibleByArgument {
 
 extension EncoderForecaster.OutputActivation: ExpressibleByArgument {
     /// `linear` is accepted for `identity` (no output constraint).
-    public init?(argument: String) {
-        if argument.lowercased() == "linear" { self = .identity; return }
-        self.init(rawValue: argument.lowercased())
-    }
+    public init?(argument: String) { self.init(name: argument) }
     public static var allValueStrings: [String] { ["softplus", "relu", "linear"] }
-    public var defaultValueDescription: String { self == .identity ? "linear" : rawValue }
+    public var defaultValueDescription: String { name }
 }
 
 extension FrameScaling.Transform: ExpressibleByArgument {
