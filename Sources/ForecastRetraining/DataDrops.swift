@@ -99,30 +99,14 @@ public enum DataDrops {
 
     /// Reads and merges the data named by `settings`.
     public static func read(_ settings: RetrainJob.DataSettings, csv: CSVOptions = CSVOptions()) throws -> RetrainData {
-        let paths = try files(at: settings.path)
+        var drops = try DropFiles(settings.path)
         var tables: [Table] = []
-        var digests: [String] = []
-        var bytes = 0
         var notes: [String] = []
-        var emptyDrops: [(path: String, header: String)] = []
         var timeOptions = TimeSeriesOptions(sort: true, duplicates: .keepLast)
         timeOptions.gaps = .split
         let timeSource: TimeSource = settings.time.map { .column(.name($0)) } ?? .auto
         let key: ColumnRef? = settings.seriesKey.map { .name($0) }
-        for path in paths {
-            let content = try readBytes(path)
-            bytes += content.count
-            digests.append(SHA256.hex(content))
-            if let nul = content.firstIndex(of: 0) {
-                throw DataError.invalidArgument("\(path): not a CSV file (binary data: a NUL byte at offset \(nul))")
-            }
-            if paths.count > 1 && dataLineCount(content) == 0 {
-                // An export with nothing new (a header alone) is not an error in a folder of
-                // drops; anything else without rows is.
-                emptyDrops.append((path, try emptyExportHeader(content, path: path)))
-                notes.append("\((path as NSString).lastPathComponent) has no data rows; skipped")
-                continue
-            }
+        try drops.forEach { path, content in
             var options = csv
             if let first = tables.first {
                 // Later drops are read with the first drop's column types, so that a drop whose
@@ -142,30 +126,74 @@ public enum DataDrops {
             }
             tables.append(table)
         }
-        if let first = tables.first {
-            for (path, header) in emptyDrops {
-                let fields = Set(header.split(separator: Character(UnicodeScalar(first.delimiter)), omittingEmptySubsequences: false)
-                    .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \t\"\u{FEFF}")) })
-                let missing = first.columnNames.filter { !fields.contains($0) }
-                if !missing.isEmpty {
-                    throw DataError.invalidArgument("\(path): has no data rows and its only line is not a header with the columns of \(first.source) (no \(missing.prefix(3).map { "'\($0)'" }.joined(separator: ", "))); not an empty export")
-                }
-            }
-        }
+        if let first = tables.first { try drops.checkEmptyExports(columns: first.columnNames, delimiter: first.delimiter, firstSource: first.source) }
+        notes = drops.notes + notes
+        let paths = drops.paths
         let merged = try merge(tables, source: settings.path)
         let set = try TimeSeriesSet(table: merged, time: timeSource, seriesKey: key, options: timeOptions)
         if paths.count > 1 && set.timeColumn == nil {
             notes.append("no time column: drops were appended in file order without de-duplication")
         }
-        let sha = paths.count == 1 ? digests[0] : SHA256.hex(Array(digests.map { $0 + "\n" }.joined().utf8))
         var first: Int64? = nil, last: Int64? = nil
         for s in set.series {
             if let t = s.times?.first { first = min(first ?? t, t) }
             if let t = s.times?.last { last = max(last ?? t, t) }
         }
-        return RetrainData(content: .series(set), files: paths, bytes: bytes, rowsRead: tables.reduce(0) { $0 + $1.rowCount },
-                           duplicateRows: set.report.duplicateRows, sha256: sha,
+        return RetrainData(content: .series(set), files: paths, bytes: drops.bytes, rowsRead: tables.reduce(0) { $0 + $1.rowCount },
+                           duplicateRows: set.report.duplicateRows, sha256: drops.sha256,
                            firstTime: first.map { set.format($0) }, lastTime: last.map { set.format($0) }, notes: notes)
+    }
+
+    /// The drop files of a data path, read one at a time in merge order: what every family's
+    /// drops share (byte count, digests, binary and empty-export checks).
+    struct DropFiles {
+        /// The files, in merge order.
+        let paths: [String]
+        private(set) var bytes = 0
+        private(set) var digests: [String] = []
+        /// Drops skipped as empty exports.
+        private(set) var notes: [String] = []
+        private(set) var emptyDrops: [(path: String, header: String)] = []
+
+        init(_ path: String) throws { paths = try DataDrops.files(at: path) }
+
+        /// Calls `body` with every drop that has data rows (path, bytes), in merge order. A drop
+        /// holding a NUL byte is a data error; in a folder, a drop without rows is skipped with
+        /// a note when it is one line of text (checked by ``checkEmptyExports``), else an error.
+        mutating func forEach(_ body: (String, [UInt8]) throws -> Void) throws {
+            for path in paths {
+                let content = try readBytes(path)
+                bytes += content.count
+                digests.append(SHA256.hex(content))
+                if let nul = content.firstIndex(of: 0) {
+                    throw DataError.invalidArgument("\(path): not a CSV file (binary data: a NUL byte at offset \(nul))")
+                }
+                if paths.count > 1 && dataLineCount(content) == 0 {
+                    // An export with nothing new (a header alone) is not an error in a folder of
+                    // drops; anything else without rows is.
+                    emptyDrops.append((path, try emptyExportHeader(content, path: path)))
+                    notes.append("\((path as NSString).lastPathComponent) has no data rows; skipped")
+                    continue
+                }
+                try body(path, content)
+            }
+        }
+
+        /// A skipped drop must be an empty export: its one line a header naming `columns`
+        /// (those of the first drop, `firstSource`, split by `delimiter`).
+        func checkEmptyExports(columns: [String], delimiter: UInt8, firstSource: String) throws {
+            for (path, header) in emptyDrops {
+                let fields = Set(header.split(separator: Character(UnicodeScalar(delimiter)), omittingEmptySubsequences: false)
+                    .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \t\"\u{FEFF}")) })
+                let missing = columns.filter { !fields.contains($0) }
+                if !missing.isEmpty {
+                    throw DataError.invalidArgument("\(path): has no data rows and its only line is not a header with the columns of \(firstSource) (no \(missing.prefix(3).map { "'\($0)'" }.joined(separator: ", "))); not an empty export")
+                }
+            }
+        }
+
+        /// The file's SHA-256 (one file), or the SHA-256 of the drops' digests, one per line.
+        var sha256: String { paths.count == 1 ? digests[0] : SHA256.hex(Array(digests.map { $0 + "\n" }.joined().utf8)) }
     }
 
     /// Non-blank lines after the first (header) line: 0 for an empty drop.

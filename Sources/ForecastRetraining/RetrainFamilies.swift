@@ -67,7 +67,8 @@ extension RetrainJob {
     /// optimizer, the warm epochs and learning rate).
     func trainWarm(_ champion: AnyModel, _ data: RetrainData, split: HoldoutSplit, epochs: Int?, checkpoint: String, resume: Bool,
                    onEvent: @escaping (TrainingEvent) -> Void) throws -> AnyModel {
-        var cfg = warmTrainingConfig
+        // A grid model's fine-tuning keeps the nowcasting defaults the job does not set (schedule, shards).
+        var cfg = champion.family == .nowcast ? warmTrainingConfig(base: NowcastOptions().training) : warmTrainingConfig
         if let e = epochs { cfg.epochs = e }
         switch champion.withSplit(split) {
         case .recurrent(let m):
@@ -75,10 +76,7 @@ extension RetrainJob {
         case .seq2seq(let m):
             return .seq2seq(try m.fineTuned(on: try series(data), training: cfg, dataFile: nil, checkpointPath: checkpoint, resume: resume, onEvent: onEvent))
         case .nowcast(let m):
-            var grid = gridTrainingConfig(base: NowcastOptions().training)
-            grid.epochs = cfg.epochs
-            grid.learningRate = cfg.learningRate
-            return .nowcast(try m.fineTuned(on: try self.grid(data), training: grid, dataFile: nil, checkpointPath: checkpoint, resume: resume, onEvent: onEvent))
+            return .nowcast(try m.fineTuned(on: try grid(data), training: cfg, dataFile: nil, checkpointPath: checkpoint, resume: resume, onEvent: onEvent))
         }
     }
 

@@ -163,22 +163,8 @@ extension RetrainJob {
         o.output = g.output
         o.transform = g.transform
         o.split = split
-        o.training = gridTrainingConfig(base: o.training)
+        o.training = trainingConfig(base: o.training)
+        o.training.loss = .mse
         return o
-    }
-
-    /// The job's training settings applied to the nowcasting defaults `base`.
-    func gridTrainingConfig(base: TrainingConfig) -> TrainingConfig {
-        var t = base
-        let cold = coldTrainingConfig
-        t.epochs = cold.epochs
-        t.batchSize = cold.batchSize
-        t.learningRate = cold.learningRate
-        t.patience = cold.patience
-        t.seed = cold.seed
-        t.workers = cold.workers
-        t.clipNorm = cold.clipNorm
-        t.loss = .mse
-        return t
     }
 }

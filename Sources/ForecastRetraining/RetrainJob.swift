@@ -13,6 +13,10 @@ import Yams
 /// registry: { path: registry, name: air-passengers, keep: 5 }
 /// ```
 ///
+/// `model.family` (recurrent, seq2seq or grid) picks the model family; see
+/// RetrainJob+Model.swift for the keys of each and RetrainFamilies.swift for what a run does
+/// per family.
+///
 /// Relative paths are relative to the folder holding the job file. `run()` does one night's
 /// work and returns a ``RetrainReport`` whose ``RetrainOutcome`` carries the exit code.
 public struct RetrainJob: Sendable, Equatable {
@@ -435,8 +439,12 @@ public struct RetrainJob: Sendable, Equatable {
         return o
     }
 
-    var coldTrainingConfig: TrainingConfig {
-        var t = TrainingConfig()
+    var coldTrainingConfig: TrainingConfig { trainingConfig(base: TrainingConfig()) }
+
+    /// The job's training section applied over `base`, which supplies what a job file does
+    /// not set (schedule, shards: the family's defaults).
+    func trainingConfig(base: TrainingConfig) -> TrainingConfig {
+        var t = base
         t.epochs = training.epochs
         t.batchSize = training.batchSize
         t.learningRate = training.learningRate
@@ -448,8 +456,11 @@ public struct RetrainJob: Sendable, Equatable {
         return t
     }
 
-    var warmTrainingConfig: TrainingConfig {
-        var t = coldTrainingConfig
+    var warmTrainingConfig: TrainingConfig { warmTrainingConfig(base: TrainingConfig()) }
+
+    /// The fine-tuning settings (warm epochs and learning rate) over `base`.
+    func warmTrainingConfig(base: TrainingConfig) -> TrainingConfig {
+        var t = trainingConfig(base: base)
         t.epochs = retrain.warmEpochs
         if let lr = retrain.warmLearningRate { t.learningRate = lr }
         return t

@@ -20,9 +20,13 @@ struct RetrainCommand: ParsableCommand {
         6 training diverged, 7 lock held (another run is busy), 2 invalid job file or usage,
         1 other failures (registry unreadable, I/O).
 
+        Every model family retrains: the job's model.family is recurrent (the default),
+        seq2seq or grid (a ConvLSTM nowcaster on long-format radar frames).
+
         Example:
           forecast retrain --job Examples/nightly/job.yaml
           forecast predict --model Examples/nightly/registry/air-passengers --data new.csv
+          forecast retrain --job Examples/nightly-radar/job.yaml
         """)
 
     @Option(help: ArgumentHelp("The job file (YAML).", valueName: "file"))
