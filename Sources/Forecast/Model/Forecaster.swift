@@ -88,13 +88,10 @@ public final class Forecaster: @unchecked Sendable {
         let params = trainer.params
         let untested = Forecaster(spec: spec, params: params, provenance: nil)
         let report = data.test.isEmpty ? nil : try untested.evaluate(set, prepared: data)
-        let hash = dataFile.flatMap { try? SHA256.hex(AtomicFile.read($0)) } ?? ""
         let provenance = Provenance(
-            forecastVersion: forecastVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
-            dataFile: dataFile ?? set.source, dataSHA256: hash, rows: set.rowCount, series: set.series.count,
-            training: options.training, history: trainer.history, bestEpoch: trainer.bestEpoch,
+            dataFile: dataFile, source: set.source, training: options.training, history: trainer.history, bestEpoch: trainer.bestEpoch,
             trainWindows: data.train.count, validationWindows: data.validation.count, testWindows: data.test.count,
-            testMetrics: report)
+            extra: SeriesRecord(rows: set.rowCount, series: set.series.count, testMetrics: report))
         return Forecaster(spec: spec, params: params, provenance: provenance)
     }
 
@@ -150,14 +147,10 @@ public final class Forecaster: @unchecked Sendable {
                         checkpointSections: try Forecaster.specSection(spec))
         let tuned = Forecaster(spec: spec, params: trainer.params, provenance: nil)
         let report = data.test.isEmpty ? nil : try tuned.evaluate(set, prepared: data)
-        var prov = provenance
-        let hash = dataFile.flatMap { try? SHA256.hex(AtomicFile.read($0)) } ?? ""
-        let base = Provenance(forecastVersion: forecastVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
-                              dataFile: dataFile ?? set.source, dataSHA256: hash, rows: set.rowCount, series: set.series.count,
-                              training: cfg, history: (prov?.history ?? []) + trainer.history, bestEpoch: trainer.bestEpoch,
-                              trainWindows: data.train.count, validationWindows: data.validation.count, testWindows: data.test.count,
-                              testMetrics: report)
-        prov = base
+        let prov = Provenance(
+            dataFile: dataFile, source: set.source, training: cfg, history: (provenance?.history ?? []) + trainer.history,
+            bestEpoch: trainer.bestEpoch, trainWindows: data.train.count, validationWindows: data.validation.count, testWindows: data.test.count,
+            extra: SeriesRecord(rows: set.rowCount, series: set.series.count, testMetrics: report))
         return Forecaster(spec: spec, params: trainer.params, provenance: prov)
     }
 
@@ -289,11 +282,7 @@ public final class Forecaster: @unchecked Sendable {
 
     /// Writes the model file atomically (see docs/model-format.md).
     public func save(to path: String) throws {
-        var archive = ModelArchive(kind: .model, tensors: params.namedTensors())
-        archive.setFamily(.recurrent)
-        try archive.setSection("config", spec)
-        if let provenance { try archive.setSection("provenance", provenance) }
-        try archive.write(path: path)
+        try ModelArchive.model(family: .recurrent, params: params, spec: spec, provenance: provenance).write(path: path)
     }
 
     /// Loads and verifies a model file (format, version, checksum, tensor names and shapes).

@@ -24,21 +24,3 @@ public struct ModelSpec: Codable, Sendable, Equatable {
     /// Head values per window: `targetLength * loss.outputsPerTarget`.
     public var outputs: Int { window.targetLength * loss.outputsPerTarget }
 }
-
-/// Where a model came from: stored as the `provenance` section of the model file.
-public struct Provenance: Codable, Sendable, Equatable {
-    public var forecastVersion: String
-    public var createdAt: String
-    public var dataFile: String
-    public var dataSHA256: String
-    public var rows: Int
-    public var series: Int
-    public var training: TrainingConfig
-    public var history: [EpochRecord]
-    public var bestEpoch: Int
-    public var trainWindows: Int
-    public var validationWindows: Int
-    public var testWindows: Int
-    /// Test-split metrics at training time (model and baselines), when a test split existed.
-    public var testMetrics: EvaluationReport?
-}

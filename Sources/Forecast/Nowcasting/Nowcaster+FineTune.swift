@@ -39,14 +39,11 @@ extension Nowcaster {
                         checkpointSections: try Trainer<EncoderForecaster>.specSection(spec))
         let untested = Nowcaster(spec: spec, params: trainer.params, provenance: nil)
         let report = test.isEmpty ? nil : untested.evaluate(frames: raw, range: ranges.test)
-        let hash = dataFile.flatMap { try? SHA256.hex(AtomicFile.read($0)) } ?? ""
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let prov = NowcastProvenance(
-            forecastVersion: forecastVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
-            dataFile: dataFile ?? source, dataSHA256: hash, frames: T, training: cfg,
-            history: (provenance?.history ?? []) + trainer.history, bestEpoch: trainer.bestEpoch,
-            trainWindows: train.count, validationWindows: validation.count, testWindows: test.count,
-            trainingSeconds: seconds, testReport: report)
+            dataFile: dataFile, source: source, training: cfg, history: (provenance?.history ?? []) + trainer.history,
+            bestEpoch: trainer.bestEpoch, trainWindows: train.count, validationWindows: validation.count, testWindows: test.count,
+            extra: NowcastRecord(frames: T, trainingSeconds: seconds, testReport: report))
         return Nowcaster(spec: spec, params: trainer.params, provenance: prov)
     }
 }

@@ -18,24 +18,6 @@ public struct NowcastSpec: Codable, Sendable, Equatable {
     public var timeFormat: TimeFormat?
 }
 
-/// Where a nowcasting model came from: the `provenance` section of its file.
-public struct NowcastProvenance: Codable, Sendable, Equatable {
-    public var forecastVersion: String
-    public var createdAt: String
-    public var dataFile: String
-    public var dataSHA256: String
-    public var frames: Int
-    public var training: TrainingConfig
-    public var history: [EpochRecord]
-    public var bestEpoch: Int
-    public var trainWindows: Int
-    public var validationWindows: Int
-    public var testWindows: Int
-    public var trainingSeconds: Double
-    /// Test-split scores at training time (model and persistence).
-    public var testReport: NowcastReport?
-}
-
 /// Forecast frames after the end of a grid: `frames [outFrames, H, W]` in the data's units.
 public struct NowcastFrames: Sendable, Equatable {
     public var times: [Int64]
@@ -139,12 +121,10 @@ public final class Nowcaster: @unchecked Sendable {
         let params = trainer.params
         let untested = Nowcaster(spec: spec, params: params, provenance: nil)
         let report = test.isEmpty ? nil : untested.evaluate(frames: raw, range: ranges.test)
-        let hash = dataFile.flatMap { try? SHA256.hex(AtomicFile.read($0)) } ?? ""
         let provenance = NowcastProvenance(
-            forecastVersion: forecastVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
-            dataFile: dataFile ?? source, dataSHA256: hash, frames: T, training: options.training,
-            history: trainer.history, bestEpoch: trainer.bestEpoch, trainWindows: train.count,
-            validationWindows: validation.count, testWindows: test.count, trainingSeconds: seconds, testReport: report)
+            dataFile: dataFile, source: source, training: options.training, history: trainer.history, bestEpoch: trainer.bestEpoch,
+            trainWindows: train.count, validationWindows: validation.count, testWindows: test.count,
+            extra: NowcastRecord(frames: T, trainingSeconds: seconds, testReport: report))
         return Nowcaster(spec: spec, params: params, provenance: provenance)
     }
 
@@ -277,11 +257,7 @@ public final class Nowcaster: @unchecked Sendable {
     /// Writes the model file atomically: tensors under their PyTorch-style names, the spec as
     /// the `config` section, the provenance as `provenance`.
     public func save(to path: String) throws {
-        var archive = ModelArchive(kind: .model, tensors: params.namedTensors())
-        archive.setFamily(.nowcast)
-        try archive.setSection("config", spec)
-        if let provenance { try archive.setSection("provenance", provenance) }
-        try archive.write(path: path)
+        try ModelArchive.model(family: .nowcast, params: params, spec: spec, provenance: provenance).write(path: path)
     }
 
     /// Whether the model file at `path` holds a nowcasting model (its config has `"task": "nowcast"`).

@@ -93,13 +93,11 @@ public final class Seq2SeqForecaster: @unchecked Sendable {
         let samplingProbabilities = trainer.history.indices.map { options.teacherForcing.samplingProbability(epoch: $0) }
         let untested = Seq2SeqForecaster(spec: spec, params: params, provenance: nil)
         let report = data.test.isEmpty ? nil : try untested.evaluate(set, prepared: data)
-        let hash = dataFile.flatMap { try? SHA256.hex(AtomicFile.read($0)) } ?? ""
         let provenance = Seq2SeqProvenance(
-            forecastVersion: forecastVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
-            dataFile: dataFile ?? set.source, dataSHA256: hash, rows: set.rowCount, series: set.series.count,
-            training: o.training, history: trainer.history, samplingProbabilities: samplingProbabilities,
-            bestEpoch: trainer.bestEpoch, trainWindows: data.train.count, validationWindows: data.validation.count,
-            testWindows: data.test.count, seconds: Date().timeIntervalSince(started), testMetrics: report)
+            dataFile: dataFile, source: set.source, training: o.training, history: trainer.history, bestEpoch: trainer.bestEpoch,
+            trainWindows: data.train.count, validationWindows: data.validation.count, testWindows: data.test.count,
+            extra: Seq2SeqRecord(rows: set.rowCount, series: set.series.count, samplingProbabilities: samplingProbabilities,
+                                 seconds: Date().timeIntervalSince(started), testMetrics: report))
         return Seq2SeqForecaster(spec: spec, params: params, provenance: provenance)
     }
 
@@ -133,15 +131,13 @@ public final class Seq2SeqForecaster: @unchecked Sendable {
                         checkpointSections: try Trainer<WindowedSeq2Seq>.specSection(spec))
         let tuned = Seq2SeqForecaster(spec: spec, params: trainer.params, provenance: nil)
         let report = data.test.isEmpty ? nil : try tuned.evaluate(set, prepared: data)
-        let hash = dataFile.flatMap { try? SHA256.hex(AtomicFile.read($0)) } ?? ""
         let probabilities = trainer.history.indices.map { spec.teacherForcing.samplingProbability(epoch: $0) }
         let prov = Seq2SeqProvenance(
-            forecastVersion: forecastVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
-            dataFile: dataFile ?? set.source, dataSHA256: hash, rows: set.rowCount, series: set.series.count,
-            training: cfg, history: (provenance?.history ?? []) + trainer.history,
-            samplingProbabilities: (provenance?.samplingProbabilities ?? []) + probabilities,
-            bestEpoch: trainer.bestEpoch, trainWindows: data.train.count, validationWindows: data.validation.count,
-            testWindows: data.test.count, seconds: Date().timeIntervalSince(started), testMetrics: report)
+            dataFile: dataFile, source: set.source, training: cfg, history: (provenance?.history ?? []) + trainer.history,
+            bestEpoch: trainer.bestEpoch, trainWindows: data.train.count, validationWindows: data.validation.count, testWindows: data.test.count,
+            extra: Seq2SeqRecord(rows: set.rowCount, series: set.series.count,
+                                 samplingProbabilities: (provenance?.samplingProbabilities ?? []) + probabilities,
+                                 seconds: Date().timeIntervalSince(started), testMetrics: report))
         return Seq2SeqForecaster(spec: spec, params: trainer.params, provenance: prov)
     }
 
@@ -341,11 +337,7 @@ public final class Seq2SeqForecaster: @unchecked Sendable {
     /// Writes the model file atomically: tensors under their PyTorch names, `config` (the
     /// ``Seq2SeqSpec``, `"architecture": "seq2seq"`) and `provenance` sections.
     public func save(to path: String) throws {
-        var archive = ModelArchive(kind: .model, tensors: params.namedTensors())
-        archive.setFamily(.seq2seq)
-        try archive.setSection("config", spec)
-        if let provenance { try archive.setSection("provenance", provenance) }
-        try archive.write(path: path)
+        try ModelArchive.model(family: .seq2seq, params: params, spec: spec, provenance: provenance).write(path: path)
     }
 
     /// Loads and verifies a seq2seq model file (format, version, checksum, tensor names and shapes).

@@ -51,23 +51,3 @@ public struct Seq2SeqSpec: Codable, Sendable, Equatable {
     /// Head values per window: `K * horizon * P`.
     public var outputs: Int { model.outputs }
 }
-
-/// Where a seq2seq model came from: the `provenance` section of its file.
-public struct Seq2SeqProvenance: Codable, Sendable, Equatable {
-    public var forecastVersion: String
-    public var createdAt: String
-    public var dataFile: String
-    public var dataSHA256: String
-    public var rows: Int
-    public var series: Int
-    public var training: TrainingConfig
-    public var history: [EpochRecord]
-    /// Sampling probability (own forecast fed back) used in each epoch.
-    public var samplingProbabilities: [Float]
-    public var bestEpoch: Int
-    public var trainWindows: Int
-    public var validationWindows: Int
-    public var testWindows: Int
-    public var seconds: Double
-    public var testMetrics: EvaluationReport?
-}
