@@ -1,16 +1,57 @@
 import Foundation
 
 /// Where a model came from: the `provenance` section of a model file, one type for every
-/// family. It holds what every family records (the build, the data, the training settings and
-/// history, the window counts) and the family's own record `Extra` (``SeriesRecord``,
-/// ``Seq2SeqRecord``, ``NowcastRecord``), whose fields are read and written as if they were the
-/// provenance's own (`provenance.testMetrics`).
+/// family. It holds what every family records (``ProvenanceCommon``: the build, the data, the
+/// training settings and history, the window counts) and the family's own record `Extra`
+/// (``SeriesRecord``, ``Seq2SeqRecord``, ``NowcastRecord``). The fields of both are read and
+/// written as the provenance's own (`provenance.history`, `provenance.testMetrics`).
 ///
 /// In the file both are one flat JSON object (sorted keys), exactly the layout of the
 /// per-family provenance types this replaces: model files of earlier releases load, and a
 /// loaded file saves to the same section bytes (tested on Fixtures/models/legacy-*).
 @dynamicMemberLookup
 public struct ModelProvenance<Extra: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
+    /// What every family records.
+    public var common: ProvenanceCommon
+    /// The family's own record.
+    public var extra: Extra
+
+    /// A record made now by this build; `dataSHA256` is `dataFile`'s when it names a readable
+    /// file, else empty, and `dataFile` falls back to `source` (the data's name).
+    public init(dataFile: String?, source: String, training: TrainingConfig, history: [EpochRecord], bestEpoch: Int,
+                trainWindows: Int, validationWindows: Int, testWindows: Int, extra: Extra) {
+        common = ProvenanceCommon(
+            forecastVersion: forecastVersion, createdAt: ISO8601DateFormatter().string(from: Date()), dataFile: dataFile ?? source,
+            dataSHA256: dataFile.flatMap { try? SHA256.hex(AtomicFile.read($0)) } ?? "", training: training, history: history,
+            bestEpoch: bestEpoch, trainWindows: trainWindows, validationWindows: validationWindows, testWindows: testWindows)
+        self.extra = extra
+    }
+
+    public subscript<T>(dynamicMember key: WritableKeyPath<ProvenanceCommon, T>) -> T {
+        get { common[keyPath: key] }
+        set { common[keyPath: key] = newValue }
+    }
+
+    public subscript<T>(dynamicMember key: WritableKeyPath<Extra, T>) -> T {
+        get { extra[keyPath: key] }
+        set { extra[keyPath: key] = newValue }
+    }
+
+    /// Both parts from the same JSON object.
+    public init(from decoder: Decoder) throws {
+        common = try ProvenanceCommon(from: decoder)
+        extra = try Extra(from: decoder)
+    }
+
+    /// Both parts into one JSON object.
+    public func encode(to encoder: Encoder) throws {
+        try common.encode(to: encoder)
+        try extra.encode(to: encoder)
+    }
+}
+
+/// The part of a ``ModelProvenance`` every family records.
+public struct ProvenanceCommon: Codable, Sendable, Equatable {
     public var forecastVersion: String
     /// ISO 8601, when the model was made.
     public var createdAt: String
@@ -25,67 +66,6 @@ public struct ModelProvenance<Extra: Codable & Sendable & Equatable>: Codable, S
     public var trainWindows: Int
     public var validationWindows: Int
     public var testWindows: Int
-    /// The family's own record.
-    public var extra: Extra
-
-    /// A record made now by this build; `dataSHA256` is `dataFile`'s when it names a readable
-    /// file, else empty, and `dataFile` falls back to `source` (the data's name).
-    public init(dataFile: String?, source: String, training: TrainingConfig, history: [EpochRecord], bestEpoch: Int,
-                trainWindows: Int, validationWindows: Int, testWindows: Int, extra: Extra) {
-        forecastVersion = Forecast.forecastVersion
-        createdAt = ISO8601DateFormatter().string(from: Date())
-        self.dataFile = dataFile ?? source
-        dataSHA256 = dataFile.flatMap { try? SHA256.hex(AtomicFile.read($0)) } ?? ""
-        self.training = training
-        self.history = history
-        self.bestEpoch = bestEpoch
-        self.trainWindows = trainWindows
-        self.validationWindows = validationWindows
-        self.testWindows = testWindows
-        self.extra = extra
-    }
-
-    /// The family's fields, as if they were the provenance's own.
-    public subscript<T>(dynamicMember key: WritableKeyPath<Extra, T>) -> T {
-        get { extra[keyPath: key] }
-        set { extra[keyPath: key] = newValue }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case forecastVersion, createdAt, dataFile, dataSHA256, training, history, bestEpoch, trainWindows, validationWindows, testWindows
-    }
-
-    /// Reads the shared keys, then `Extra`'s from the same JSON object.
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        forecastVersion = try c.decode(String.self, forKey: .forecastVersion)
-        createdAt = try c.decode(String.self, forKey: .createdAt)
-        dataFile = try c.decode(String.self, forKey: .dataFile)
-        dataSHA256 = try c.decode(String.self, forKey: .dataSHA256)
-        training = try c.decode(TrainingConfig.self, forKey: .training)
-        history = try c.decode([EpochRecord].self, forKey: .history)
-        bestEpoch = try c.decode(Int.self, forKey: .bestEpoch)
-        trainWindows = try c.decode(Int.self, forKey: .trainWindows)
-        validationWindows = try c.decode(Int.self, forKey: .validationWindows)
-        testWindows = try c.decode(Int.self, forKey: .testWindows)
-        extra = try Extra(from: decoder)
-    }
-
-    /// Writes the shared keys and `Extra`'s into one JSON object.
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(forecastVersion, forKey: .forecastVersion)
-        try c.encode(createdAt, forKey: .createdAt)
-        try c.encode(dataFile, forKey: .dataFile)
-        try c.encode(dataSHA256, forKey: .dataSHA256)
-        try c.encode(training, forKey: .training)
-        try c.encode(history, forKey: .history)
-        try c.encode(bestEpoch, forKey: .bestEpoch)
-        try c.encode(trainWindows, forKey: .trainWindows)
-        try c.encode(validationWindows, forKey: .validationWindows)
-        try c.encode(testWindows, forKey: .testWindows)
-        try extra.encode(to: encoder)
-    }
 }
 
 /// The recurrent family's part of its provenance.
