@@ -3,8 +3,9 @@ import XCTest
 import Forecast
 import _TestSupport
 
-/// The one provenance type (``ModelProvenance``) reads the files of every family written by
-/// earlier releases, and writes their `config` and `provenance` sections back byte for byte.
+/// The one provenance type (``ModelProvenance``) and the series families' one spec type
+/// (``SeriesModelSpec``) read the files of every family written by earlier releases, and write
+/// their `config` and `provenance` sections back byte for byte.
 final class ProvenanceTests: XCTestCase {
     func testLegacyFilesRoundTripTheirSectionsByteForByte() throws {
         let dir = try ForecastBinary.temporaryDirectory("provenance")

@@ -75,10 +75,12 @@ public final class Forecaster: @unchecked Sendable {
                                        dilations: options.dilations, tau: options.tau, learnsTau: options.learnsTau),
             outputs: window.targetLength * loss.outputsPerTarget)
         do { try architecture.recurrent.validate() } catch { throw DataError.invalidArgument("\(error)") }
-        let spec = ModelSpec(architecture: architecture, loss: loss, window: window, scaler: data.scaler, missing: options.missing,
-                             levelNormalization: options.levelNormalization, inputNames: data.inputNames,
-                             timeColumn: set.timeColumn, seriesKey: set.seriesKeyColumn, frequency: set.frequency,
-                             seasonLength: season, split: options.split)
+        let spec = ModelSpec(
+            common: SeriesDataSpec(loss: loss, window: window, scaler: data.scaler, missing: options.missing,
+                                   levelNormalization: options.levelNormalization, inputNames: data.inputNames,
+                                   timeColumn: set.timeColumn, seriesKey: set.seriesKeyColumn, frequency: set.frequency,
+                                   seasonLength: season, split: options.split),
+            network: RecurrentNetworkSpec(architecture: architecture))
         let trainer = try makeTrainer(spec: spec, training: options.training, checkpointPath: checkpointPath, resume: resume)
         trainer.onEvent = onEvent
         trainer.exchange = options.exchange

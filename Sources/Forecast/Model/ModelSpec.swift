@@ -1,8 +1,50 @@
-/// Everything needed to turn a CSV file into model inputs and model outputs back into
-/// forecasts: stored as the `config` section of the model file.
-public struct ModelSpec: Codable, Sendable, Equatable {
-    /// The network.
-    public var architecture: SequenceRegressor.Config
+/// Everything needed to turn a CSV file into a series model's inputs and its outputs back into
+/// forecasts: the `config` section of a series family's model file, one type for both series
+/// families. ``SeriesDataSpec`` is the part they share (loss, windows, scaling, missing values,
+/// inputs, time axis, split); `Network` is the family's own (``RecurrentNetworkSpec``,
+/// ``Seq2SeqNetworkSpec``). The fields of both are read and written as the spec's own
+/// (`spec.window`, `spec.architecture`).
+///
+/// In the file both are one flat JSON object (sorted keys), the layout of the per-family spec
+/// types this replaces: model files of earlier releases load, and save their `config` section
+/// byte for byte (tested on Fixtures/models/legacy-*).
+@dynamicMemberLookup
+public struct SeriesModelSpec<Network: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
+    /// What both series families record about the data.
+    public var common: SeriesDataSpec
+    /// The family's network.
+    public var network: Network
+
+    public init(common: SeriesDataSpec, network: Network) {
+        self.common = common
+        self.network = network
+    }
+
+    public subscript<T>(dynamicMember key: WritableKeyPath<SeriesDataSpec, T>) -> T {
+        get { common[keyPath: key] }
+        set { common[keyPath: key] = newValue }
+    }
+
+    public subscript<T>(dynamicMember key: WritableKeyPath<Network, T>) -> T {
+        get { network[keyPath: key] }
+        set { network[keyPath: key] = newValue }
+    }
+
+    /// Both parts from the same JSON object.
+    public init(from decoder: Decoder) throws {
+        network = try Network(from: decoder)
+        common = try SeriesDataSpec(from: decoder)
+    }
+
+    /// Both parts into one JSON object.
+    public func encode(to encoder: Encoder) throws {
+        try network.encode(to: encoder)
+        try common.encode(to: encoder)
+    }
+}
+
+/// The part of a series model's spec both series families share.
+public struct SeriesDataSpec: Codable, Sendable, Equatable {
     /// The training loss; decides the head layout (means, log-variances, quantiles).
     public var loss: LossKind
     /// Lookback, horizon, target and feature columns, calendar features.
@@ -21,6 +63,24 @@ public struct ModelSpec: Codable, Sendable, Equatable {
     public var seasonLength: Int
     public var split: SplitSpec
 
+    public init(loss: LossKind, window: WindowSpec, scaler: Scaler, missing: MissingPolicy, levelNormalization: Bool,
+                inputNames: [String], timeColumn: String?, seriesKey: String?, frequency: Frequency?, seasonLength: Int, split: SplitSpec) {
+        self.loss = loss; self.window = window; self.scaler = scaler; self.missing = missing
+        self.levelNormalization = levelNormalization; self.inputNames = inputNames; self.timeColumn = timeColumn
+        self.seriesKey = seriesKey; self.frequency = frequency; self.seasonLength = seasonLength; self.split = split
+    }
+}
+
+/// The recurrent regressor's network: ``SequenceRegressor/Config`` under the key `architecture`.
+public struct RecurrentNetworkSpec: Codable, Sendable, Equatable {
+    public var architecture: SequenceRegressor.Config
+    public init(architecture: SequenceRegressor.Config) { self.architecture = architecture }
+}
+
+/// The spec of a recurrent regressor's model file (``Forecaster``).
+public typealias ModelSpec = SeriesModelSpec<RecurrentNetworkSpec>
+
+extension SeriesModelSpec where Network == RecurrentNetworkSpec {
     /// Head values per window: `targetLength * loss.outputsPerTarget`.
-    public var outputs: Int { window.targetLength * loss.outputsPerTarget }
+    public var outputs: Int { common.window.targetLength * common.loss.outputsPerTarget }
 }

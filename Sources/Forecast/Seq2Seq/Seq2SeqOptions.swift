@@ -25,29 +25,29 @@ public struct Seq2SeqOptions: Sendable {
     }
 }
 
-/// Everything needed to turn a CSV file into seq2seq inputs and outputs back into forecasts:
-/// the `config` section of a seq2seq model file. `architecture` is always `"seq2seq"` (the
-/// direct models' `config` has no such key), which is how a file is recognised.
-public struct Seq2SeqSpec: Codable, Sendable, Equatable {
+/// The seq2seq network of its model file's spec: `architecture` is always `"seq2seq"` (the
+/// recurrent regressor's `config` holds its network config there), which is how a file is
+/// recognised.
+public struct Seq2SeqNetworkSpec: Codable, Sendable, Equatable {
     public var architecture: String = "seq2seq"
     public var model: Seq2SeqConfig
-    public var loss: LossKind
-    public var window: WindowSpec
-    public var scaler: Scaler
-    public var missing: MissingPolicy
-    public var levelNormalization: Bool
-    /// Encoder inputs per step (data columns then calendar sin/cos), in model order.
-    public var inputNames: [String]
     /// The decoder's known-future inputs per step: indices into `inputNames`, and their names.
     public var futureInputIndices: [Int]
     public var futureInputNames: [String]
     public var teacherForcing: TeacherForcingSchedule
-    public var timeColumn: String?
-    public var seriesKey: String?
-    public var frequency: Frequency?
-    public var seasonLength: Int
-    public var split: SplitSpec
 
+    public init(model: Seq2SeqConfig, futureInputIndices: [Int], futureInputNames: [String], teacherForcing: TeacherForcingSchedule) {
+        self.model = model; self.futureInputIndices = futureInputIndices
+        self.futureInputNames = futureInputNames; self.teacherForcing = teacherForcing
+    }
+}
+
+/// Everything needed to turn a CSV file into seq2seq inputs and outputs back into forecasts:
+/// the `config` section of a seq2seq model file (the shared ``SeriesDataSpec`` and the
+/// ``Seq2SeqNetworkSpec``).
+public typealias Seq2SeqSpec = SeriesModelSpec<Seq2SeqNetworkSpec>
+
+extension SeriesModelSpec where Network == Seq2SeqNetworkSpec {
     /// Head values per window: `K * horizon * P`.
-    public var outputs: Int { model.outputs }
+    public var outputs: Int { network.model.outputs }
 }
