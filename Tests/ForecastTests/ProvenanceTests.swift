@@ -30,7 +30,7 @@ final class ProvenanceTests: XCTestCase {
                                   trainWindows: 1, validationWindows: 0, testWindows: 0,
                                   extra: NowcastRecord(frames: 7, trainingSeconds: 1.5, testReport: nil))
         p.frames = 9
-        XCTAssertEqual(p.extra.frames, 9)
+        XCTAssertEqual(p.own.frames, 9)
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(p)) as? [String: Any]
         XCTAssertEqual(json?["frames"] as? Int, 9)
         XCTAssertNil(json?["extra"])

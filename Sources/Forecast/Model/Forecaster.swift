@@ -76,11 +76,11 @@ public final class Forecaster: @unchecked Sendable {
             outputs: window.targetLength * loss.outputsPerTarget)
         do { try architecture.recurrent.validate() } catch { throw DataError.invalidArgument("\(error)") }
         let spec = ModelSpec(
-            common: SeriesDataSpec(loss: loss, window: window, scaler: data.scaler, missing: options.missing,
+            shared: SeriesDataSpec(loss: loss, window: window, scaler: data.scaler, missing: options.missing,
                                    levelNormalization: options.levelNormalization, inputNames: data.inputNames,
                                    timeColumn: set.timeColumn, seriesKey: set.seriesKeyColumn, frequency: set.frequency,
                                    seasonLength: season, split: options.split),
-            network: RecurrentNetworkSpec(architecture: architecture))
+            own: RecurrentNetworkSpec(architecture: architecture))
         let trainer = try makeTrainer(spec: spec, training: options.training, checkpointPath: checkpointPath, resume: resume)
         trainer.onEvent = onEvent
         trainer.exchange = options.exchange

@@ -2,51 +2,25 @@ import Foundation
 
 /// Where a model came from: the `provenance` section of a model file, one type for every
 /// family. It holds what every family records (``ProvenanceCommon``: the build, the data, the
-/// training settings and history, the window counts) and the family's own record `Extra`
-/// (``SeriesRecord``, ``Seq2SeqRecord``, ``NowcastRecord``). The fields of both are read and
-/// written as the provenance's own (`provenance.history`, `provenance.testMetrics`).
+/// training settings and history, the window counts) and the family's own record (``SeriesRecord``,
+/// ``Seq2SeqRecord``, ``NowcastRecord``), read and written as the provenance's own fields
+/// (`provenance.history`, `provenance.testMetrics`); see ``FamilyRecord``.
 ///
-/// In the file both are one flat JSON object (sorted keys), exactly the layout of the
-/// per-family provenance types this replaces: model files of earlier releases load, and a
-/// loaded file saves to the same section bytes (tested on Fixtures/models/legacy-*).
-@dynamicMemberLookup
-public struct ModelProvenance<Extra: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
-    /// What every family records.
-    public var common: ProvenanceCommon
-    /// The family's own record.
-    public var extra: Extra
+/// In the file both are one flat JSON object, exactly the layout of the per-family provenance
+/// types this replaces: model files of earlier releases load, and a loaded file saves to the
+/// same section bytes (tested on Fixtures/models/legacy-*).
+public typealias ModelProvenance<Extra: Codable & Sendable & Equatable> = FamilyRecord<ProvenanceCommon, Extra>
 
+extension FamilyRecord where Shared == ProvenanceCommon {
     /// A record made now by this build; `dataSHA256` is `dataFile`'s when it names a readable
     /// file, else empty, and `dataFile` falls back to `source` (the data's name).
     public init(dataFile: String?, source: String, training: TrainingConfig, history: [EpochRecord], bestEpoch: Int,
-                trainWindows: Int, validationWindows: Int, testWindows: Int, extra: Extra) {
-        common = ProvenanceCommon(
+                trainWindows: Int, validationWindows: Int, testWindows: Int, extra: Own) {
+        self.init(shared: ProvenanceCommon(
             forecastVersion: forecastVersion, createdAt: ISO8601DateFormatter().string(from: Date()), dataFile: dataFile ?? source,
             dataSHA256: dataFile.flatMap { try? SHA256.hex(AtomicFile.read($0)) } ?? "", training: training, history: history,
-            bestEpoch: bestEpoch, trainWindows: trainWindows, validationWindows: validationWindows, testWindows: testWindows)
-        self.extra = extra
-    }
-
-    public subscript<T>(dynamicMember key: WritableKeyPath<ProvenanceCommon, T>) -> T {
-        get { common[keyPath: key] }
-        set { common[keyPath: key] = newValue }
-    }
-
-    public subscript<T>(dynamicMember key: WritableKeyPath<Extra, T>) -> T {
-        get { extra[keyPath: key] }
-        set { extra[keyPath: key] = newValue }
-    }
-
-    /// Both parts from the same JSON object.
-    public init(from decoder: Decoder) throws {
-        common = try ProvenanceCommon(from: decoder)
-        extra = try Extra(from: decoder)
-    }
-
-    /// Both parts into one JSON object.
-    public func encode(to encoder: Encoder) throws {
-        try common.encode(to: encoder)
-        try extra.encode(to: encoder)
+            bestEpoch: bestEpoch, trainWindows: trainWindows, validationWindows: validationWindows, testWindows: testWindows),
+                  own: extra)
     }
 }
 

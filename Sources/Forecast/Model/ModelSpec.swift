@@ -2,46 +2,13 @@
 /// forecasts: the `config` section of a series family's model file, one type for both series
 /// families. ``SeriesDataSpec`` is the part they share (loss, windows, scaling, missing values,
 /// inputs, time axis, split); `Network` is the family's own (``RecurrentNetworkSpec``,
-/// ``Seq2SeqNetworkSpec``). The fields of both are read and written as the spec's own
-/// (`spec.window`, `spec.architecture`).
+/// ``Seq2SeqNetworkSpec``), read and written as the spec's own fields (`spec.window`,
+/// `spec.architecture`); see ``FamilyRecord``.
 ///
-/// In the file both are one flat JSON object (sorted keys), the layout of the per-family spec
-/// types this replaces: model files of earlier releases load, and save their `config` section
-/// byte for byte (tested on Fixtures/models/legacy-*).
-@dynamicMemberLookup
-public struct SeriesModelSpec<Network: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
-    /// What both series families record about the data.
-    public var common: SeriesDataSpec
-    /// The family's network.
-    public var network: Network
-
-    public init(common: SeriesDataSpec, network: Network) {
-        self.common = common
-        self.network = network
-    }
-
-    public subscript<T>(dynamicMember key: WritableKeyPath<SeriesDataSpec, T>) -> T {
-        get { common[keyPath: key] }
-        set { common[keyPath: key] = newValue }
-    }
-
-    public subscript<T>(dynamicMember key: WritableKeyPath<Network, T>) -> T {
-        get { network[keyPath: key] }
-        set { network[keyPath: key] = newValue }
-    }
-
-    /// Both parts from the same JSON object.
-    public init(from decoder: Decoder) throws {
-        network = try Network(from: decoder)
-        common = try SeriesDataSpec(from: decoder)
-    }
-
-    /// Both parts into one JSON object.
-    public func encode(to encoder: Encoder) throws {
-        try network.encode(to: encoder)
-        try common.encode(to: encoder)
-    }
-}
+/// In the file both are one flat JSON object, the layout of the per-family spec types this
+/// replaces: model files of earlier releases load, and save their `config` section byte for
+/// byte (tested on Fixtures/models/legacy-*).
+public typealias SeriesModelSpec<Network: Codable & Sendable & Equatable> = FamilyRecord<SeriesDataSpec, Network>
 
 /// The part of a series model's spec both series families share.
 public struct SeriesDataSpec: Codable, Sendable, Equatable {
@@ -80,7 +47,7 @@ public struct RecurrentNetworkSpec: Codable, Sendable, Equatable {
 /// The spec of a recurrent regressor's model file (``Forecaster``).
 public typealias ModelSpec = SeriesModelSpec<RecurrentNetworkSpec>
 
-extension SeriesModelSpec where Network == RecurrentNetworkSpec {
+extension FamilyRecord where Shared == SeriesDataSpec, Own == RecurrentNetworkSpec {
     /// Head values per window: `targetLength * loss.outputsPerTarget`.
-    public var outputs: Int { common.window.targetLength * common.loss.outputsPerTarget }
+    public var outputs: Int { shared.window.targetLength * shared.loss.outputsPerTarget }
 }

@@ -72,11 +72,11 @@ public final class Seq2SeqForecaster: @unchecked Sendable {
                                 outputsPerTarget: loss.outputsPerTarget, pointBlock: pointBlock)
         do { try cfg.validate() } catch { throw DataError.invalidArgument("\(error)") }
         let spec = Seq2SeqSpec(
-            common: SeriesDataSpec(loss: loss, window: window, scaler: data.scaler, missing: o.missing,
+            shared: SeriesDataSpec(loss: loss, window: window, scaler: data.scaler, missing: o.missing,
                                    levelNormalization: o.levelNormalization, inputNames: data.inputNames,
                                    timeColumn: set.timeColumn, seriesKey: set.seriesKeyColumn, frequency: set.frequency,
                                    seasonLength: season, split: o.split),
-            network: Seq2SeqNetworkSpec(model: cfg, futureInputIndices: data.knownFutureInputs,
+            own: Seq2SeqNetworkSpec(model: cfg, futureInputIndices: data.knownFutureInputs,
                                         futureInputNames: data.knownFutureInputs.map { data.inputNames[$0] },
                                         teacherForcing: options.teacherForcing))
         var train = try Seq2SeqWindows(data.train, set: set, spec: window, futureIndices: data.knownFutureInputs, scaler: data.scaler, missing: o.missing)

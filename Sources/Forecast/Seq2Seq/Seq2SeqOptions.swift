@@ -47,7 +47,7 @@ public struct Seq2SeqNetworkSpec: Codable, Sendable, Equatable {
 /// ``Seq2SeqNetworkSpec``).
 public typealias Seq2SeqSpec = SeriesModelSpec<Seq2SeqNetworkSpec>
 
-extension SeriesModelSpec where Network == Seq2SeqNetworkSpec {
+extension FamilyRecord where Shared == SeriesDataSpec, Own == Seq2SeqNetworkSpec {
     /// Head values per window: `K * horizon * P`.
-    public var outputs: Int { network.model.outputs }
+    public var outputs: Int { own.model.outputs }
 }
