@@ -7,7 +7,9 @@ Per round and workload it runs, one after another (A B C A B C ...):
   torch_rnn_bench.py --only W          (PyTorch, and ONNX Runtime on PyTorch's own export)
   ort_time.py infer.onnx --batch B     (ONNX Runtime on forecast's export of the same network,
                                         `forecast bench --workload infer-1 --export-onnx`)
-and then `forecast bench --workload stream-1` beside `infer-1`. Reports the median of the
+and then `forecast bench --workload stream-1` beside `infer-1` (one thread each). --threads sets
+the threads of all three (forecast's --workers); on a loaded machine use 1: spinning worker
+threads of any runtime suffer badly when the cores are oversubscribed. Reports the median of the
 per-round ratios and their range.
 
   python3 Benchmarks/deploy/compare_runtimes.py --peers ../shared/peers --python peers-env/bin/python \
@@ -32,8 +34,9 @@ def main():
     ap.add_argument("--forecast", default=".build/release/forecast")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=1.5)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2, help="threads of PyTorch and ONNX Runtime, and forecast's --workers")
     a = ap.parse_args()
+    workers = ["--workers", str(a.threads)]
     tmp = tempfile.mkdtemp()
     model = os.path.join(tmp, "infer.onnx")
     subprocess.run([a.forecast, "bench", "--workload", "infer-1", "--export-onnx", model], check=True, capture_output=True)
@@ -43,7 +46,7 @@ def main():
     rows = {}
     for r in range(a.rounds):
         for w, batch in (("infer-1", 1), ("infer-256", 256)):
-            ours = run_json([a.forecast, "bench", "--workload", w, "--seconds", str(a.seconds), "--json"])[0]
+            ours = run_json([a.forecast, "bench", "--workload", w, "--seconds", str(a.seconds), "--json"] + workers)[0]
             peers = run_json([a.python, os.path.join(a.peers, "torch_rnn_bench.py"), "--only", w, "--seconds", str(a.seconds),
                               "--threads", str(a.threads)], env=peer_env)
             export = run_json([a.python, os.path.join(HERE, "ort_time.py"), model, "--batch", str(batch), "--seconds", str(a.seconds),
@@ -56,7 +59,7 @@ def main():
             print(json.dumps(row), flush=True)
             rows.setdefault(w, []).append(row)
         stream = run_json([a.forecast, "bench", "--workload", "stream-1", "--seconds", str(a.seconds), "--json"])[0]
-        window = run_json([a.forecast, "bench", "--workload", "infer-1", "--seconds", str(a.seconds), "--json"])[0]
+        window = run_json([a.forecast, "bench", "--workload", "infer-1", "--seconds", str(a.seconds), "--json", "--workers", "1"])[0]
         row = {"round": r, "workload": "stream-1", "stream_update_us": stream["latency_us"], "window_rerun_us": window["latency_us"]}
         print(json.dumps(row), flush=True)
         rows.setdefault("stream-1", []).append(row)

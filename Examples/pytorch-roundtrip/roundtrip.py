@@ -166,7 +166,7 @@ def train(args):
     window = values[-T:][:, None]
     out = forecast(model, spec, window)
     with open(args.out + ".torch.csv", "w", newline="") as f:
-        w = csv.writer(f)
+        w = csv.writer(f, lineterminator="\n")
         w.writerow(["step", args.target])
         for s in range(S):
             w.writerow([f"+{s + 1}", repr(float(out[s, 0]))])

@@ -60,7 +60,7 @@ final class PyTorchRoundTripTests: XCTestCase {
         let p = try ForecastBinary.run(["predict", "--model", torchModel, "--data", air])
         XCTAssertEqual(p.status, 0, p.stderr)
         let ours = p.stdout.split(separator: "\n").dropFirst().compactMap { $0.split(separator: ",").last.flatMap { Double($0) } }
-        let theirs = try String(contentsOfFile: torchModel + ".torch.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        let theirs = try String(contentsOfFile: torchModel + ".torch.csv", encoding: .utf8).components(separatedBy: .newlines).dropFirst()
             .compactMap { $0.split(separator: ",").last.flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) } }
         XCTAssertEqual(ours.count, 12)
         XCTAssertEqual(theirs.count, 12)
