@@ -14,8 +14,9 @@ struct ExportCommand: ParsableCommand {
         [batch, lookback, inputs] (the model's input columns in order, calendar inputs as sin/cos),
         outputs forecast [batch, horizon, targets] and, for gaussian/quantile models, lower and
         upper. Scaling and level normalisation are inside the graph; the metadata lists the
-        input columns. Recurrent models (LSTM/GRU/RNN, stacked, bidirectional) are exported;
-        seq2seq, ConvLSTM, leaky units and dilated layers are refused with the reason
+        input columns. Recurrent models (LSTM/GRU/RNN, stacked, bidirectional), seq2seq and
+        ConvLSTM grid models (x [batch, in-frames, height, width] -> forecast [batch, out-frames,
+        height, width]) are exported; leaky units and dilated layers are refused with the reason
         (docs/deploy.md).
 
         Example:
