@@ -69,6 +69,41 @@ final class FollowCLITests: XCTestCase {
     }
 }
 
+extension FollowCLITests {
+    /// A model trained with --no-level-norm streams with a carried state: warmed on 11 rows,
+    /// then fed the 12th (lookback 12) through the pipe, its forecast is exactly
+    /// `forecast predict` on the first 12 rows.
+    func testFollowWithCarriedStateEqualsPredictAtLookback() throws {
+        guard let bin = ForecastBinary.path else { XCTFail("no forecast binary"); return }
+        let dir = try ForecastBinary.temporaryDirectory("follow-state")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let air = fixturePath("air_passengers.csv")
+        let model = dir + "/air.safetensors"
+        let train = try ForecastBinary.run(["train", "--data", air, "--target", "value", "--out", model, "--epochs", "2", "--hidden", "16",
+                                            "--layers", "2", "--lookback", "12", "--horizon", "3", "--no-level-norm"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let lines = try String(contentsOfFile: air, encoding: .utf8).split(separator: "\n").map(String.init)
+        try (lines[0...11].joined(separator: "\n") + "\n").write(toFile: dir + "/warm.csv", atomically: true, encoding: .utf8)
+        try (lines[0...12].joined(separator: "\n") + "\n").write(toFile: dir + "/twelve.csv", atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: bin)
+        p.arguments = ["predict", "--model", model, "--data", dir + "/warm.csv", "--follow"]
+        let stdin = Pipe(), stdout = Pipe()
+        p.standardInput = stdin; p.standardOutput = stdout; p.standardError = Pipe()
+        try p.run()
+        stdin.fileHandleForWriting.write(Data((lines[12] + "\n").utf8))
+        try stdin.fileHandleForWriting.close()
+        let out = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        let streamed = out.split(separator: "\n").dropFirst().map { $0.split(separator: ",").last.map(String.init) ?? "" }
+        let direct = try ForecastBinary.run(["predict", "--model", model, "--data", dir + "/twelve.csv"])
+        XCTAssertEqual(direct.status, 0, direct.stderr)
+        XCTAssertEqual(streamed, direct.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").last.map(String.init) ?? "" })
+        XCTAssertEqual(streamed.count, 3)
+    }
+}
+
 /// Reads lines from a pipe with a timeout (the test never hangs on a silent process).
 final class LineReader: @unchecked Sendable {
     private let handle: FileHandle
