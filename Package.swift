@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
     ],
     targets: [
         // MARK: System libraries
@@ -23,7 +24,7 @@ let package = Package(
             name: "CCSV", path: "Sources/CCSV",
             providers: [.apt(["libcsv-dev"])]),
 
-        // MARK: Library modules (dependencies point one way: Core <- Data, Layers <- Training <- Forecast <- Retraining <- CLI)
+        // MARK: Library modules (dependencies point one way: Core <- Data, Layers <- Training <- Forecast <- Retraining, Export <- CLI)
         .target(name: "CKernels", path: "Sources/CKernels"),
         .target(name: "CWorkers", path: "Sources/CWorkers"),
         .target(name: "ForecastCore", dependencies: ["CBLAS", "CWorkers"]),
@@ -38,11 +39,18 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
         ]),
+        // Export to other runtimes (ONNX through swift-protobuf): its own module, so a program
+        // that only forecasts does not link SwiftProtobuf. ONNX/onnx.proto is the source of the
+        // committed ONNX/onnx.pb.swift (ONNX/README.md says how to regenerate it).
+        .target(name: "ForecastExport", dependencies: [
+            "Forecast",
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ], exclude: ["ONNX/onnx.proto", "ONNX/README.md"]),
 
         // MARK: Executable
         .executableTarget(
             name: "ForecastCLI",
-            dependencies: ["Forecast", "ForecastRetraining", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Forecast", "ForecastRetraining", "ForecastExport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // MARK: Examples
         .executableTarget(name: "QuickStart", dependencies: ["Forecast"], path: "Examples/QuickStart"),
@@ -55,6 +63,7 @@ let package = Package(
         .testTarget(name: "ForecastTrainingTests", dependencies: ["ForecastTraining", "_TestSupport"]),
         .testTarget(name: "ForecastTests", dependencies: ["Forecast", "ForecastRetraining", "_TestSupport"]),
         .testTarget(name: "ForecastCLITests", dependencies: ["Forecast", "ForecastRetraining", "_TestSupport"]),
+        .testTarget(name: "ForecastExportTests", dependencies: ["ForecastExport", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -6,6 +6,14 @@ cd "$(dirname "$0")/.."
 # Multi-process (Open MPI) tests run too unless FORECAST_SKIP_MPI=1; the main package never
 # needs MPI.
 if [ "${FORECAST_SKIP_MPI:-0}" = "1" ]; then bash scripts/setup.sh; else bash scripts/setup.sh --mpi; fi
+# ONNX Runtime for the export tests (ForecastExportTests compare exported models with
+# `forecast predict`): a local, git-ignored venv, made once and reused. The tests fail in CI
+# (CI=true) when it is missing; elsewhere they skip with the reason.
+if [ "${FORECAST_SKIP_ONNX:-0}" != "1" ] && ! .venv-onnx/bin/python -c "import onnxruntime, onnx, numpy" 2>/dev/null; then
+  rm -rf .venv-onnx
+  python3 -m venv .venv-onnx
+  .venv-onnx/bin/pip install -q --disable-pip-version-check onnxruntime==1.32.0 onnx==1.23.2 numpy==2.4.6
+fi
 # One optimised build serves the binary and the tests (-enable-testing keeps them linkable).
 FLAGS=(-c release -Xswiftc -enable-testing)
 swift build "${FLAGS[@]}" --build-tests

@@ -10,6 +10,7 @@ import Foundation
 /// | M-lstm | LSTM | 32 | 128 | 2 | 96 | 64 | 24 |
 /// | L-lstm | LSTM | 64 | 512 | 1 | 64 | 128 | 1 |
 /// | infer-1 | LSTM | 8 | 64 | 2 | 48 | 1 | 1 (forward only, latency) |
+/// | infer-256 | LSTM | 8 | 64 | 2 | 48 | 256 | 1 (forward only, 256 windows in one call: throughput) |
 ///
 /// A train step is forward over the window, MSE loss, backward through time and an Adam update.
 public struct RecurrentWorkload: Sendable {
@@ -24,6 +25,7 @@ public struct RecurrentWorkload: Sendable {
         .init(name: "M-lstm", cell: .lstm, input: 32, hidden: 128, layers: 2, lookback: 96, batch: 64, horizon: 24, inferenceOnly: false),
         .init(name: "L-lstm", cell: .lstm, input: 64, hidden: 512, layers: 1, lookback: 64, batch: 128, horizon: 1, inferenceOnly: false),
         .init(name: "infer-1", cell: .lstm, input: 8, hidden: 64, layers: 2, lookback: 48, batch: 1, horizon: 1, inferenceOnly: true),
+        .init(name: "infer-256", cell: .lstm, input: 8, hidden: 64, layers: 2, lookback: 48, batch: 256, horizon: 1, inferenceOnly: true),
     ]
 
     public var model: SequenceRegressor {
@@ -53,6 +55,13 @@ public struct RecurrentWorkload: Sendable {
 
     /// Times the workload: a warm-up (``benchWarmUp``), then repeated calls until `seconds` have passed
     /// and at least five ran. Returns seconds per call.
+    /// The workload's network with the weights ``measure(seconds:workers:shards:)`` times
+    /// (seed 0), e.g. to export it and time the same network elsewhere.
+    public func parameters() -> ParameterStore {
+        var rng = SeededGenerator(seed: 0)
+        return model.makeParameters(rng: &rng)
+    }
+
     public func measure(seconds: Double, workers: Int, shards: Int) -> Double {
         var rng = SeededGenerator(seed: 0)
         let model = self.model

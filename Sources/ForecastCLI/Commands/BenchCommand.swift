@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Forecast
+import ForecastExport
 
 /// `forecast bench`: the workloads of shared/peers/torch_rnn_bench.py, same names and keys.
 struct BenchCommand: ParsableCommand {
@@ -8,7 +9,10 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Time train steps and single-window inference on the standard workloads.",
         discussion: """
-        Workloads: \(RecurrentWorkload.all.map(\.name).joined(separator: ", ")).
+        Workloads: \(RecurrentWorkload.all.map(\.name).joined(separator: ", ")), \(StreamWorkload.name) (one
+        observation into infer-1's network from a carried state), convlstm, sgemm, ingest.
+        --export-onnx FILE writes an inference workload's network (the weights it times) as ONNX,
+        to time the same network in ONNX Runtime (docs/deploy.md).
         Same definitions and JSON keys as the PyTorch peer script torch_rnn_bench.py, so both can be
         run side by side on one machine. Compare ratios from the same run, never absolute times.
         """)
@@ -31,9 +35,15 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per workload.")
     var json = false
 
+    @Option(name: .customLong("export-onnx"), help: ArgumentHelp("With --workload infer-1 or infer-256: write its network as ONNX to this file and exit.", valueName: "file"))
+    var exportONNX: String?
+
     func validate() throws {
-        if let w = workload, !["ingest", "convlstm", "sgemm"].contains(w), !RecurrentWorkload.all.contains(where: { $0.name == w }) {
-            throw ValidationError("unknown workload '\(w)'; expected one of \((RecurrentWorkload.all.map(\.name) + ["convlstm", "sgemm", "ingest"]).joined(separator: ", "))")
+        if let w = workload, !["ingest", "convlstm", "sgemm", StreamWorkload.name].contains(w), !RecurrentWorkload.all.contains(where: { $0.name == w }) {
+            throw ValidationError("unknown workload '\(w)'; expected one of \((RecurrentWorkload.all.map(\.name) + [StreamWorkload.name, "convlstm", "sgemm", "ingest"]).joined(separator: ", "))")
+        }
+        if exportONNX != nil, !(RecurrentWorkload.all.first { $0.name == workload }?.inferenceOnly ?? false) {
+            throw ValidationError("--export-onnx needs --workload infer-1 or infer-256")
         }
         if workload == "ingest" && data == nil { throw ValidationError("--workload ingest needs --data FILE") }
         if let w = workers, w < 1 { throw ValidationError("--workers must be at least 1") }
@@ -45,6 +55,12 @@ struct BenchCommand: ParsableCommand {
             let result = try IngestBenchmark.run(path: path)
             if json { Output.json(encodable: result) }
             else { print("ingest: \(result.rows) rows, \(result.bytes) bytes in \(Output.format(result.seconds)) s: \(Output.format(result.mbPerSecond)) MB/s") }
+            return
+        }
+        if let out = exportONNX, let w = RecurrentWorkload.all.first(where: { $0.name == workload }) {
+            let proto = try ONNXExport.regressor(w.model, params: w.parameters(), length: w.lookback)
+            try AtomicFile.write([UInt8](try proto.serializedData()), to: out)
+            Output.note("wrote \(w.name)'s network (seed 0 weights) as ONNX to \(out)")
             return
         }
         let workers = self.workers ?? ProcessInfo.processInfo.activeProcessorCount
@@ -74,6 +90,7 @@ struct BenchCommand: ParsableCommand {
             var obj: [String: Any] = ["workload": w.name, "blas_core": core, "workers": w.inferenceOnly ? w.inferenceThreads(workers: workers) : workers]
             if w.inferenceOnly {
                 obj["latency_us"] = (s * 1e7).rounded() / 10
+                obj["samples_per_s"] = (Double(w.batch) / s * 10).rounded() / 10
             } else {
                 obj["train_step_ms"] = (s * 1e6).rounded() / 1000
                 obj["samples_per_s"] = (Double(w.batch) / s * 10).rounded() / 10
@@ -88,6 +105,12 @@ struct BenchCommand: ParsableCommand {
             } else {
                 print("\(w.name): \(Output.format(s * 1e3)) ms per train step, \(Output.format(Double(w.batch) / s)) samples/s, \(Output.format(w.trainStepFlops / s / 1e9)) GFLOP/s  [\(core), \(workers) workers, \(shards) shards]")
             }
+            fflush(stdout)
+        }
+        if workload == nil || workload == StreamWorkload.name {
+            let s = StreamWorkload.measure(seconds: seconds)
+            if json { Output.json(["workload": StreamWorkload.name, "blas_core": core, "workers": 1, "latency_us": (s * 1e7).rounded() / 10]) }
+            else { print("\(StreamWorkload.name): \(Output.format(s * 1e6)) µs per observation (carried state)  [\(core)]") }
             fflush(stdout)
         }
         if workload == nil || workload == "convlstm" {

@@ -12,7 +12,7 @@ struct ForecastCommand: ParsableCommand {
         Run 'forecast doctor' to see which OpenBLAS kernel and how many workers are used.
         """,
         version: ForecastVersion.string,
-        subcommands: [TrainCommand.self, PredictCommand.self, EvaluateCommand.self, BacktestCommand.self, PlotCommand.self, InspectCommand.self, DescribeCommand.self, RetrainCommand.self,
+        subcommands: [TrainCommand.self, PredictCommand.self, EvaluateCommand.self, BacktestCommand.self, PlotCommand.self, InspectCommand.self, ExportCommand.self, DescribeCommand.self, RetrainCommand.self,
                       BenchCommand.self, DoctorCommand.self]
     )
 }

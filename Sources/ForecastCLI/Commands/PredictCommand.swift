@@ -20,6 +20,10 @@ struct PredictCommand: ParsableCommand {
         --recursive instead predicts one step, feeds it back as an observation and repeats, which
         also reaches past the trained horizon with --steps.
 
+        --follow (recurrent models, one series) warms a stream on the file, then reads new rows
+        from standard input (the file's columns, no header) and prints a forecast after each row
+        at once (docs/deploy.md, "Streaming").
+
         Example:
           forecast predict --model air.safetensors --data air_passengers.csv --out next_year.csv
         """)
@@ -41,7 +45,11 @@ struct PredictCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --recursive: steps to forecast (default: the model's horizon).", valueName: "n"))
     var steps: Int?
 
+    @Flag(help: "Read new rows from standard input after the file and print a forecast after each (recurrent models).")
+    var follow = false
+
     func validate() throws {
+        if follow && (recursive || out != nil || attentionOut != nil) { throw ValidationError("--follow prints to standard output; it does not combine with --recursive, --out or --attention-out") }
         if steps != nil && !recursive { throw ValidationError("--steps needs --recursive") }
         if let n = steps, n < 1 { throw ValidationError("--steps must be at least 1") }
         try OptionLimits.require([("--steps", steps, WindowLimits.recursiveSteps)])
@@ -54,7 +62,11 @@ struct PredictCommand: ParsableCommand {
             if let file { try InputFiles.checkOutput(file, option: option, inputs: [path, input.data]) }
         }
         InputFiles.noteModel(path)
-        switch try AnyModel.load(from: path) {
+        let loaded = try AnyModel.load(from: path)
+        if follow && loaded.family != .recurrent {
+            throw CLIError.data("\(model): --follow needs a recurrent model (this is a \(loaded.family) model)")
+        }
+        switch loaded {
         case .nowcast(let m):
             try GridCLI.predict(model: m, data: input.data, out: out)
             return
@@ -72,6 +84,10 @@ struct PredictCommand: ParsableCommand {
         }
         if set.timeColumn == nil, forecaster.spec.timeColumn != nil, input.time == nil {
             throw CLIError.data("\(input.data): the model was trained with time column '\(forecaster.spec.timeColumn!)', but this file has none")
+        }
+        if follow {
+            try FollowLoop.run(forecaster, set: set, data: input.data, delimiter: input.csvOptions.delimiter)
+            return
         }
         let forecasts = recursive ? try forecaster.predictRecursive(set, steps: steps) : try forecaster.predict(set)
         let csv = ForecastCSV.render(forecasts, seriesKey: forecaster.spec.seriesKey, timeColumn: forecaster.spec.timeColumn)

@@ -83,3 +83,9 @@ extension EncoderForecaster.OutputActivation: ExpressibleByArgument {
 extension FrameScaling.Transform: ExpressibleByArgument {
     public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }
+
+/// `forecast export --format`: the formats a model can be exported to.
+enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
+    /// ONNX (opset 17): one graph from raw inputs to forecasts in data units.
+    case onnx
+}

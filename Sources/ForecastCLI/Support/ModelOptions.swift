@@ -80,6 +80,9 @@ struct ModelOptions: ParsableArguments {
     @Flag(name: .customLong("skip-nonfinite"), help: "Skip minibatches whose loss or gradient is not finite instead of stopping.")
     var skipNonFinite = false
 
+    @Flag(name: .customLong("no-level-norm"), help: "Do not subtract each window's last value (level normalisation); such a model streams with a carried state (predict --follow, docs/deploy.md).")
+    var noLevelNorm = false
+
     func validate() throws {
         try OptionLimits.requireFinite([("--dropout", Double(dropout)), ("--lr", lr.map(Double.init)),
                                         ("--val-fraction", valFraction), ("--test-fraction", testFraction)])
@@ -143,6 +146,7 @@ struct ModelOptions: ParsableArguments {
         options.calendar = splitList(calendar).compactMap(ModelOptions.calendarFeature)
         options.split = SplitSpec(validation: valFraction ?? 0.1, test: testFraction ?? 0.1)
         options.missing = missing
+        options.levelNormalization = !noLevelNorm
         options.training.loss = loss
         options.training.epochs = epochs ?? 60
         options.training.batchSize = batch ?? 32
