@@ -60,6 +60,11 @@ struct DataOptions: ParsableArguments {
         return o
     }
 
+    /// `--series-key`, else `unique_id` when the file's header is the long format.
+    var seriesKeyOrLongFormat: String? {
+        seriesKey ?? (LongFormat.recognises(path: data) ? LongFormat.key : nil)
+    }
+
     /// Reads the file into series.
     func load() throws -> TimeSeriesSet {
         let table = try CSVReader.read(path: data, options: csvOptions)
