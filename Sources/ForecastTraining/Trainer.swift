@@ -56,8 +56,16 @@ public final class Trainer<Model: TrainableModel>: @unchecked Sendable {
         let step = DataParallelStep(model: model, loss: config.loss, shards: config.shards, workers: config.workers)
         step.exchange = exchange
         let B = max(1, config.batchSize)
-        let N = train.count
+        // Windows per epoch: all of them, or a seeded sample of `windowsPerEpoch`.
+        let N = config.windowsPerEpoch.map { min(max(1, $0), train.count) } ?? train.count
+        let sampled = N < train.count
         let batches = (N + B - 1) / B
+        // Validation on a fixed seeded sample of the same size when sampling.
+        var sampleStream = SeededGenerator(seed: config.seed).fork(Trainer.validationSampleStream)
+        let sampleSeed = sampleStream.next()
+        let validationSample = validation.flatMap { v in
+            sampled && v.count > N ? SampledSamples.seeded(v, count: N, seed: sampleSeed) : nil
+        }
         var xb = [Float](repeating: 0, count: min(B, N) * I), yb = [Float](repeating: 0, count: min(B, N) * M)
         let base = SeededGenerator(seed: config.seed)
         let runStart = DispatchTime.now().uptimeNanoseconds
@@ -71,7 +79,7 @@ public final class Trainer<Model: TrainableModel>: @unchecked Sendable {
             let lr = scheduleState.learningRate(config.schedule, base: config.learningRate, epoch: e, epochs: config.epochs)
             optimizer.learningRate = lr
             var shuffle = base.fork(UInt64(e))
-            let order = permutation(N, &shuffle)
+            let order = sampled ? sample(N, of: train.count, &shuffle) : permutation(N, &shuffle)
             var lossSum = 0.0, counted = 0, skipped = 0
             for b in 0..<batches {
                 let idx = order[(b * B)..<min(N, (b + 1) * B)]
@@ -99,7 +107,8 @@ public final class Trainer<Model: TrainableModel>: @unchecked Sendable {
                                    loss: lossSum / Double(max(counted, 1)), samplesPerSecond: rate, etaSeconds: max(0, remaining)))
                 }
             }
-            let valLoss = validation.flatMap { $0.isEmpty ? nil : step.meanLoss($0, params: params) }
+            let valLoss = validationSample.map { step.meanLoss($0, params: params) }
+                ?? validation.flatMap { $0.isEmpty ? nil : step.meanLoss($0, params: params) }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9
             let record = EpochRecord(epoch: e + 1, trainLoss: lossSum / Double(max(counted, 1)), validationLoss: valLoss,
                                      learningRate: lr, seconds: seconds, skippedBatches: skipped)
@@ -140,6 +149,12 @@ public final class Trainer<Model: TrainableModel>: @unchecked Sendable {
     public func loss<Samples: TrainingSamples>(on samples: Samples) -> Double {
         DataParallelStep(model: model, loss: config.loss, shards: config.shards, workers: config.workers).meanLoss(samples, params: params)
     }
+
+    /// The fork of the seed that draws the fixed validation sample (never an epoch number).
+    static var validationSampleStream: UInt64 { 0x5641_4c49_4441_5445 }
+
+    /// `k` distinct indices of 0..<n in random order (``drawDistinct(_:of:_:)``).
+    func sample(_ k: Int, of n: Int, _ rng: inout SeededGenerator) -> [Int] { drawDistinct(k, of: n, &rng) }
 
     /// A uniformly random permutation of 0..<n (Fisher–Yates).
     func permutation(_ n: Int, _ rng: inout SeededGenerator) -> [Int] {

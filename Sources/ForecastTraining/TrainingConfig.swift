@@ -18,6 +18,10 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// the best weights; nil trains all epochs (the best weights are still restored when there
     /// is a validation set).
     public var patience: Int? = 10
+    /// Sampled epochs: draw this many training windows per epoch (seeded, uniformly over all
+    /// windows, without replacement within an epoch) instead of visiting every window, and
+    /// score validation on one fixed seeded sample of the same size. nil: every window.
+    public var windowsPerEpoch: Int? = nil
     /// What to do with a minibatch whose loss or gradient is not finite.
     public var nonFinite: NonFinitePolicy = .stop
 

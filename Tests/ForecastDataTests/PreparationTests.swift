@@ -20,20 +20,20 @@ final class PreparationTests: XCTestCase {
         let d = try PreparedData(set, spec: spec, split: .none, scaler: .none)
         XCTAssertEqual(d.inputNames, ["v", "w"])
         XCTAssertEqual(d.train.count, 20 - 6 + 1)
-        XCTAssertEqual(d.train.x.count, d.train.count * 4 * 2)
+        XCTAssertEqual(d.train.materialized().x.count, d.train.count * 4 * 2)
         XCTAssertEqual(d.train.targetLength, 2)
-        XCTAssertEqual(Array(d.train.x[0..<8]), [0, 100, 1, 101, 2, 102, 3, 103])
-        XCTAssertEqual(Array(d.train.y[0..<2]), [4, 5])
-        XCTAssertEqual(d.train.end[0], 3)
+        XCTAssertEqual(Array(d.train.materialized().x[0..<8]), [0, 100, 1, 101, 2, 102, 3, 103])
+        XCTAssertEqual(Array(d.train.materialized().y[0..<2]), [4, 5])
+        XCTAssertEqual(d.train.materialized().end[0], 3)
         let strided = try PreparedData(set, spec: WindowSpec(lookback: 4, horizon: 2, stride: 5, targets: ["v"]), split: .none, scaler: .none)
         XCTAssertEqual(strided.train.count, 3)
-        XCTAssertEqual(strided.train.end, [3, 8, 13])
+        XCTAssertEqual(strided.train.materialized().end, [3, 8, 13])
     }
 
     func testManyToManyTargetsOnePerStep() throws {
         let d = try PreparedData(try ramp(10), spec: WindowSpec(lookback: 3, horizon: 1, targets: ["v", "w"], mode: .manyToMany), split: .none, scaler: .none)
         XCTAssertEqual(d.train.targetLength, 6)
-        XCTAssertEqual(Array(d.train.y[0..<6]), [1, 101, 2, 102, 3, 103])
+        XCTAssertEqual(Array(d.train.materialized().y[0..<6]), [1, 101, 2, 102, 3, 103])
     }
 
     func testSplitIsChronologicalAndTargetsNeverCrossBoundaries() throws {
@@ -41,16 +41,16 @@ final class PreparationTests: XCTestCase {
         let spec = WindowSpec(lookback: 5, horizon: 3, targets: ["v"])
         let d = try PreparedData(set, spec: spec, split: SplitSpec(validation: 0.2, test: 0.1), scaler: .none)
         // rows: train 0..<70, validation 70..<90, test 90..<100
-        XCTAssertTrue(zip(d.train.end, d.train.end.map { $0 + 3 }).allSatisfy { $1 < 70 })
-        for (w, e) in d.validation.end.enumerated() {
+        XCTAssertTrue(zip(d.train.materialized().end, d.train.materialized().end.map { $0 + 3 }).allSatisfy { $1 < 70 })
+        for (w, e) in d.validation.materialized().end.enumerated() {
             XCTAssertGreaterThanOrEqual(e + 1, 70); XCTAssertLessThan(e + 3, 90, "window \(w)")
         }
-        XCTAssertTrue(d.test.end.allSatisfy { $0 + 1 >= 90 && $0 + 3 < 100 })
+        XCTAssertTrue(d.test.materialized().end.allSatisfy { $0 + 1 >= 90 && $0 + 3 < 100 })
         XCTAssertEqual(d.train.count, 70 - 8 + 1)
         XCTAssertEqual(d.validation.count, 20 - 3 + 1)
         XCTAssertEqual(d.test.count, 10 - 3 + 1)
         let whole = try PreparedData(set, spec: spec, split: SplitSpec(validation: 0.2, test: 0.1, boundary: .whole), scaler: .none)
-        XCTAssertTrue(whole.validation.end.allSatisfy { $0 - 4 >= 70 })
+        XCTAssertTrue(whole.validation.materialized().end.allSatisfy { $0 - 4 >= 70 })
         XCTAssertEqual(whole.test.count, 10 - 8 + 1)
     }
 
@@ -64,11 +64,11 @@ final class PreparationTests: XCTestCase {
         let mm = try PreparedData(set, spec: WindowSpec(lookback: 2, horizon: 1, targets: ["v"]), split: SplitSpec(validation: 0.2, test: 0.2), scaler: .minmax)
         XCTAssertEqual(mm.scaler.scaler(for: "v").offset, 0)
         XCTAssertEqual(mm.scaler.scaler(for: "v").scale, 59)
-        XCTAssertEqual(mm.train.y.max(), 1)                                   // training targets within [0, 1]
+        XCTAssertEqual(mm.train.materialized().y.max(), 1)                                   // training targets within [0, 1]
         let data = try JSONEncoder().encode(d.scaler)
         let back = try JSONDecoder().decode(Scaler.self, from: data)
         XCTAssertEqual(back, d.scaler)
-        XCTAssertEqual(back.inverse(d.test.y, column: "v").first ?? 0, Float(d.test.end[0] + 1), accuracy: 1e-3)
+        XCTAssertEqual(back.inverse(d.test.materialized().y, column: "v").first ?? 0, Float(d.test.materialized().end[0] + 1), accuracy: 1e-3)
         assertClose(back.inverse(stepMajor: [s.transform(7)], targets: ["v"]), [7], tol: 1e-5, "inverse")
     }
 
@@ -80,12 +80,12 @@ final class PreparationTests: XCTestCase {
         }
         let dropped = try PreparedData(set, spec: spec, split: .none, scaler: .none, missing: .drop)
         XCTAssertEqual(dropped.train.count + dropped.droppedWindows, 17)
-        XCTAssertFalse(dropped.train.x.contains { $0.isNaN })
+        XCTAssertFalse(dropped.train.materialized().x.contains { $0.isNaN })
         XCTAssertEqual(dropped.droppedWindows, 5)   // windows covering rows 5 or 6
         let ff = try PreparedData(set, spec: spec, split: .none, scaler: .none, missing: .ffill)
-        XCTAssertEqual(Array(ff.train.x[(4 * 3)..<(4 * 3 + 3)]), [4, 4, 4])
+        XCTAssertEqual(Array(ff.train.materialized().x[(4 * 3)..<(4 * 3 + 3)]), [4, 4, 4])
         let lin = try PreparedData(set, spec: spec, split: .none, scaler: .none, missing: .interpolate)
-        XCTAssertEqual(Array(lin.train.x[(4 * 3)..<(4 * 3 + 3)]), [4, 5, 6])
+        XCTAssertEqual(Array(lin.train.materialized().x[(4 * 3)..<(4 * 3 + 3)]), [4, 5, 6])
         var v: [Float] = [.nan, 1, .nan, .nan, 4, .nan]
         MissingPolicy.interpolate.fill(&v, times: [0, 10, 20, 30, 40, 50])
         XCTAssertEqual(v, [1, 1, 2, 3, 4, 4])
@@ -98,10 +98,11 @@ final class PreparationTests: XCTestCase {
         let d = try PreparedData(set, spec: spec, split: SplitSpec(validation: 0.1, test: 0.1), missing: .interpolate)
         XCTAssertEqual(d.inputNames, ["temp", "hourOfDay_sin", "hourOfDay_cos", "dayOfWeek_sin", "dayOfWeek_cos"])
         XCTAssertEqual(d.knownFutureInputs, [1, 2, 3, 4])
-        XCTAssertEqual(Set(d.train.series), [0, 1, 2])
+        XCTAssertEqual(Set(d.train.materialized().series), [0, 1, 2])
         for w in 0..<d.train.count {
-            let s = set.series[d.train.series[w]]
-            let first = d.train.end[w] - 23, last = d.train.end[w] + 6
+            let (series, end) = d.train.origin(w)
+            let s = set.series[series]
+            let first = end - 23, last = end + 6
             XCTAssertLessThan(last, s.count)
             // No segment start strictly inside the window.
             XCTAssertFalse(s.segmentStarts.contains { $0 > first && $0 <= last }, "window \(w) crosses a gap")

@@ -64,6 +64,17 @@ struct SeriesOutputs {
     /// the same origin. MASE divides by the in-sample seasonal-naive error of each series'
     /// training rows (per target).
     func score(_ set: TimeSeriesSet, test: Windows, outputs out: [Float], width: Int, split: SplitSpec, season m: Int) -> EvaluationReport {
+        score(set, windows: test.count, origin: { (test.series[$0], test.end[$0]) }, outputs: out, width: width, split: split, season: m)
+    }
+
+    /// The same for window views (origins read from the views' runs).
+    func score(_ set: TimeSeriesSet, test: WindowViews, outputs out: [Float], width: Int, split: SplitSpec, season m: Int) -> EvaluationReport {
+        score(set, windows: test.count, origin: { test.origin($0) }, outputs: out, width: width, split: split, season: m)
+    }
+
+    /// The scoring itself: `origin(w)` is window w's (series, last input row).
+    func score(_ set: TimeSeriesSet, windows count: Int, origin: (Int) -> (series: Int, end: Int), outputs out: [Float], width: Int,
+               split: SplitSpec, season m: Int) -> EvaluationReport {
         let P = targets.count
         let columns = targets.map { set.columnIndex($0) ?? 0 }
         var scales = [[Double]](repeating: [Double](repeating: 1, count: P), count: set.series.count)
@@ -75,8 +86,8 @@ struct SeriesOutputs {
             }
         }
         var acc = [MetricsAccumulator](repeating: MetricsAccumulator(), count: 4)
-        for w in 0..<test.count {
-            let s = test.series[w], e = test.end[w]
+        for w in 0..<count {
+            let (s, e) = origin(w)
             let series = set.series[s]
             let d = decode(out[(w * width)..<((w + 1) * width)])
             for p in 0..<P {
@@ -94,7 +105,7 @@ struct SeriesOutputs {
         }
         let level = intervalBlocks.map { Double($0.level) }
         return EvaluationReport(model: acc[0].metrics(nominalCoverage: level), naive: acc[1].metrics(), seasonalNaive: acc[2].metrics(),
-                                drift: acc[3].metrics(), windows: test.count, horizon: steps, seasonLength: m)
+                                drift: acc[3].metrics(), windows: count, horizon: steps, seasonLength: m)
     }
 }
 

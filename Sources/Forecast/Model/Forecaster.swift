@@ -63,11 +63,6 @@ public final class Forecaster: @unchecked Sendable {
         if data.train.isEmpty {
             throw DataError.invalidArgument("\(set.source): no training windows: the shortest series has \(shortest) rows, too few for lookback \(lookback) + horizon \(horizon) after holding out \(Int((options.split.validation + options.split.test) * 100))% for validation and test")
         }
-        var train = data.train, validation = data.validation
-        if options.levelNormalization {
-            LevelNormalization.apply(to: &train, targets: targets.count)
-            LevelNormalization.apply(to: &validation, targets: targets.count)
-        }
         let loss = options.training.loss
         let architecture = SequenceRegressor.Config(
             recurrent: RecurrentConfig(cell: options.cell, inputSize: data.inputNames.count, hiddenSize: options.hidden,
@@ -84,9 +79,9 @@ public final class Forecaster: @unchecked Sendable {
         let trainer = try makeTrainer(spec: spec, training: options.training, checkpointPath: checkpointPath, resume: resume)
         trainer.onEvent = onEvent
         trainer.exchange = options.exchange
-        try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation,
-                        checkpointPath: options.writesCheckpoints ? checkpointPath : nil,
-                        checkpointSections: try specSection(spec))
+        try fitViews(trainer, train: data.train, validation: data.validation, levelNormalization: options.levelNormalization,
+                     targets: targets.count, checkpointPath: options.writesCheckpoints ? checkpointPath : nil,
+                     checkpointSections: try specSection(spec))
         let params = trainer.params
         let untested = Forecaster(spec: spec, params: params, provenance: nil)
         let report = data.test.isEmpty ? nil : try untested.evaluate(set, prepared: data)
@@ -126,6 +121,19 @@ public final class Forecaster: @unchecked Sendable {
                              config: training, initial: initial, checkpointPath: checkpointPath, resume: resume, spec: spec)
     }
 
+    /// Trains on window views, level-normalised as they are gathered when the model asks for it.
+    static func fitViews(_ trainer: Trainer<WindowedRegressor>, train: WindowViews, validation: WindowViews, levelNormalization: Bool,
+                         targets P: Int, checkpointPath: String?, checkpointSections: [String: String]) throws {
+        if levelNormalization {
+            let v = validation.levelNormalized(targets: P)
+            try trainer.fit(train: train.levelNormalized(targets: P), validation: v.isEmpty ? nil : v,
+                            checkpointPath: checkpointPath, checkpointSections: checkpointSections)
+        } else {
+            try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation,
+                            checkpointPath: checkpointPath, checkpointSections: checkpointSections)
+        }
+    }
+
     static func specSection(_ spec: ModelSpec) throws -> [String: String] { try Trainer<WindowedRegressor>.specSection(spec) }
 
     /// Warm start: continues training this model on `set` for `training.epochs` epochs with a
@@ -135,18 +143,15 @@ public final class Forecaster: @unchecked Sendable {
                           checkpointPath: String? = nil, resume: Bool = false,
                           onEvent: ((TrainingEvent) -> Void)? = nil) throws -> Forecaster {
         let data = try PreparedData(set, spec: spec.window, split: spec.split, scaler: .standard, missing: spec.missing)
-        var train = rescale(data.train, from: data.scaler), validation = rescale(data.validation, from: data.scaler)
+        let train = rescale(data.train, from: data.scaler), validation = rescale(data.validation, from: data.scaler)
         if train.isEmpty { throw TrainingError.emptyTrainingSet }
-        if spec.levelNormalization {
-            LevelNormalization.apply(to: &train, targets: spec.window.targets.count)
-            LevelNormalization.apply(to: &validation, targets: spec.window.targets.count)
-        }
         var cfg = training
         cfg.loss = spec.loss
         let trainer = try Forecaster.makeTrainer(spec: spec, training: cfg, checkpointPath: checkpointPath, resume: resume, initial: params)
         trainer.onEvent = onEvent
-        try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation, checkpointPath: checkpointPath,
-                        checkpointSections: try Forecaster.specSection(spec))
+        try Forecaster.fitViews(trainer, train: train, validation: validation, levelNormalization: spec.levelNormalization,
+                                targets: spec.window.targets.count, checkpointPath: checkpointPath,
+                                checkpointSections: try Forecaster.specSection(spec))
         let tuned = Forecaster(spec: spec, params: trainer.params, provenance: nil)
         let report = data.test.isEmpty ? nil : try tuned.evaluate(set, prepared: data)
         let prov = Provenance(
@@ -270,14 +275,42 @@ public final class Forecaster: @unchecked Sendable {
             throw DataError.invalidArgument("\(set.source): the test split holds no complete window (lookback \(spec.window.lookback) + horizon \(spec.window.horizon)); use a longer file or a larger test fraction")
         }
         let test = rescale(data.test, from: data.scaler)
-        let out = predictScaled(test.x, windows: test.count)
+        let out = predictScaled(test)
         return outputs.score(set, test: test, outputs: out, width: spec.outputs, split: spec.split, season: spec.seasonLength)
+    }
+
+    /// Raw model outputs `[N, outputs]` for every window of `windows` (scaled like this
+    /// model), gathered and forecast 256 windows at a time: memory O(256 windows), outputs
+    /// identical to ``predictScaled(_:windows:)`` on the copied windows.
+    public func predictScaled(_ windows: WindowViews) -> [Float] {
+        let n = windows.count, chunk = 256
+        let xs = windows.lookback * windows.features, width = spec.outputs
+        var out = [Float](repeating: 0, count: n * width)
+        var x = [Float](repeating: 0, count: min(chunk, n) * xs)
+        var y = [Float](repeating: 0, count: min(chunk, n) * windows.targetLength)
+        var start = 0
+        while start < n {
+            let b = min(chunk, n - start)
+            x.withUnsafeMutableBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+                windows.gather(start..<(start + b), input: xp.baseAddress!, target: yp.baseAddress!)
+            } }
+            let part = predictScaled(b == chunk ? x : Array(x[0..<(b * xs)]), windows: b)
+            out.withUnsafeMutableBufferPointer { o in part.withUnsafeBufferPointer { p in
+                (o.baseAddress! + start * width).update(from: p.baseAddress!, count: b * width)
+            } }
+            start += b
+        }
+        return out
     }
 
     /// Re-expresses windows scaled with `other` in this model's scaling (data columns only;
     /// calendar features are not scaled).
     func rescale(_ w: Windows, from other: Scaler) -> Windows {
         w.rescaled(from: other, to: spec.scaler, inputColumns: spec.window.inputColumns, targets: spec.window.targets)
+    }
+
+    func rescale(_ w: WindowViews, from other: Scaler) -> WindowViews {
+        w.rescaled(from: other, to: spec.scaler, inputColumns: spec.window.inputColumns)
     }
 
     // MARK: Files

@@ -40,7 +40,7 @@ public enum ForecastPlot {
 
         // Forecasts over the test split: consecutive non-overlapping windows of the drawn series.
         let data = try PreparedData(set, spec: spec.window, split: spec.split, scaler: .standard, missing: spec.missing)
-        let test = forecaster.rescale(data.test, from: data.scaler)
+        let test = forecaster.rescale(data.test, from: data.scaler).materialized()
         var picked: [Int] = []
         var nextOrigin = -1
         for w in 0..<test.count where test.series[w] == s && test.end[w] >= nextOrigin {

@@ -79,8 +79,8 @@ public final class Seq2SeqForecaster: @unchecked Sendable {
             own: Seq2SeqNetworkSpec(model: cfg, futureInputIndices: data.knownFutureInputs,
                                         futureInputNames: data.knownFutureInputs.map { data.inputNames[$0] },
                                         teacherForcing: options.teacherForcing))
-        var train = try Seq2SeqWindows(data.train, set: set, spec: window, futureIndices: data.knownFutureInputs, scaler: data.scaler, missing: o.missing)
-        var validation = try Seq2SeqWindows(data.validation, set: set, spec: window, futureIndices: data.knownFutureInputs, scaler: data.scaler, missing: o.missing)
+        var train = try Seq2SeqWindows(data.train.materialized(), set: set, spec: window, futureIndices: data.knownFutureInputs, scaler: data.scaler, missing: o.missing)
+        var validation = try Seq2SeqWindows(data.validation.materialized(), set: set, spec: window, futureIndices: data.knownFutureInputs, scaler: data.scaler, missing: o.missing)
         if o.levelNormalization {
             LevelNormalization.apply(to: &train.windows, targets: targets.count)
             LevelNormalization.apply(to: &validation.windows, targets: targets.count)
@@ -114,7 +114,7 @@ public final class Seq2SeqForecaster: @unchecked Sendable {
                           onEvent: ((TrainingEvent) -> Void)? = nil) throws -> Seq2SeqForecaster {
         let started = Date()
         let data = try PreparedData(set, spec: spec.window, split: spec.split, scaler: .standard, missing: spec.missing)
-        let trainWindows = rescale(data.train, from: data.scaler), validationWindows = rescale(data.validation, from: data.scaler)
+        let trainWindows = rescale(data.train.materialized(), from: data.scaler), validationWindows = rescale(data.validation.materialized(), from: data.scaler)
         if trainWindows.isEmpty { throw TrainingError.emptyTrainingSet }
         // Future covariates are scaled with the model's own scaler, like the rescaled windows.
         var train = try Seq2SeqWindows(trainWindows, set: set, spec: spec.window, futureIndices: spec.futureInputIndices,
@@ -324,7 +324,7 @@ public final class Seq2SeqForecaster: @unchecked Sendable {
         guard !data.test.isEmpty else {
             throw DataError.invalidArgument("\(set.source): the test split holds no complete window (lookback \(spec.window.lookback) + horizon \(spec.window.horizon)); use a longer file or a larger test fraction")
         }
-        let test = rescale(data.test, from: data.scaler)
+        let test = rescale(data.test.materialized(), from: data.scaler)
         let windows = try Seq2SeqWindows(test, set: set, spec: spec.window, futureIndices: spec.futureInputIndices, scaler: spec.scaler, missing: spec.missing)
         let out = predictScaled(test.x, future: windows.future, windows: test.count).outputs
         return outputs.score(set, test: test, outputs: out, width: spec.outputs, split: spec.split, season: spec.seasonLength)

@@ -36,11 +36,11 @@ struct BacktestCommand: ParsableCommand {
     @Flag(help: "Print one JSON object with every fold and the means.")
     var json = false
 
-    func validate() throws {
+    mutating func validate() throws {
         if folds < 1 { throw ValidationError("--folds must be at least 1") }
         try OptionLimits.require([("--folds", folds, OptionLimits.folds)])
         if grid.grid { return }
-        try settings.requireTarget()
+        try settings.requireTarget(data: input.data)
         try grid.rejectWithoutGrid()
         if settings.model == .seq2seq { try seq2seq.check() }
     }

@@ -25,7 +25,7 @@ struct DescribeCommand: ParsableCommand {
         else if let s = input.step { time = .rowOrder(start: input.start, step: Frequency(parsing: s)) }
         else { time = .auto }
         let summary = try DatasetSummary.describe(path: input.data, options: input.csvOptions, time: time,
-                                                  seriesKey: input.seriesKey.map { .name($0) })
+                                                  seriesKey: input.seriesKeyOrLongFormat.map { .name($0) })
         if json { Output.json(encodable: summary) } else { print(summary.text) }
     }
 }

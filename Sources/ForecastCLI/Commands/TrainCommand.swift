@@ -41,13 +41,13 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
-    func validate() throws {
+    mutating func validate() throws {
         if let d = checkpointDir, resume != nil, d.isEmpty { throw ValidationError("--checkpoint-dir is empty") }
         try InputFiles.checkOutput(out, inputs: [input.data] + (resume.map { [$0] } ?? []))
         if let d = checkpointDir { try InputFiles.checkFolder(d, option: "--checkpoint-dir") }
         if grid.grid { try TrainingBudget.checkGrid(settings: settings, grid: grid) }
         if !grid.grid {
-            try settings.requireTarget()
+            try settings.requireTarget(data: input.data)
             try grid.rejectWithoutGrid()
         }
         if settings.model == .seq2seq {

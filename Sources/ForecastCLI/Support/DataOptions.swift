@@ -60,17 +60,25 @@ struct DataOptions: ParsableArguments {
         return o
     }
 
+    /// `--series-key`, else `unique_id` when the file's header is the long format.
+    var seriesKeyOrLongFormat: String? {
+        seriesKey ?? (LongFormat.recognises(path: data) ? LongFormat.key : nil)
+    }
+
     /// Reads the file into series.
     func load() throws -> TimeSeriesSet {
         let table = try CSVReader.read(path: data, options: csvOptions)
         let source: TimeSource
         if let t = time { source = .column(.name(t)) }
+        else if step == nil, LongFormat.recognises(table.columnNames) { source = .column(.name(LongFormat.time)) }
         else if let s = step { source = .rowOrder(start: start, step: Frequency(parsing: s)) }
         else { source = .auto }
         var options = TimeSeriesOptions()
         options.sort = sort
         options.gaps = gaps
-        return try TimeSeriesSet(table: table, time: source, seriesKey: seriesKey.map { .name($0) }, options: options)
+        // The long format (unique_id, ds, y) needs no options: unique_id keys the series.
+        let key = seriesKey ?? (LongFormat.recognises(table.columnNames) ? LongFormat.key : nil)
+        return try TimeSeriesSet(table: table, time: source, seriesKey: key.map { .name($0) }, options: options)
     }
 }
 

@@ -77,6 +77,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Missing values in the columns used: interpolate (linear in time; the default, reported on stderr), ffill, drop (skip windows touching one) or error.", valueName: "policy"))
     var missing: MissingPolicy = .interpolate
 
+    @Option(name: .customLong("windows-per-epoch"), help: ArgumentHelp("Sampled epochs for large sets: train on this many windows per epoch, drawn (seeded) uniformly over all windows, and validate on one fixed seeded sample of as many (default: every window).", valueName: "n"))
+    var windowsPerEpoch: Int?
+
     @Flag(name: .customLong("skip-nonfinite"), help: "Skip minibatches whose loss or gradient is not finite instead of stopping.")
     var skipNonFinite = false
 
@@ -95,6 +98,7 @@ struct ModelOptions: ParsableArguments {
         for (name, v) in [("--hidden", hidden), ("--layers", layers), ("--epochs", epochs), ("--batch", batch)] {
             if let v, v < 1 { throw ValidationError("\(name) must be at least 1") }
         }
+        if let n = windowsPerEpoch, n < 1 { throw ValidationError("--windows-per-epoch must be at least 1") }
         if let p = patience, p < 0 { throw ValidationError("--patience must be 0 or more") }
         if !(0..<1).contains(dropout) { throw ValidationError("--dropout must be in [0, 1)") }
         if let lr, !(lr > 0) { throw ValidationError("--lr must be positive") }
@@ -116,8 +120,10 @@ struct ModelOptions: ParsableArguments {
     /// The calendar feature `name` names (the same names as job files' `data.calendar`).
     static func calendarFeature(_ name: String) -> CalendarFeature? { CalendarFeature(name: name) }
 
-    /// Usage check for commands that train a series model: a target is required.
-    func requireTarget() throws {
+    /// Usage check for commands that train a series model: a target is required, except for a
+    /// long-format file (`unique_id,ds,y`), whose target is `y`.
+    mutating func requireTarget(data: String? = nil) throws {
+        if target.isEmpty, let data, LongFormat.recognises(path: data) { target = [LongFormat.target] }
         if target.isEmpty { throw ValidationError("--target is required: the column to forecast") }
     }
 
@@ -156,6 +162,7 @@ struct ModelOptions: ParsableArguments {
         options.training.seed = seed
         options.training.nonFinite = skipNonFinite ? .skip : .stop
         if let w = workers { options.training.workers = w }
+        options.training.windowsPerEpoch = windowsPerEpoch
         return options
     }
 }

@@ -1,15 +1,18 @@
 /// Training, validation and test windows cut from a `TimeSeriesSet`, with the fitted scaler.
 ///
-///     train.x / validation.x / test.x   [N, lookback, F]   F = inputNames.count, scaled
-///     train.y / ...                     [N, targetLength]  step-major [steps, P], scaled
+///     rows                              [R, F]   every series' rows, scaled, read once
+///     train / validation / test         (series, end row) views into `rows`
+///                                       (input [lookback, F], target [targetLength] step-major)
 ///
 /// Steps: check the spec; apply the missing-value policy per series; split each series
-/// chronologically (`SplitSpec`); fit the scaler on the training rows only; cut windows
-/// per series and segment (never across series, gaps or split boundaries).
+/// chronologically (`SplitSpec`); fit the scaler on the training rows only; scale every row
+/// once into ``ScaledRows``; list the windows per series and segment (never across series,
+/// gaps or split boundaries) as ``WindowViews``. Memory is O(rows × F), not O(windows ×
+/// lookback × F): a window's values are gathered when a minibatch uses them.
 public struct PreparedData: Sendable {
-    public var train: Windows
-    public var validation: Windows
-    public var test: Windows
+    public var train: WindowViews
+    public var validation: WindowViews
+    public var test: WindowViews
     /// Fitted on the training portion; covers every data column in `inputNames` and the targets.
     public var scaler: Scaler
     public var spec: WindowSpec
@@ -59,17 +62,27 @@ public struct PreparedData: Sendable {
         let fittedScaler = Scaler(columns: dataColumns, scalers: fitted)
         self.scaler = fittedScaler
 
-        // 3. Windows.
+        // 3. Rows scaled once; windows as (series, end row) views into them.
         let F = inputNames.count
-        var parts = [Windows](repeating: Windows(lookback: spec.lookback, features: F, targetLength: spec.targetLength), count: 3)
-        var dropped = 0
         let offset = set.timeFormat?.offsetMinutes ?? 0
         let targetColumns = spec.targets.compactMap { dataColumns.firstIndex(of: $0) }
+        var offsets = [0]
+        offsets.reserveCapacity(set.series.count + 1)
+        var values: [Float] = []
+        values.reserveCapacity(set.series.reduce(0) { $0 + ($1.count >= spec.span ? $1.count : 0) } * F)
+        for (s, series) in set.series.enumerated() {
+            if series.count >= spec.span {
+                values.append(contentsOf: PreparedData.inputMatrix(prepared[s], scaler: fittedScaler, times: series.times, calendar: spec.calendar, offset: offset))
+            }
+            offsets.append(values.count / F)
+        }
+        let rows = ScaledRows(features: F, values: values, offsets: offsets)
+        var parts = [WindowViews](repeating: WindowViews(rows: rows, lookback: spec.lookback, horizon: spec.horizon, stride: spec.stride,
+                                                         mode: spec.mode, targetColumns: targetColumns), count: 3)
+        var dropped = 0
         for (s, series) in set.series.enumerated() {
             let n = series.count
             guard n >= spec.span else { continue }
-            let inputs = PreparedData.inputMatrix(prepared[s], scaler: fittedScaler, times: series.times, calendar: spec.calendar, offset: offset)
-            let targets = targetColumns.map { c in prepared[s][c].map { fittedScaler.scalers[c].transform($0) } }
             // Rows with a missing value (only possible with .drop): prefix counts.
             var badPrefix = [Int](repeating: 0, count: n + 1)
             for r in 0..<n {
@@ -89,12 +102,7 @@ public struct PreparedData: Sendable {
                     guard part(firstTarget) == p else { continue }
                     if split.boundary == .whole && part(start) != p { continue }
                     if badPrefix[lastRow + 1] - badPrefix[start] > 0 { dropped += 1; continue }
-                    let xs = inputs[(start * F)..<((end + 1) * F)]
-                    var ys: [Float] = []
-                    ys.reserveCapacity(spec.targetLength)
-                    let rows = spec.mode == .manyToOne ? Array((end + 1)...lastRow) : Array(firstTarget...lastRow)
-                    for r in rows { for t in targets { ys.append(t[r]) } }
-                    parts[p].append(x: xs, y: ys, series: s, end: end)
+                    parts[p].append(series: s, end: end)
                 }
             }
         }
