@@ -79,6 +79,15 @@ struct BacktestCommand: ParsableCommand {
                      Output.format(m["model"]?["mae"] ?? .nan)])
         print("backtest (\(result.family)): \(result.folds.count) folds x \(result.horizon) steps, season \(result.seasonLength)\(refit ? ", refit every fold" : "")")
         print(TextTable.render(rows))
+        if m["model"]?["crps"] != nil {
+            var d = [["distribution (mean of folds)", "CRPS", "wQL", "MSIS", "cover 80%", "cover 95%"]]
+            for (name, key) in [("model", "model"), ("seasonal naive (empirical)", "seasonal_naive")] {
+                let v = m[key] ?? [:]
+                d.append([name, Output.format(v["crps"] ?? .nan), Output.format(v["wql"] ?? .nan), v["msis"].map(Output.format) ?? "-",
+                          v["coverage_80"].map { Output.format($0 * 100) } ?? "-", v["coverage_95"].map { Output.format($0 * 100) } ?? "-"])
+            }
+            print(TextTable.render(d))
+        }
     }
 
     /// `--grid`: rolling origins over the last folds x out-frames frames, model against persistence.

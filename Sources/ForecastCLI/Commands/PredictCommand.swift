@@ -13,6 +13,11 @@ struct PredictCommand: ParsableCommand {
         continuing the data's frequency, the forecast of every target, and interval columns
         (<target>_lower, <target>_upper) when the model was trained with a gaussian or quantile loss.
 
+        --level 80,95 adds the central prediction intervals of those levels as columns lo-95,
+        lo-80, hi-80, hi-95 (<target>-lo-80 … with several targets), the naming of
+        statsforecast/NeuralForecast: from a Gaussian head or conformal calibration (any level) or
+        a quantile head (levels its quantiles bound, e.g. 0.1/0.9 for 80).
+
         For a --grid (ConvLSTM) model, writes the forecast frames in the input's long format
         (time,y,x,value).
 
@@ -35,6 +40,9 @@ struct PredictCommand: ParsableCommand {
     @Option(name: .customLong("attention-out"), help: ArgumentHelp("For a seq2seq model: write the attention weights (series, step, input step, weight) as CSV.", valueName: "file"))
     var attentionOut: String?
 
+    @Option(help: ArgumentHelp("Prediction interval levels in percent, comma-separated (e.g. 80,95): adds lo-<level> and hi-<level> columns.", valueName: "list"))
+    var level: NumberList?
+
     @Flag(help: "Feed predictions back one step at a time instead of the direct multi-step forecast (models without covariates).")
     var recursive = false
 
@@ -45,7 +53,14 @@ struct PredictCommand: ParsableCommand {
         if steps != nil && !recursive { throw ValidationError("--steps needs --recursive") }
         if let n = steps, n < 1 { throw ValidationError("--steps must be at least 1") }
         try OptionLimits.require([("--steps", steps, WindowLimits.recursiveSteps)])
+        if let l = level {
+            if l.values.contains(where: { !($0 > 0 && $0 < 100) }) { throw ValidationError("--level takes percentages strictly between 0 and 100, got \(l.defaultValueDescription)") }
+            if recursive { throw ValidationError("--level needs the direct forecast (not --recursive)") }
+        }
     }
+
+    /// `--level` as sorted unique percentages.
+    var levels: [Double] { Array(Set(level?.values ?? [])).sorted() }
 
     func run() throws {
         let path = try ModelRegistry.resolveModelPath(model)
@@ -73,8 +88,18 @@ struct PredictCommand: ParsableCommand {
         if set.timeColumn == nil, forecaster.spec.timeColumn != nil, input.time == nil {
             throw CLIError.data("\(input.data): the model was trained with time column '\(forecaster.spec.timeColumn!)', but this file has none")
         }
-        let forecasts = recursive ? try forecaster.predictRecursive(set, steps: steps) : try forecaster.predict(set)
-        let csv = ForecastCSV.render(forecasts, seriesKey: forecaster.spec.seriesKey, timeColumn: forecaster.spec.timeColumn)
+        let quantileLevels = levels.flatMap { l -> [Float] in let b = QuantileLevels.bounds(percent: l); return [b.lower, b.upper] }
+        if !levels.isEmpty, forecaster.spec.loss.outputsPerTarget == 1, forecaster.conformal == nil {
+            throw CLIError.data("\(model): --level needs a model with intervals: train it with --intervals conformal, --loss gaussian or --quantiles")
+        }
+        let forecasts: [SeriesForecast]
+        do {
+            forecasts = recursive ? try forecaster.predictRecursive(set, steps: steps)
+                : try forecaster.predict(set, levels: levels.isEmpty ? nil : quantileLevels)
+        } catch DataError.invalidArgument(let message) where !levels.isEmpty {
+            throw CLIError.data("\(model): --level \(level!.defaultValueDescription): \(message)")
+        }
+        let csv = ForecastCSV.render(forecasts, seriesKey: forecaster.spec.seriesKey, timeColumn: forecaster.spec.timeColumn, levels: levels)
         if let out {
             try AtomicFile.write(csv, to: out)
             Output.note("wrote \(forecasts.count) series x \(forecaster.spec.window.horizon) steps to \(out)")
@@ -86,8 +111,20 @@ struct PredictCommand: ParsableCommand {
 
 /// Forecast tables as CSV text.
 enum ForecastCSV {
-    static func render(_ forecasts: [SeriesForecast], seriesKey: String?, timeColumn: String?) -> String {
+    /// `levels`: central interval levels in percent whose bounds are in each forecast's
+    /// quantiles; written as `lo-95, lo-80, hi-80, hi-95` after the point (prefixed with
+    /// `<target>-` when there are several targets).
+    static func render(_ forecasts: [SeriesForecast], seriesKey: String?, timeColumn: String?, levels: [Double] = []) -> String {
         guard let first = forecasts.first else { return "" }
+        let named: [(String, Double, Bool)] = levels.reversed().map { ("lo-" + QuantileLevels.key(percent: $0), $0, false) }
+            + levels.map { ("hi-" + QuantileLevels.key(percent: $0), $0, true) }
+        func bound(_ f: SeriesForecast, _ h: Int, _ p: Int, _ percent: Double, upper: Bool) -> Float {
+            guard let lv = f.quantileLevels, let q = f.quantiles else { return .nan }
+            let b = QuantileLevels.bounds(percent: percent)
+            let t = upper ? b.upper : b.lower
+            guard let k = lv.firstIndex(where: { abs($0 - t) < 1e-4 }) else { return .nan }
+            return q[h][p][k]
+        }
         var header: [String] = []
         let keyed = forecasts.contains { $0.key != nil }
         if keyed { header.append(seriesKey ?? "series") }
@@ -95,6 +132,7 @@ enum ForecastCSV {
         for t in first.targets {
             header.append(t)
             if first.lower != nil { header.append("\(t)_lower"); header.append("\(t)_upper") }
+            for (name, _, _) in named { header.append(first.targets.count > 1 ? "\(t)-\(name)" : name) }
         }
         var lines = [header.map(quote).joined(separator: ",")]
         for f in forecasts {
@@ -105,6 +143,7 @@ enum ForecastCSV {
                 for p in 0..<f.targets.count {
                     row.append(number(f.values[h][p]))
                     if let lo = f.lower, let hi = f.upper { row.append(number(lo[h][p])); row.append(number(hi[h][p])) }
+                    for (_, percent, upper) in named { row.append(number(bound(f, h, p, percent, upper: upper))) }
                 }
                 lines.append(row.joined(separator: ","))
             }

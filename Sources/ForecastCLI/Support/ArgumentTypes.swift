@@ -47,6 +47,24 @@ extension LossKind: ExpressibleByArgument {
     public var defaultValueDescription: String { name }
 }
 
+/// `--intervals`: how a point model gets prediction intervals.
+enum IntervalMethod: String, ExpressibleByArgument, CaseIterable {
+    /// Split conformal on the validation residuals per horizon step (``ConformalCalibration``).
+    case conformal
+}
+
+/// `--level 80,95` / `--quantiles 0.05,0.5,0.95`: a comma-separated list of numbers in an open
+/// range, parsed and checked once.
+struct NumberList: ExpressibleByArgument {
+    var values: [Double]
+    init?(argument: String) {
+        let parts = argument.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, !parts.contains(nil), parts.allSatisfy({ $0!.isFinite }) else { return nil }
+        values = parts.compactMap { $0 }
+    }
+    var defaultValueDescription: String { values.map { "\($0)" }.joined(separator: ",") }
+}
+
 extension MissingPolicy: ExpressibleByArgument {
     public static var allValueStrings: [String] { ["interpolate", "ffill", "drop", "error"] }
     public var defaultValueDescription: String { rawValue }

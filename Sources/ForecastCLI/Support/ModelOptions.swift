@@ -50,6 +50,12 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Loss: mse, mae, huber, gaussian (adds 80% intervals) or quantile (0.1/0.5/0.9).", valueName: "loss"))
     var loss: LossKind = .mse
 
+    @Option(help: ArgumentHelp("Quantile levels of a quantile head, comma-separated, each in (0, 1) (e.g. 0.025,0.1,0.5,0.9,0.975); implies --loss quantile.", valueName: "list"))
+    var quantiles: NumberList?
+
+    @Option(help: ArgumentHelp("Intervals for a point loss: conformal (split conformal on the validation residuals per horizon step, kept in the model file).", valueName: "method"))
+    var intervals: IntervalMethod?
+
     @Option(help: ArgumentHelp("Maximum epochs; early stopping usually ends sooner (default 60; with --grid 40).", valueName: "n"))
     var epochs: Int?
 
@@ -98,6 +104,20 @@ struct ModelOptions: ParsableArguments {
         let v = valFraction ?? 0.1, t = testFraction ?? 0.1
         if v < 0 || t < 0 || v + t >= 0.9 { throw ValidationError("--val-fraction and --test-fraction must be non-negative and sum to less than 0.9") }
         if let w = workers, w < 1 { throw ValidationError("--workers must be at least 1") }
+        if let q = quantiles {
+            if q.values.contains(where: { !($0 > 0 && $0 < 1) }) { throw ValidationError("--quantiles must lie strictly between 0 and 1, got \(q.defaultValueDescription)") }
+            if Set(q.values).count != q.values.count { throw ValidationError("--quantiles lists a level twice: \(q.defaultValueDescription)") }
+            try OptionLimits.require([("--quantiles", q.values.count, 1...99)])
+            switch loss { case .mse, .quantile: break; default: throw ValidationError("--quantiles needs --loss quantile (or no --loss), not \(loss.name)") }
+        }
+        if intervals == .conformal {
+            if quantiles != nil { throw ValidationError("--intervals conformal is for point losses; a quantile head gives its own intervals") }
+            switch loss {
+            case .gaussian, .quantile: throw ValidationError("--intervals conformal is for point losses (mse, mae, huber); --loss \(loss.name) gives its own intervals")
+            default: break
+            }
+            if model == .seq2seq { throw ValidationError("--intervals conformal is available for --model lstm|gru|rnn; not yet for seq2seq") }
+        }
         for c in splitList(calendar) where ModelOptions.calendarFeature(c) == nil {
             throw ValidationError("--calendar takes \(CalendarFeature.acceptedNames), got '\(c)'")
         }
@@ -144,6 +164,8 @@ struct ModelOptions: ParsableArguments {
         options.split = SplitSpec(validation: valFraction ?? 0.1, test: testFraction ?? 0.1)
         options.missing = missing
         options.training.loss = loss
+        if let q = quantiles { options.training.loss = .quantile(q.values.map { Float($0) }) }
+        options.conformal = intervals == .conformal
         options.training.epochs = epochs ?? 60
         options.training.batchSize = batch ?? 32
         options.training.learningRate = lr ?? 3e-3
