@@ -106,3 +106,31 @@ final class LikelihoodTests: XCTestCase {
         }
     }
 }
+
+/// The likelihood as a training loss (``LossKind/likelihood(_:)``): block layout `[u…, ν]`,
+/// gradients against central differences, none for the ν block.
+final class LikelihoodLossTests: XCTestCase {
+    func testLossGradientsMatchFiniteDifferences() {
+        var rng = SeededGenerator(seed: 21)
+        for l in Likelihood.allCases {
+            let kind = LossKind.likelihood(l)
+            let rows = 3, M = 4, K = kind.outputsPerTarget
+            XCTAssertEqual(K, l.parameterCount + 1)
+            var pred = randomArray(rows * M * K, &rng, scale: 1)
+            for r in 0..<rows { for m in 0..<M { pred[r * M * K + (K - 1) * M + m] = 1 + 4 * rng.nextUnitFloat() } }   // ν > 0
+            let target = (0..<(rows * M)).map { _ in l == .negativeBinomial ? Float(Int(rng.nextUnitFloat() * 12)) : rng.nextFloat(in: -3, 3) }
+            var d = [Float](repeating: 0, count: pred.count)
+            _ = kind.evaluate(pred: pred, target: target, rows: rows, targets: M, normalizer: rows * M, dPred: &d)
+            for r in 0..<rows {
+                for k in 0..<(K - 1) {
+                    for m in 0..<M {
+                        let i = r * M * K + k * M + m
+                        let num = numericGradient(&pred, i, eps: 1e-3) { p in kind.evaluate(pred: p, target: target, rows: rows, targets: M, normalizer: rows * M, dPred: nil) }
+                        XCTAssertEqual(Double(d[i]), num, accuracy: 2e-3 + 1e-2 * abs(num), "\(l) block \(k) element \(m)")
+                    }
+                }
+                for m in 0..<M { XCTAssertEqual(d[r * M * K + (K - 1) * M + m], 0, "the ν block gets no gradient") }
+            }
+        }
+    }
+}

@@ -39,3 +39,32 @@ extension ForecastPlot {
         return panel
     }
 }
+
+extension ForecastPlot {
+    /// `forecast plot` of an autoregressive (sampling) model: the recent history, the fan chart
+    /// of the forecast past the end (50/80/95% from the sample paths, the median dashed), a few
+    /// sample paths, and the reliability diagram of the test split.
+    public static func render(_ m: AutoregressiveForecaster, _ set: TimeSeriesSet, series s: Int = 0) throws -> String {
+        guard s < set.series.count else { throw DataError.invalidArgument("series \(s) does not exist (the file has \(set.series.count))") }
+        guard let col = set.columnIndex(m.spec.target) else { throw DataError.invalidArgument("\(set.source): no column '\(m.spec.target)'") }
+        let series = set.series[s], n = series.count, H = m.spec.horizon
+        let values = series.values[col].map(Double.init)
+        let shownFrom = max(0, n - max(4 * H, 3 * m.spec.context))
+        func x(_ row: Int) -> Double { Double(row) }
+        var panel = SVGChart.Panel(title: "\(m.spec.target)\(series.key.map { " — \($0)" } ?? ""): history and sampled forecast (\(m.spec.likelihood.rawValue))",
+                                   xLabel: "row", yLabel: m.spec.target)
+        let hist = Array(shownFrom..<n)
+        panel.lines.append(.init(label: "history", color: "#2b5d9b", x: hist.map(x), y: hist.map { values[$0] }))
+        let fanQuantiles = fanLevels.flatMap { l -> [Float] in let b = QuantileLevels.bounds(percent: l); return [b.lower, b.upper] }
+        let f = try m.predict(set, levels: fanQuantiles)[s]
+        let fxs = (0...H).map { x(n - 1 + $0) }
+        panel.bands += fanBands(f, target: 0, x: Array(fxs.dropFirst()))
+        for (i, path) in (f.samples ?? []).prefix(3).enumerated() {
+            panel.lines.append(.init(label: i == 0 ? "sample paths" : "", color: "#8e6c8a", x: fxs, y: [values[n - 1]] + path.map { Double($0[0]) }, width: 0.8))
+        }
+        panel.lines.append(.init(label: "median", color: "#c0392b", x: fxs, y: [values[n - 1]] + f.values.map { Double($0[0]) }, dashed: true, width: 2.2))
+        var panels = [panel]
+        if let report = try? m.evaluate(set), let reliability = reliabilityPanel(report) { panels.append(reliability) }
+        return SVGChart(panels: panels).render()
+    }
+}

@@ -61,6 +61,15 @@ struct BacktestCommand: ParsableCommand {
             var o = try seq2seq.options(settings: settings)
             o.base.split = options.split
             result = try Backtest.run(set, targets: settings.target, options: o, folds: folds, refit: refit, onFold: onFold)
+        case .deepar:
+            let ao = AutoregressiveCLI.options(settings: settings, likelihood: settings.likelihood ?? .gaussian, samples: settings.samples)
+            result = try Backtest.run(set, targets: settings.target, options: options, folds: folds, refit: refit, onFold: onFold) { history, o in
+                var a = ao
+                a.context = o.lookback
+                a.horizon = o.horizon
+                a.split = o.split
+                return try AutoregressiveForecaster.fit(history, target: settings.target[0], options: a)
+            }
         }
         try ScoreCheck.require(result, source: input.data)
         for f in result.folds { if let note = ScoreCheck.note(f.model, what: "fold \(f.fold)") { Output.note(note) } }

@@ -47,6 +47,9 @@ struct EvaluateCommand: ParsableCommand {
         case .seq2seq(let m):
             try Seq2SeqCLI.evaluate(m, model: path, input: input, json: json)
             return
+        case .autoregressive(let m):
+            try AutoregressiveCLI.evaluate(m, input: input, json: json)
+            return
         case .recurrent(let m):
             forecaster = m
         }

@@ -43,6 +43,9 @@ struct PredictCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Prediction interval levels in percent, comma-separated (e.g. 80,95): adds lo-<level> and hi-<level> columns.", valueName: "list"))
     var level: NumberList?
 
+    @Option(help: ArgumentHelp("For a deepar model: write N sample paths per series in long format (series, time, sample, value).", valueName: "n"))
+    var samples: Int?
+
     @Flag(help: "Feed predictions back one step at a time instead of the direct multi-step forecast (models without covariates).")
     var recursive = false
 
@@ -53,6 +56,7 @@ struct PredictCommand: ParsableCommand {
         if steps != nil && !recursive { throw ValidationError("--steps needs --recursive") }
         if let n = steps, n < 1 { throw ValidationError("--steps must be at least 1") }
         try OptionLimits.require([("--steps", steps, WindowLimits.recursiveSteps)])
+        if let n = samples { try OptionLimits.require([("--samples", n, 1...100_000)]) }
         if let l = level {
             if l.values.contains(where: { !($0 > 0 && $0 < 100) }) { throw ValidationError("--level takes percentages strictly between 0 and 100, got \(l.defaultValueDescription)") }
             if recursive { throw ValidationError("--level needs the direct forecast (not --recursive)") }
@@ -74,11 +78,17 @@ struct PredictCommand: ParsableCommand {
             try GridCLI.predict(model: m, data: input.data, out: out)
             return
         case .seq2seq(let m):
+            if samples != nil || level != nil { throw CLIError.data("\(model): --samples and --level need a deepar or recurrent model (this one is \(ModelFamily.seq2seq))") }
             try Seq2SeqCLI.predict(m, model: path, input: input, out: out, attentionOut: attentionOut)
+            return
+        case .autoregressive(let m):
+            if recursive || attentionOut != nil { throw CLIError.data("\(model): a deepar model forecasts by sampling; --recursive and --attention-out do not apply") }
+            try AutoregressiveCLI.predict(m, input: input, out: out, levels: levels, samples: samples)
             return
         case .recurrent(let m):
             forecaster = m
         }
+        if samples != nil { throw CLIError.data("\(model): --samples needs a deepar model (this one is \(ModelFamily.recurrent))") }
         if attentionOut != nil { throw CLIError.data("\(model): --attention-out needs a seq2seq model") }
         BLASRuntime.setThreads(1)
         let set = try input.load()

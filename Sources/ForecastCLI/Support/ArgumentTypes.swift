@@ -8,18 +8,22 @@ import Forecast
 enum ModelChoice: ExpressibleByArgument, Equatable, CustomStringConvertible {
     case recurrent(CellKind)
     case seq2seq
+    /// The autoregressive probabilistic family (DeepAR).
+    case deepar
 
     init?(argument: String) {
         if argument.lowercased() == "seq2seq" { self = .seq2seq; return }
+        if argument.lowercased() == "deepar" { self = .deepar; return }
         guard let cell = CellKind(name: argument) else { return nil }
         self = .recurrent(cell)
     }
 
-    static var allValueStrings: [String] { CellKind.allValueStrings + ["seq2seq"] }
+    static var allValueStrings: [String] { CellKind.allValueStrings + ["seq2seq", "deepar"] }
     var description: String {
         switch self {
         case .recurrent(let c): return c == .rnnTanh ? "rnn" : c.rawValue
         case .seq2seq: return "seq2seq"
+        case .deepar: return "deepar"
         }
     }
     var defaultValueDescription: String { description }
@@ -29,6 +33,7 @@ enum ModelChoice: ExpressibleByArgument, Equatable, CustomStringConvertible {
         switch self {
         case .recurrent: return .recurrent
         case .seq2seq: return .seq2seq
+        case .deepar: return .autoregressive
         }
     }
 }
@@ -63,6 +68,12 @@ struct NumberList: ExpressibleByArgument {
         values = parts.compactMap { $0 }
     }
     var defaultValueDescription: String { values.map { "\($0)" }.joined(separator: ",") }
+}
+
+extension Likelihood: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+    public var defaultValueDescription: String { rawValue }
 }
 
 extension MissingPolicy: ExpressibleByArgument {

@@ -17,7 +17,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Calendar inputs from the timestamps, comma-separated: hour (hour of day), dow (day of week), doy (day of year), each as sin/cos.", valueName: "features"))
     var calendar: String?
 
-    @Option(help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor), or seq2seq (encoder-decoder with attention).", valueName: "model"))
+    @Option(help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor), seq2seq (encoder-decoder with attention) or deepar (autoregressive, sampled).", valueName: "model"))
     var model: ModelChoice = .recurrent(.lstm)
 
     @Option(help: "Input steps per window (default: two seasons).")
@@ -55,6 +55,12 @@ struct ModelOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Intervals for a point loss: conformal (split conformal on the validation residuals per horizon step, kept in the model file).", valueName: "method"))
     var intervals: IntervalMethod?
+
+    @Option(help: ArgumentHelp("--model deepar: the likelihood of the next value: gaussian, student_t or negative_binomial (counts).", valueName: "name"))
+    var likelihood: Likelihood?
+
+    @Option(help: ArgumentHelp("--model deepar: sample paths per series for evaluation (default 200).", valueName: "n"))
+    var samples: Int?
 
     @Option(help: ArgumentHelp("Maximum epochs; early stopping usually ends sooner (default 60; with --grid 40).", valueName: "n"))
     var epochs: Int?
@@ -110,13 +116,15 @@ struct ModelOptions: ParsableArguments {
             try OptionLimits.require([("--quantiles", q.values.count, 1...99)])
             switch loss { case .mse, .quantile: break; default: throw ValidationError("--quantiles needs --loss quantile (or no --loss), not \(loss.name)") }
         }
+        if (likelihood != nil || samples != nil) && model != .deepar { throw ValidationError("--likelihood and --samples need --model deepar") }
+        if let n = samples { try OptionLimits.require([("--samples", n, 1...100_000)]) }
         if intervals == .conformal {
             if quantiles != nil { throw ValidationError("--intervals conformal is for point losses; a quantile head gives its own intervals") }
             switch loss {
             case .gaussian, .quantile: throw ValidationError("--intervals conformal is for point losses (mse, mae, huber); --loss \(loss.name) gives its own intervals")
             default: break
             }
-            if model == .seq2seq { throw ValidationError("--intervals conformal is available for --model lstm|gru|rnn; not yet for seq2seq") }
+            if model == .seq2seq || model == .deepar { throw ValidationError("--intervals conformal is available for --model lstm|gru|rnn; not for \(model)") }
         }
         for c in splitList(calendar) where ModelOptions.calendarFeature(c) == nil {
             throw ValidationError("--calendar takes \(CalendarFeature.acceptedNames), got '\(c)'")
