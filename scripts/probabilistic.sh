@@ -22,6 +22,8 @@ row() {
   case "$method" in
     conformal) extra=(--intervals conformal) ;;
     gaussian) extra=(--loss gaussian) ;;
+    deepar) extra=(--model deepar) ;;
+    deepar-nb) extra=(--model deepar --likelihood negative_binomial) ;;
   esac
   "$BIN" train --data "$file" --out "$OUT/$name-$method.safetensors" --quiet "${extra[@]}" "$@"
   "$BIN" evaluate --model "$OUT/$name-$method.safetensors" --data "$file" --json ${SERIES_KEY:+--series-key "$SERIES_KEY"} |
@@ -35,10 +37,29 @@ print('| $name | $method | %s | %s | %s | %s | %s / %s | %s / %s | %s |' % (f(m[
 }
 echo "| data set | intervals | CRPS | CRPS seasonal naive | MSIS | MSIS seasonal naive | cover 80% (model / s. naive) | cover 95% (model / s. naive) | MASE |"
 echo "|---|---|---|---|---|---|---|---|---|"
-for method in conformal gaussian; do
+# METHODS (default "conformal gaussian deepar count") picks the rows.
+for method in ${METHODS:-conformal gaussian deepar}; do
+  [ "$method" = count ] && continue
   row air_passengers $method "$DATA/air_passengers.csv" --target value
   row sunspots_monthly $method "$DATA/sunspots_monthly.csv" --target value
   row seattle_weather_daily $method "$DATA/seattle_weather_daily.csv" --target temp_max
   SERIES_KEY=origin row nyc_weather_hourly $method "$NYC" --target temp --series-key origin
-  row elecdemand_halfhourly $method "$DATA/elecdemand_halfhourly.csv" --target Demand --features Temperature,WorkDay
+  if [ "$method" = deepar ]; then   # the autoregressive family reads the target's own past only
+    row elecdemand_halfhourly $method "$DATA/elecdemand_halfhourly.csv" --target Demand
+  else
+    row elecdemand_halfhourly $method "$DATA/elecdemand_halfhourly.csv" --target Demand --features Temperature,WorkDay
+  fi
 done
+# Counts: monthly sunspot numbers rounded to integers, negative binomial against Gaussian.
+python3 -c "
+import csv, sys
+r = csv.reader(open('$DATA/sunspots_monthly.csv')); w = csv.writer(open('$OUT/sunspot_counts.csv', 'w', newline=''))
+w.writerow(next(r))
+for row in r: row[-1] = str(int(round(float(row[-1])))); w.writerow(row)"
+if [ -z "${METHODS:-}" ] || [[ "${METHODS}" == *count* ]]; then
+  echo
+  echo "| count series | likelihood | CRPS | CRPS seasonal naive | MSIS | MSIS seasonal naive | cover 80% (model / s. naive) | cover 95% (model / s. naive) | MASE |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  row sunspot_counts deepar "$OUT/sunspot_counts.csv" --target value
+  row sunspot_counts deepar-nb "$OUT/sunspot_counts.csv" --target value
+fi

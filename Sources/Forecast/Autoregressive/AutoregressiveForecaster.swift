@@ -13,6 +13,9 @@ public struct AutoregressiveOptions: Sendable {
     public var split = SplitSpec(validation: 0.1, test: 0.1)
     /// Sample paths drawn per series when evaluating (scores) and by default when forecasting.
     public var samples = 200
+    /// Rows between consecutive training windows; nil: 1, or more on long data so that about
+    /// 2,000 windows cover the training rows (DeepAR samples windows rather than using all).
+    public var windowStride: Int? = nil
     public var training: TrainingConfig
 
     public init() {
@@ -84,10 +87,12 @@ public final class AutoregressiveForecaster: @unchecked Sendable {
             }
         }
         var train = AutoregressiveSamples(context: C, horizon: H), validation = AutoregressiveSamples(context: C, horizon: H)
+        let trainRows = set.series.map { options.split.boundaries(rows: $0.count).validationStart }.reduce(0, +)
+        let stride = max(1, options.windowStride ?? trainRows / 2000)
         for s in set.series {
             let (v, t) = options.split.boundaries(rows: s.count)
-            train.append(s.values[col], rows: 0..<v, stride: 1)
-            validation.append(s.values[col], rows: max(0, v - C)..<t, stride: 1)
+            train.append(s.values[col], rows: 0..<v, stride: stride)
+            validation.append(s.values[col], rows: max(0, v - C)..<t, stride: stride)
         }
         if train.isEmpty {
             throw DataError.invalidArgument("\(set.source): no training windows: the series are too short for context \(C) + horizon \(H) after holding out \(Int((options.split.validation + options.split.test) * 100))% for validation and test")

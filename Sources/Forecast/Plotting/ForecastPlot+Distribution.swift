@@ -22,7 +22,7 @@ extension ForecastPlot {
     /// calibration; nil when the model has no distribution scores.
     static func reliabilityPanel(_ report: EvaluationReport) -> SVGChart.Panel? {
         guard let model = report.model.distribution else { return nil }
-        var panel = SVGChart.Panel(title: "reliability on the test split: observed vs nominal coverage of central intervals",
+        var panel = SVGChart.Panel(title: "reliability (test split)",
                                    xLabel: "nominal coverage (%)", yLabel: "observed coverage (%)")
         panel.height = 300
         func points(_ d: DistributionScores) -> ([Double], [Double]) {
@@ -51,7 +51,7 @@ extension ForecastPlot {
         let values = series.values[col].map(Double.init)
         let shownFrom = max(0, n - max(4 * H, 3 * m.spec.context))
         func x(_ row: Int) -> Double { Double(row) }
-        var panel = SVGChart.Panel(title: "\(m.spec.target)\(series.key.map { " — \($0)" } ?? ""): history and sampled forecast (\(m.spec.likelihood.rawValue))",
+        var panel = SVGChart.Panel(title: "\(m.spec.target)\(series.key.map { " — \($0)" } ?? ""): \(m.spec.likelihood.rawValue) paths",
                                    xLabel: "row", yLabel: m.spec.target)
         let hist = Array(shownFrom..<n)
         panel.lines.append(.init(label: "history", color: "#2b5d9b", x: hist.map(x), y: hist.map { values[$0] }))
