@@ -36,6 +36,15 @@ final class ProbabilisticCLITests: XCTestCase {
             XCTAssertNotNil((d["coverage_levels"] as? [String: Double])?["80"])
         }
         XCTAssertNil((o["naive"] as? [String: Any])?["crps"])
+
+        // Fan chart (nested 50/80/95% bands) and reliability diagram.
+        let svg = dir + "/c.svg"
+        let plot = try ForecastBinary.run(["plot", "--model", m, "--data", air, "--out", svg])
+        XCTAssertEqual(plot.status, 0, plot.stderr)
+        let text = try String(contentsOfFile: svg, encoding: .utf8)
+        for label in ["95% interval", "80% interval", "50% interval", "reliability (test split)", "perfect calibration", "seasonal naive (empirical)"] {
+            XCTAssert(text.contains(label), "the plot lacks '\(label)'")
+        }
     }
 
     func testUsageErrors() throws {
