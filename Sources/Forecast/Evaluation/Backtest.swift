@@ -3,7 +3,9 @@
 /// The last `folds * horizon` rows of every series are cut into `folds` consecutive blocks of
 /// `horizon` rows. For fold k the model sees only the rows before block k (its forecast origin),
 /// forecasts `horizon` steps, and is scored against the block's actual values, next to the naive,
-/// seasonal-naive and drift forecasts from the same origin. Without `refit` one model is trained
+/// seasonal-naive and drift forecasts from the same origin. A model that gives a distribution
+/// (quantiles) is also scored on it (``DistributionScores``), next to seasonal naive with
+/// empirical residual quantiles from the same history (``SeasonalNaiveIntervals``). Without `refit` one model is trained
 /// on the history of the first fold and reused (it reads the later, longer histories as inputs);
 /// with `refit` a model is trained afresh for every fold.
 public enum Backtest {
@@ -82,6 +84,9 @@ public enum Backtest {
             guard let m = model else { break }
             let forecasts = try m.forecasts(after: history)
             var acc = [MetricsAccumulator](repeating: MetricsAccumulator(), count: 4)
+            let levels = forecasts.first?.quantileLevels
+            var modelDist = levels.map { DistributionAccumulator(levels: $0) }
+            var referenceDist = DistributionAccumulator(levels: levels ?? QuantileLevels.standard)
             for (s, series) in set.series.enumerated() {
                 let origin = series.count - (folds - k) * H
                 for (p, c) in columns.enumerated() {
@@ -90,19 +95,25 @@ public enum Backtest {
                     let (sum, count) = Metrics.maseScale(past, season: season)
                     let scale = count > 0 && sum > 0 ? sum / Double(count) : 1
                     let baselines = Baseline.allCases.map { $0.forecast(history: past, horizon: H, season: season) }
+                    let reference = SeasonalNaiveIntervals.quantiles(history: past, horizon: H, season: season, levels: referenceDist.levels)
                     for h in 0..<H where origin + h < values.count {
                         let actual = values[origin + h]
                         acc[0].add(actual: actual, forecast: forecasts[s].values[h][p], scale: scale)
                         if let lo = forecasts[s].lower, let hi = forecasts[s].upper { acc[0].addInterval(actual: actual, lower: lo[h][p], upper: hi[h][p]) }
                         for (b, f) in baselines.enumerated() { acc[b + 1].add(actual: actual, forecast: f[h], scale: scale) }
+                        if let q = forecasts[s].quantiles { modelDist?.add(actual: actual, quantiles: q[h][p], scale: scale) }
+                        referenceDist.add(actual: actual, quantiles: reference[h], scale: scale)
                     }
                 }
             }
             let first = set.series[0]
             let originRow = first.count - (folds - k) * H
             let label = first.times.map { set.format($0[originRow]) }
-            let fold = Fold(fold: k + 1, originRow: originRow, originTime: label, model: acc[0].metrics(), naive: acc[1].metrics(),
-                            seasonalNaive: acc[2].metrics(), drift: acc[3].metrics())
+            var modelMetrics = acc[0].metrics(), referenceMetrics = acc[2].metrics()
+            modelMetrics.distribution = modelDist?.scores()
+            referenceMetrics.distribution = referenceDist.scores()
+            let fold = Fold(fold: k + 1, originRow: originRow, originTime: label, model: modelMetrics, naive: acc[1].metrics(),
+                            seasonalNaive: referenceMetrics, drift: acc[3].metrics())
             results.append(fold)
             onFold?(fold)
         }
@@ -112,6 +123,17 @@ public enum Backtest {
             let c = ms.isEmpty ? Double.nan : Double(ms.count)
             mean[name] = ["mae": ms.map(\.mae).reduce(0, +) / c, "rmse": ms.map(\.rmse).reduce(0, +) / c,
                           "smape": ms.map(\.smape).reduce(0, +) / c, "mase": ms.map(\.mase).reduce(0, +) / c]
+            // Distribution scores: means over the folds that have them.
+            let ds = ms.compactMap(\.distribution)
+            if !ds.isEmpty {
+                let n = Double(ds.count)
+                mean[name]?["crps"] = ds.map(\.crps).reduce(0, +) / n
+                mean[name]?["wql"] = ds.map(\.wql).reduce(0, +) / n
+                if ds.allSatisfy({ $0.msis != nil }) { mean[name]?["msis"] = ds.compactMap(\.msis).reduce(0, +) / n }
+                for key in ds[0].coverage.keys where ds.allSatisfy({ $0.coverage[key] != nil }) {
+                    mean[name]?["coverage_\(key)"] = ds.compactMap { $0.coverage[key] }.reduce(0, +) / n
+                }
+            }
         }
         return Result(family: model?.family ?? .recurrent, folds: results, mean: mean, horizon: H, seasonLength: season)
     }

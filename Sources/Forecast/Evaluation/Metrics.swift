@@ -26,6 +26,10 @@ public struct Metrics: Codable, Sendable, Equatable {
     /// Pairs left out because the forecast was NaN or infinite (actual present); nil in
     /// reports saved by 0.1.
     public var nonFiniteForecasts: Int?
+    /// Scores of the predictive distribution (CRPS, wQL, MSIS, coverage per level) when the
+    /// forecaster gives one (a Gaussian or quantile head, conformal intervals, sample paths; for
+    /// seasonal naive its empirical residual quantiles); nil otherwise and in older reports.
+    public var distribution: DistributionScores?
 
     /// Pairs left out for either reason.
     public var dropped: Int { (missingActuals ?? 0) + (nonFiniteForecasts ?? 0) }

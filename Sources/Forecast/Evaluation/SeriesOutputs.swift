@@ -19,6 +19,62 @@ struct SeriesOutputs {
     let targets: [String]
     /// Values per window and target: M / P.
     let steps: Int
+    /// Split conformal calibration of a point model (``ConformalCalibration``), if it has one.
+    var conformal: ConformalCalibration? = nil
+
+    /// The quantile levels this model's distribution is scored on: a quantile head's own levels
+    /// (sorted), the standard grid for a Gaussian head or a conformal calibration, nil for a
+    /// point model without one.
+    var scoreLevels: [Float]? {
+        switch loss {
+        case .quantile(let qs) where qs.count >= 2: return qs.sorted()
+        case .gaussian: return QuantileLevels.standard
+        default: return conformal == nil ? nil : QuantileLevels.standard
+        }
+    }
+
+    /// One window's raw outputs -> quantiles `[step][P][K]` at `levels` in data units (sorted
+    /// ascending per element); nil for a point model without conformal calibration.
+    /// A quantile head gives only its own levels (others throw, naming them); a Gaussian head and
+    /// a conformal calibration give any level.
+    func quantiles(_ out: ArraySlice<Float>, levels: [Float]) throws -> [[[Float]]]? {
+        let P = targets.count, M = steps * P
+        let base = out.startIndex
+        var blocks: [Int] = []
+        if case .quantile(let qs) = loss {
+            for t in levels {
+                guard let k = qs.firstIndex(where: { abs($0 - t) < 1e-4 }) else {
+                    throw DataError.invalidArgument("the model's quantile head has levels \(qs.map { "\($0)" }.joined(separator: ", ")); \(t) is not one of them (train with --quantiles listing it)")
+                }
+                blocks.append(k)
+            }
+        } else if case .gaussian = loss {
+        } else if conformal == nil {
+            return nil
+        }
+        let z = levels.map { Float(QuantileLevels.normalQuantile(Double($0))) }
+        var result = [[[Float]]](repeating: [[Float]](repeating: [], count: P), count: steps)
+        for s in 0..<steps {
+            for p in 0..<P {
+                let m = s * P + p
+                let sc = scaler.scaler(for: targets[p])
+                var q: [Float]
+                switch loss {
+                case .quantile:
+                    q = blocks.map { sc.inverse(out[base + $0 * M + m]) }
+                case .gaussian:
+                    let mu = out[base + m], sigma = expf(0.5 * max(min(out[base + M + m], 30), -30))
+                    q = z.map { sc.inverse(mu + $0 * sigma) }
+                default:
+                    let point = sc.inverse(out[base + loss.pointIndex(target: m, targets: M)])
+                    q = levels.map { conformal!.quantile(point: point, element: m, level: $0) }
+                }
+                q.sort()
+                result[s][p] = q
+            }
+        }
+        return result
+    }
 
     /// Interval settings of the loss: the blocks of the lowest and highest quantile and their
     /// nominal coverage, or the Gaussian 80% interval; nil for point losses.
@@ -86,25 +142,39 @@ struct SeriesOutputs {
             }
         }
         var acc = [MetricsAccumulator](repeating: MetricsAccumulator(), count: 4)
+        let levels = scoreLevels
+        var modelDist = levels.map { DistributionAccumulator(levels: $0) }
+        var referenceDist = DistributionAccumulator(levels: levels ?? QuantileLevels.standard)
         for w in 0..<count {
             let (s, e) = origin(w)
             let series = set.series[s]
-            let d = decode(out[(w * width)..<((w + 1) * width)])
+            let raw = out[(w * width)..<((w + 1) * width)]
+            let d = decode(raw)
+            let q = levels.flatMap { try? quantiles(raw, levels: $0) }
             for p in 0..<P {
                 let values = series.values[columns[p]]
                 let history = values[0...e]
                 let baselines = Baseline.allCases.map { $0.forecast(history: history, horizon: steps, season: m) }
+                let end = split.boundaries(rows: series.count).validationStart
+                let reference = SeasonalNaiveIntervals.quantiles(history: history, residualHistory: values[0..<end], horizon: steps,
+                                                                 season: m, levels: referenceDist.levels)
                 for h in 0..<steps where e + 1 + h < values.count {
                     let actual = values[e + 1 + h]
                     let scale = scales[s][p]
                     acc[0].add(actual: actual, forecast: d.values[h][p], scale: scale)
                     if let lo = d.lower, let hi = d.upper { acc[0].addInterval(actual: actual, lower: lo[h][p], upper: hi[h][p]) }
                     for (b, f) in baselines.enumerated() { acc[b + 1].add(actual: actual, forecast: f[h], scale: scale) }
+                    if let q { modelDist?.add(actual: actual, quantiles: q[h][p], scale: scale) }
+                    referenceDist.add(actual: actual, quantiles: reference[h], scale: scale)
                 }
             }
         }
         let level = intervalBlocks.map { Double($0.level) }
-        return EvaluationReport(model: acc[0].metrics(nominalCoverage: level), naive: acc[1].metrics(), seasonalNaive: acc[2].metrics(),
+        var model = acc[0].metrics(nominalCoverage: level)
+        model.distribution = modelDist?.scores()
+        var reference = acc[2].metrics()
+        reference.distribution = referenceDist.scores()
+        return EvaluationReport(model: model, naive: acc[1].metrics(), seasonalNaive: reference,
                                 drift: acc[3].metrics(), windows: count, horizon: steps, seasonLength: m)
     }
 }

@@ -16,6 +16,12 @@ public struct SeriesForecast: Sendable, Equatable {
     public var upper: [[Float]]?
     /// Nominal coverage of the interval.
     public var intervalLevel: Float?
+    /// Levels of ``quantiles`` (sorted), when the model gives a distribution.
+    public var quantileLevels: [Float]? = nil
+    /// Quantiles `[horizon][P][K]` at ``quantileLevels`` (ascending per element).
+    public var quantiles: [[[Float]]]? = nil
+    /// Sample paths `[N][horizon][P]`, when the model samples.
+    public var samples: [[[Float]]]? = nil
 }
 
 /// The high-level API: fit a recurrent forecaster on a time-series set, forecast, evaluate,
@@ -36,12 +42,16 @@ public final class Forecaster: @unchecked Sendable {
     public let model: SequenceRegressor
     public let params: ParameterStore
     public let provenance: Provenance?
+    /// Split conformal calibration (point losses trained with ``ForecasterOptions/conformal``):
+    /// the model's intervals at any level.
+    public let conformal: ConformalCalibration?
 
-    public init(spec: ModelSpec, params: ParameterStore, provenance: Provenance?) {
+    public init(spec: ModelSpec, params: ParameterStore, provenance: Provenance?, conformal: ConformalCalibration? = nil) {
         self.spec = spec
         self.model = SequenceRegressor(spec.architecture)
         self.params = params
         self.provenance = provenance
+        self.conformal = conformal
     }
 
     // MARK: Fit
@@ -83,13 +93,33 @@ public final class Forecaster: @unchecked Sendable {
                      targets: targets.count, checkpointPath: options.writesCheckpoints ? checkpointPath : nil,
                      checkpointSections: try specSection(spec))
         let params = trainer.params
-        let untested = Forecaster(spec: spec, params: params, provenance: nil)
+        var calibration: ConformalCalibration? = nil
+        if options.conformal {
+            guard !data.validation.isEmpty else {
+                throw DataError.invalidArgument("\(set.source): conformal intervals need validation windows, and the validation split holds none (lookback \(lookback) + horizon \(horizon)); raise --val-fraction")
+            }
+            calibration = Forecaster(spec: spec, params: params, provenance: nil).calibrate(data.validation.materialized())
+        }
+        let untested = Forecaster(spec: spec, params: params, provenance: nil, conformal: calibration)
         let report = data.test.isEmpty ? nil : try untested.evaluate(set, prepared: data)
         let provenance = Provenance(
             dataFile: dataFile, source: set.source, training: options.training, history: trainer.history, bestEpoch: trainer.bestEpoch,
             trainWindows: data.train.count, validationWindows: data.validation.count, testWindows: data.test.count,
             extra: SeriesRecord(rows: set.rowCount, series: set.series.count, testMetrics: report))
-        return Forecaster(spec: spec, params: params, provenance: provenance)
+        return Forecaster(spec: spec, params: params, provenance: provenance, conformal: calibration)
+    }
+
+    /// Split conformal calibration from validation windows (scaled like this model's data).
+    func calibrate(_ validation: Windows) -> ConformalCalibration {
+        let out = predictScaled(validation.x, windows: validation.count)
+        let width = spec.outputs, M = spec.window.targetLength, P = spec.window.targets.count
+        var forecasts: [[Float]] = [], actuals: [[Float]] = []
+        for w in 0..<validation.count {
+            let d = decode(out[(w * width)..<((w + 1) * width)])
+            forecasts.append(d.values.flatMap { $0 })
+            actuals.append((0..<M).map { m in spec.scaler.scaler(for: spec.window.targets[m % P]).inverse(validation.y[w * M + m]) })
+        }
+        return ConformalCalibration(forecasts: forecasts, actuals: actuals, targets: P)
     }
 
     /// The window (lookback, horizon, columns) and season length `fit` uses for `options` on
@@ -152,13 +182,16 @@ public final class Forecaster: @unchecked Sendable {
         try Forecaster.fitViews(trainer, train: train, validation: validation, levelNormalization: spec.levelNormalization,
                                 targets: spec.window.targets.count, checkpointPath: checkpointPath,
                                 checkpointSections: try Forecaster.specSection(spec))
-        let tuned = Forecaster(spec: spec, params: trainer.params, provenance: nil)
+        // A conformal model is recalibrated on the new validation windows (its residuals change with the weights).
+        let calibration = conformal == nil || validation.isEmpty ? conformal
+            : Forecaster(spec: spec, params: trainer.params, provenance: nil).calibrate(validation.materialized())
+        let tuned = Forecaster(spec: spec, params: trainer.params, provenance: nil, conformal: calibration)
         let report = data.test.isEmpty ? nil : try tuned.evaluate(set, prepared: data)
         let prov = Provenance(
             dataFile: dataFile, source: set.source, training: cfg, history: (provenance?.history ?? []) + trainer.history,
             bestEpoch: trainer.bestEpoch, trainWindows: data.train.count, validationWindows: data.validation.count, testWindows: data.test.count,
             extra: SeriesRecord(rows: set.rowCount, series: set.series.count, testMetrics: report))
-        return Forecaster(spec: spec, params: trainer.params, provenance: prov)
+        return Forecaster(spec: spec, params: trainer.params, provenance: prov, conformal: calibration)
     }
 
     // MARK: Predict
@@ -198,24 +231,31 @@ public final class Forecaster: @unchecked Sendable {
 
     /// Decoding and scoring of this model's raw outputs (shared with the other series family).
     var outputs: SeriesOutputs {
-        SeriesOutputs(loss: spec.loss, scaler: spec.scaler, targets: spec.window.targets, steps: spec.window.targetLength / max(1, spec.window.targets.count))
+        SeriesOutputs(loss: spec.loss, scaler: spec.scaler, targets: spec.window.targets, steps: spec.window.targetLength / max(1, spec.window.targets.count),
+                      conformal: conformal)
     }
     var intervalBlocks: (lower: Int, upper: Int, level: Float)? { outputs.intervalBlocks }
     /// Converts raw outputs of one window to (point, lower, upper) per `[step][P]` in data units.
     func decode(_ out: ArraySlice<Float>) -> (values: [[Float]], lower: [[Float]]?, upper: [[Float]]?) { outputs.decode(out) }
 
-    /// Forecasts the `horizon` steps after the end of every series in `set`. Thread-safe.
-    public func predict(_ set: TimeSeriesSet) throws -> [SeriesForecast] {
+    /// Forecasts the `horizon` steps after the end of every series in `set`, with quantiles at
+    /// `levels` (default: the levels the model is scored on) when the model gives a
+    /// distribution (Gaussian or quantile head, conformal calibration). Thread-safe.
+    public func predict(_ set: TimeSeriesSet, levels: [Float]? = nil) throws -> [SeriesForecast] {
         guard spec.window.mode == .manyToOne else { throw DataError.invalidArgument("this model forecasts per input step (many-to-many); use predictScaled") }
         let input = try ForecastInput(set, spec: spec.window, scaler: spec.scaler, missing: spec.missing == .drop ? .error : spec.missing)
         let n = input.seriesKeys.count
         let out = predictScaled(input.x, windows: n)
         let width = spec.outputs
-        return (0..<n).map { s in
-            let d = decode(out[(s * width)..<((s + 1) * width)])
+        return try (0..<n).map { s in
+            let raw = out[(s * width)..<((s + 1) * width)]
+            let d = decode(raw)
             let labels = input.futureLabels[s].isEmpty ? (1...spec.window.horizon).map { "+\($0)" } : input.futureLabels[s]
+            let qLevels = (levels ?? outputs.scoreLevels)?.sorted()
+            let q = try qLevels.flatMap { try outputs.quantiles(raw, levels: $0) }
             return SeriesForecast(key: input.seriesKeys[s], times: input.futureTimes[s], labels: labels, targets: spec.window.targets,
-                                  values: d.values, lower: d.lower, upper: d.upper, intervalLevel: intervalBlocks?.level)
+                                  values: d.values, lower: d.lower, upper: d.upper, intervalLevel: intervalBlocks?.level,
+                                  quantileLevels: q == nil ? nil : qLevels, quantiles: q)
         }
     }
 
@@ -317,7 +357,9 @@ public final class Forecaster: @unchecked Sendable {
 
     /// Writes the model file atomically (see docs/model-format.md).
     public func save(to path: String) throws {
-        try ModelArchive.model(family: .recurrent, params: params, spec: spec, provenance: provenance).write(path: path)
+        var archive = try ModelArchive.model(family: .recurrent, params: params, spec: spec, provenance: provenance)
+        if let conformal { try archive.setSection("conformal", conformal) }
+        try archive.write(path: path)
     }
 
     /// Loads and verifies a model file (format, version, checksum, tensor names and shapes).
@@ -333,7 +375,11 @@ public final class Forecaster: @unchecked Sendable {
             do { try params.assign(e.name, t) }
             catch { throw ModelArchive.ArchiveError.badSection(path: path, name: "tensors", reason: "\(error)") }
         }
-        return Forecaster(spec: spec, params: params, provenance: provenance)
+        let conformal = archive.sections["conformal"] == nil ? nil : try archive.section("conformal", as: ConformalCalibration.self, path: path)
+        if let c = conformal, c.residuals.count != spec.window.targetLength {
+            throw ModelArchive.ArchiveError.badSection(path: path, name: "conformal", reason: "holds \(c.residuals.count) residual lists for \(spec.window.targetLength) forecast elements")
+        }
+        return Forecaster(spec: spec, params: params, provenance: provenance, conformal: conformal)
     }
 }
 

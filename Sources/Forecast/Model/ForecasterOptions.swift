@@ -27,6 +27,10 @@ public struct ForecasterOptions: Sendable {
     public var scaler: ScalerKind = .standard
     public var missing: MissingPolicy = .error
     public var levelNormalization = true
+    /// Split conformal intervals for a point loss: after training, the validation windows'
+    /// residuals are kept in the model file (``ConformalCalibration``) and give quantiles and
+    /// intervals at any level.
+    public var conformal = false
     public var training: TrainingConfig
     /// Multi-process training: shares shard gradients between processes (MPI ranks); nil in
     /// one process. The result is bit-identical either way.

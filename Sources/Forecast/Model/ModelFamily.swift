@@ -9,6 +9,7 @@ import Foundation
 /// | `recurrent` | ``Forecaster``         | ``WindowedRegressor``        | series (``TimeSeriesSet``) |
 /// | `seq2seq`   | ``Seq2SeqForecaster``  | ``WindowedSeq2Seq``          | series (``TimeSeriesSet``) |
 /// | `nowcast`   | ``Nowcaster``          | ``EncoderForecaster``        | grids (``GridData``) |
+/// | `autoregressive` | ``AutoregressiveForecaster`` | ``AutoregressiveRegressor`` | series (``TimeSeriesSet``) |
 public enum ModelFamily: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
     /// Windowed RNN/LSTM/GRU regressor with a linear head (`forecast train`).
     case recurrent
@@ -16,12 +17,15 @@ public enum ModelFamily: String, Codable, Sendable, CaseIterable, CustomStringCo
     case seq2seq
     /// ConvLSTM encoder–forecaster over grids (`forecast train --grid`).
     case nowcast
+    /// DeepAR-style autoregressive probabilistic model (`forecast train --model deepar`).
+    case autoregressive
 
     public var description: String {
         switch self {
         case .recurrent: return "recurrent regressor"
         case .seq2seq: return "seq2seq with attention"
         case .nowcast: return "ConvLSTM nowcaster (grid)"
+        case .autoregressive: return "autoregressive probabilistic (DeepAR)"
         }
     }
 
@@ -84,12 +88,14 @@ public enum AnyModel: Sendable {
     case recurrent(Forecaster)
     case seq2seq(Seq2SeqForecaster)
     case nowcast(Nowcaster)
+    case autoregressive(AutoregressiveForecaster)
 
     public var family: ModelFamily {
         switch self {
         case .recurrent: return .recurrent
         case .seq2seq: return .seq2seq
         case .nowcast: return .nowcast
+        case .autoregressive: return .autoregressive
         }
     }
 
@@ -100,6 +106,7 @@ public enum AnyModel: Sendable {
         case .recurrent: return .recurrent(try Forecaster.load(from: path))
         case .seq2seq: return .seq2seq(try Seq2SeqForecaster.load(from: path))
         case .nowcast: return .nowcast(try Nowcaster.load(from: path))
+        case .autoregressive: return .autoregressive(try AutoregressiveForecaster.load(from: path))
         }
     }
 
@@ -109,6 +116,7 @@ public enum AnyModel: Sendable {
         case .recurrent(let m): try m.save(to: path)
         case .seq2seq(let m): try m.save(to: path)
         case .nowcast(let m): try m.save(to: path)
+        case .autoregressive(let m): try m.save(to: path)
         }
     }
 }

@@ -2,7 +2,9 @@ import Foundation
 
 /// `forecast plot`: one series' history, the model's forecasts over the held-out test split
 /// next to the actual values, the forecast past the end of the data with its interval, and
-/// the training curves from the model's provenance, as one SVG document.
+/// the training curves from the model's provenance, as one SVG document. A model with a
+/// distribution (Gaussian or quantile head, conformal intervals) gets a fan chart (50/80/95%)
+/// and a reliability diagram (``ForecastPlot/reliabilityPanel(_:)``).
 public enum ForecastPlot {
     /// - Parameters:
     ///   - series: index of the series to draw (for files with a series key).
@@ -60,10 +62,17 @@ public enum ForecastPlot {
             panel.lines.append(.init(label: "test forecasts", color: "#d9822b", x: fx.map { $0.isNaN ? 0 : $0 }, y: fy, width: 2))
         }
         // The forecast past the end.
-        let future = try forecaster.predict(set)[s]
+        let fanQuantiles = fanLevels.flatMap { l -> [Float] in let b = QuantileLevels.bounds(percent: l); return [b.lower, b.upper] }
+        let distributional = forecaster.outputs.scoreLevels != nil
+        let fan = distributional ? (try? forecaster.predict(set, levels: fanQuantiles)) : nil
+        let future: SeriesForecast
+        if let fan { future = fan[s] } else { future = try forecaster.predict(set)[s] }
         let fxs = (0...H).map { x(n - 1 + $0) }
         let fys = [values[n - 1]] + future.values.map { Double($0[p]) }
-        if let lo = future.lower, let hi = future.upper {
+        let bands = fanBands(future, target: p, x: Array(fxs.dropFirst()))
+        if !bands.isEmpty {
+            panel.bands += bands
+        } else if let lo = future.lower, let hi = future.upper {
             let level = Int(((future.intervalLevel ?? 0) * 100).rounded())
             panel.bands.append(.init(label: "\(level)% interval", color: "#c0392b", x: Array(fxs.dropFirst()),
                                      low: lo.map { Double($0[p]) }, high: hi.map { Double($0[p]) }))
@@ -76,6 +85,10 @@ public enum ForecastPlot {
         }
 
         var panels = [panel]
+        if distributional, !data.test.isEmpty, let report = try? forecaster.evaluate(set, prepared: data),
+           let reliability = reliabilityPanel(report) {
+            panels.append(reliability)
+        }
         if let history = forecaster.provenance?.history, !history.isEmpty {
             var curves = SVGChart.Panel(title: "training curves (loss \(spec.loss.name), scaled units)", xLabel: "epoch", yLabel: "loss")
             curves.height = 260

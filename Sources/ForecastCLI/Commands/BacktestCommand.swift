@@ -61,6 +61,15 @@ struct BacktestCommand: ParsableCommand {
             var o = try seq2seq.options(settings: settings)
             o.base.split = options.split
             result = try Backtest.run(set, targets: settings.target, options: o, folds: folds, refit: refit, onFold: onFold)
+        case .deepar:
+            let ao = AutoregressiveCLI.options(settings: settings, likelihood: settings.likelihood ?? .gaussian, samples: settings.samples)
+            result = try Backtest.run(set, targets: settings.target, options: options, folds: folds, refit: refit, onFold: onFold) { history, o in
+                var a = ao
+                a.context = o.lookback
+                a.horizon = o.horizon
+                a.split = o.split
+                return try AutoregressiveForecaster.fit(history, target: settings.target[0], options: a)
+            }
         }
         try ScoreCheck.require(result, source: input.data)
         for f in result.folds { if let note = ScoreCheck.note(f.model, what: "fold \(f.fold)") { Output.note(note) } }
@@ -79,6 +88,15 @@ struct BacktestCommand: ParsableCommand {
                      Output.format(m["model"]?["mae"] ?? .nan)])
         print("backtest (\(result.family)): \(result.folds.count) folds x \(result.horizon) steps, season \(result.seasonLength)\(refit ? ", refit every fold" : "")")
         print(TextTable.render(rows))
+        if m["model"]?["crps"] != nil {
+            var d = [["distribution (mean of folds)", "CRPS", "wQL", "MSIS", "cover 80%", "cover 95%"]]
+            for (name, key) in [("model", "model"), ("seasonal naive (empirical)", "seasonal_naive")] {
+                let v = m[key] ?? [:]
+                d.append([name, Output.format(v["crps"] ?? .nan), Output.format(v["wql"] ?? .nan), v["msis"].map(Output.format) ?? "-",
+                          v["coverage_80"].map { Output.format($0 * 100) } ?? "-", v["coverage_95"].map { Output.format($0 * 100) } ?? "-"])
+            }
+            print(TextTable.render(d))
+        }
     }
 
     /// `--grid`: rolling origins over the last folds x out-frames frames, model against persistence.

@@ -39,8 +39,8 @@ struct BenchCommand: ParsableCommand {
     var exportONNX: String?
 
     func validate() throws {
-        if let w = workload, !["ingest", "convlstm", "sgemm", StreamWorkload.name].contains(w), !RecurrentWorkload.all.contains(where: { $0.name == w }) {
-            throw ValidationError("unknown workload '\(w)'; expected one of \((RecurrentWorkload.all.map(\.name) + [StreamWorkload.name, "convlstm", "sgemm", "ingest"]).joined(separator: ", "))")
+        if let w = workload, !["ingest", "convlstm", "sgemm", StreamWorkload.name, SamplingWorkload.name].contains(w), !RecurrentWorkload.all.contains(where: { $0.name == w }) {
+            throw ValidationError("unknown workload '\(w)'; expected one of \((RecurrentWorkload.all.map(\.name) + [StreamWorkload.name, SamplingWorkload.name, "convlstm", "sgemm", "ingest"]).joined(separator: ", "))")
         }
         if exportONNX != nil, !(RecurrentWorkload.all.first { $0.name == workload }?.inferenceOnly ?? false) {
             throw ValidationError("--export-onnx needs --workload infer-1 or infer-256")
@@ -82,6 +82,13 @@ struct BenchCommand: ParsableCommand {
             let gflops = 2 * Double(n * n * n) / per / 1e9
             if json { Output.json(["workload": "sgemm", "n": n, "gflops": (gflops * 10).rounded() / 10, "blas_core": core, "threads": workers]) }
             else { print("sgemm \(n)^3: \(Output.format(gflops)) GFLOP/s  [\(core), \(workers) threads]") }
+            return
+        }
+        if workload == SamplingWorkload.name {
+            let s = try SamplingWorkload.measure(seconds: seconds, workers: workers)
+            if json { Output.json(["workload": SamplingWorkload.name, "paths": SamplingWorkload.paths, "steps": SamplingWorkload.steps,
+                                   "ms": (s * 1e4).rounded() / 10, "workers": workers, "blas_core": core]) }
+            else { print("\(SamplingWorkload.name): \(Output.format(s * 1e3)) ms per \(SamplingWorkload.paths) paths x \(SamplingWorkload.steps) steps  [\(core), \(workers) workers]") }
             return
         }
         if let w = BLASRuntime.kernelCheck().warning { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }

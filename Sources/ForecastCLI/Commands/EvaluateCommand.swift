@@ -14,6 +14,11 @@ struct EvaluateCommand: ParsableCommand {
         beats seasonal naive on the training data's scale), plus interval coverage for models
         trained with a gaussian or quantile loss.
 
+        A model that gives a distribution (gaussian or quantile head, --intervals conformal) is
+        also scored on it: CRPS (data units), weighted quantile loss, MSIS at 95% (scaled like
+        MASE) and the observed coverage of every central interval, next to seasonal naive with
+        empirical residual quantiles (the reference distribution; see docs/probabilistic.md).
+
         --json prints one object with keys model, naive, seasonal_naive and drift, each holding
         mae, rmse, smape and mase. For a --grid (ConvLSTM) model: MSE, MAE, correlation and
         CSI/POD/FAR at 0.5, 2 and 5 mm/h per lead time and averaged, for the model and for
@@ -42,6 +47,9 @@ struct EvaluateCommand: ParsableCommand {
         case .seq2seq(let m):
             try Seq2SeqCLI.evaluate(m, model: path, input: input, json: json)
             return
+        case .autoregressive(let m):
+            try AutoregressiveCLI.evaluate(m, input: input, json: json)
+            return
         case .recurrent(let m):
             forecaster = m
         }
@@ -62,6 +70,13 @@ struct EvaluateCommand: ParsableCommand {
                                 "mase": ScoreCheck.json(m.mase), "count": m.count,
                                 "missing_actuals": m.missingActuals ?? 0, "nonfinite_forecasts": m.nonFiniteForecasts ?? 0]
         if intervals, let c = m.coverage { o["coverage"] = c; o["nominal_coverage"] = m.nominalCoverage ?? NSNull() }
+        if let d = m.distribution {
+            o["crps"] = ScoreCheck.json(d.crps)
+            o["wql"] = ScoreCheck.json(d.wql)
+            o["msis"] = d.msis.map(ScoreCheck.json) ?? NSNull()
+            o["coverage_levels"] = d.coverage
+            o["quantile_levels"] = d.levels.map(Double.init)
+        }
         return o
     }
 
@@ -79,7 +94,24 @@ struct EvaluateCommand: ParsableCommand {
         if let c = r.model.coverage, let n = r.model.nominalCoverage {
             text += "\ninterval coverage: \(Output.format(c * 100))% (nominal \(Output.format(n * 100))%)"
         }
+        if let d = distributionTable(r.model.distribution, reference: r.seasonalNaive.distribution) { text += "\n" + d }
         return text
+    }
+}
+
+extension EvaluateCommand {
+    /// The distribution scores of the model and of seasonal naive's empirical intervals; nil
+    /// when the model gives no distribution.
+    static func distributionTable(_ model: DistributionScores?, reference: DistributionScores?) -> String? {
+        guard let model else { return nil }
+        let keys = model.coverage.keys.sorted { Double($0)! < Double($1)! }.filter { ["50", "80", "90", "95"].contains($0) || model.coverage.count <= 4 }
+        var rows = [["distribution", "CRPS", "wQL", "MSIS"] + keys.map { "cover \($0)%" }]
+        for (name, d) in [("model", model), ("seasonal naive (empirical)", reference)] {
+            guard let d else { continue }
+            rows.append([name, Output.format(d.crps), Output.format(d.wql), d.msis.map(Output.format) ?? "-"]
+                        + keys.map { d.coverage[$0].map { Output.format($0 * 100) } ?? "-" })
+        }
+        return TextTable.render(rows)
     }
 }
 

@@ -26,6 +26,9 @@ struct InspectCommand: ParsableCommand {
         case .seq2seq(let m):
             try Seq2SeqCLI.inspect(m, model: path, json: json)
             return
+        case .autoregressive(let m):
+            try AutoregressiveCLI.inspect(m, model: path, json: json)
+            return
         case .recurrent(let m):
             f = m
         }

@@ -47,6 +47,10 @@ struct PlotCommand: ParsableCommand {
             guard attention else { throw CLIError.data("\(model): a seq2seq model is plotted with --attention") }
             try Seq2SeqCLI.plotAttention(m, model: path, input: input, out: out, series: series)
             return
+        case .autoregressive(let m):
+            if attention { throw CLIError.data("\(model): --attention needs a seq2seq model") }
+            try AutoregressiveCLI.plot(m, input: input, out: out, series: series)
+            return
         case .recurrent(let m):
             forecaster = m
         }

@@ -13,6 +13,11 @@ struct PredictCommand: ParsableCommand {
         continuing the data's frequency, the forecast of every target, and interval columns
         (<target>_lower, <target>_upper) when the model was trained with a gaussian or quantile loss.
 
+        --level 80,95 adds the central prediction intervals of those levels as columns lo-95,
+        lo-80, hi-80, hi-95 (<target>-lo-80 … with several targets), the naming of
+        statsforecast/NeuralForecast: from a Gaussian head or conformal calibration (any level) or
+        a quantile head (levels its quantiles bound, e.g. 0.1/0.9 for 80).
+
         For a --grid (ConvLSTM) model, writes the forecast frames in the input's long format
         (time,y,x,value).
 
@@ -39,6 +44,12 @@ struct PredictCommand: ParsableCommand {
     @Option(name: .customLong("attention-out"), help: ArgumentHelp("For a seq2seq model: write the attention weights (series, step, input step, weight) as CSV.", valueName: "file"))
     var attentionOut: String?
 
+    @Option(help: ArgumentHelp("Prediction interval levels in percent, comma-separated (e.g. 80,95): adds lo-<level> and hi-<level> columns.", valueName: "list"))
+    var level: NumberList?
+
+    @Option(help: ArgumentHelp("For a deepar model: write N sample paths per series in long format (series, time, sample, value).", valueName: "n"))
+    var samples: Int?
+
     @Flag(help: "Feed predictions back one step at a time instead of the direct multi-step forecast (models without covariates).")
     var recursive = false
 
@@ -53,7 +64,15 @@ struct PredictCommand: ParsableCommand {
         if steps != nil && !recursive { throw ValidationError("--steps needs --recursive") }
         if let n = steps, n < 1 { throw ValidationError("--steps must be at least 1") }
         try OptionLimits.require([("--steps", steps, WindowLimits.recursiveSteps)])
+        if let n = samples { try OptionLimits.require([("--samples", n, 1...100_000)]) }
+        if let l = level {
+            if l.values.contains(where: { !($0 > 0 && $0 < 100) }) { throw ValidationError("--level takes percentages strictly between 0 and 100, got \(l.defaultValueDescription)") }
+            if recursive { throw ValidationError("--level needs the direct forecast (not --recursive)") }
+        }
     }
+
+    /// `--level` as sorted unique percentages.
+    var levels: [Double] { Array(Set(level?.values ?? [])).sorted() }
 
     func run() throws {
         let path = try ModelRegistry.resolveModelPath(model)
@@ -71,11 +90,17 @@ struct PredictCommand: ParsableCommand {
             try GridCLI.predict(model: m, data: input.data, out: out)
             return
         case .seq2seq(let m):
+            if samples != nil || level != nil { throw CLIError.data("\(model): --samples and --level need a deepar or recurrent model (this one is \(ModelFamily.seq2seq))") }
             try Seq2SeqCLI.predict(m, model: path, input: input, out: out, attentionOut: attentionOut)
+            return
+        case .autoregressive(let m):
+            if recursive || attentionOut != nil { throw CLIError.data("\(model): a deepar model forecasts by sampling; --recursive and --attention-out do not apply") }
+            try AutoregressiveCLI.predict(m, input: input, out: out, levels: levels, samples: samples)
             return
         case .recurrent(let m):
             forecaster = m
         }
+        if samples != nil { throw CLIError.data("\(model): --samples needs a deepar model (this one is \(ModelFamily.recurrent))") }
         if attentionOut != nil { throw CLIError.data("\(model): --attention-out needs a seq2seq model") }
         BLASRuntime.setThreads(1)
         let set = try input.load()
@@ -89,8 +114,18 @@ struct PredictCommand: ParsableCommand {
             try FollowLoop.run(forecaster, set: set, data: input.data, delimiter: input.csvOptions.delimiter)
             return
         }
-        let forecasts = recursive ? try forecaster.predictRecursive(set, steps: steps) : try forecaster.predict(set)
-        let csv = ForecastCSV.render(forecasts, seriesKey: forecaster.spec.seriesKey, timeColumn: forecaster.spec.timeColumn)
+        let quantileLevels = levels.flatMap { l -> [Float] in let b = QuantileLevels.bounds(percent: l); return [b.lower, b.upper] }
+        if !levels.isEmpty, forecaster.spec.loss.outputsPerTarget == 1, forecaster.conformal == nil {
+            throw CLIError.data("\(model): --level needs a model with intervals: train it with --intervals conformal, --loss gaussian or --quantiles")
+        }
+        let forecasts: [SeriesForecast]
+        do {
+            forecasts = recursive ? try forecaster.predictRecursive(set, steps: steps)
+                : try forecaster.predict(set, levels: levels.isEmpty ? nil : quantileLevels)
+        } catch DataError.invalidArgument(let message) where !levels.isEmpty {
+            throw CLIError.data("\(model): --level \(level!.defaultValueDescription): \(message)")
+        }
+        let csv = ForecastCSV.render(forecasts, seriesKey: forecaster.spec.seriesKey, timeColumn: forecaster.spec.timeColumn, levels: levels)
         if let out {
             try AtomicFile.write(csv, to: out)
             Output.note("wrote \(forecasts.count) series x \(forecaster.spec.window.horizon) steps to \(out)")
@@ -102,8 +137,20 @@ struct PredictCommand: ParsableCommand {
 
 /// Forecast tables as CSV text.
 enum ForecastCSV {
-    static func render(_ forecasts: [SeriesForecast], seriesKey: String?, timeColumn: String?) -> String {
+    /// `levels`: central interval levels in percent whose bounds are in each forecast's
+    /// quantiles; written as `lo-95, lo-80, hi-80, hi-95` after the point (prefixed with
+    /// `<target>-` when there are several targets).
+    static func render(_ forecasts: [SeriesForecast], seriesKey: String?, timeColumn: String?, levels: [Double] = []) -> String {
         guard let first = forecasts.first else { return "" }
+        let named: [(String, Double, Bool)] = levels.reversed().map { ("lo-" + QuantileLevels.key(percent: $0), $0, false) }
+            + levels.map { ("hi-" + QuantileLevels.key(percent: $0), $0, true) }
+        func bound(_ f: SeriesForecast, _ h: Int, _ p: Int, _ percent: Double, upper: Bool) -> Float {
+            guard let lv = f.quantileLevels, let q = f.quantiles else { return .nan }
+            let b = QuantileLevels.bounds(percent: percent)
+            let t = upper ? b.upper : b.lower
+            guard let k = lv.firstIndex(where: { abs($0 - t) < 1e-4 }) else { return .nan }
+            return q[h][p][k]
+        }
         var header: [String] = []
         let keyed = forecasts.contains { $0.key != nil }
         if keyed { header.append(seriesKey ?? "series") }
@@ -111,6 +158,7 @@ enum ForecastCSV {
         for t in first.targets {
             header.append(t)
             if first.lower != nil { header.append("\(t)_lower"); header.append("\(t)_upper") }
+            for (name, _, _) in named { header.append(first.targets.count > 1 ? "\(t)-\(name)" : name) }
         }
         var lines = [header.map(quote).joined(separator: ",")]
         for f in forecasts {
@@ -121,6 +169,7 @@ enum ForecastCSV {
                 for p in 0..<f.targets.count {
                     row.append(number(f.values[h][p]))
                     if let lo = f.lower, let hi = f.upper { row.append(number(lo[h][p])); row.append(number(hi[h][p])) }
+                    for (_, percent, upper) in named { row.append(number(bound(f, h, p, percent, upper: upper))) }
                 }
                 lines.append(row.joined(separator: ","))
             }

@@ -75,6 +75,12 @@ struct TrainCommand: ParsableCommand {
                               checkpoint: checkpoint, resume: resume != nil, json: json, quiet: quiet)
             return
         }
+        if settings.model == .deepar {
+            try AutoregressiveCLI.train(input: input, settings: settings,
+                                        options: AutoregressiveCLI.options(settings: settings, likelihood: settings.likelihood ?? .gaussian, samples: settings.samples),
+                                        out: out, checkpoint: checkpoint, resume: resume != nil, json: json, quiet: quiet)
+            return
+        }
         if settings.model == .seq2seq {
             try Seq2SeqCLI.train(input: input, settings: settings, options: seq2seq.options(settings: settings), out: out,
                                  checkpoint: checkpoint, resume: resume != nil, json: json, quiet: quiet)

@@ -8,18 +8,22 @@ import Forecast
 enum ModelChoice: ExpressibleByArgument, Equatable, CustomStringConvertible {
     case recurrent(CellKind)
     case seq2seq
+    /// The autoregressive probabilistic family (DeepAR).
+    case deepar
 
     init?(argument: String) {
         if argument.lowercased() == "seq2seq" { self = .seq2seq; return }
+        if argument.lowercased() == "deepar" { self = .deepar; return }
         guard let cell = CellKind(name: argument) else { return nil }
         self = .recurrent(cell)
     }
 
-    static var allValueStrings: [String] { CellKind.allValueStrings + ["seq2seq"] }
+    static var allValueStrings: [String] { CellKind.allValueStrings + ["seq2seq", "deepar"] }
     var description: String {
         switch self {
         case .recurrent(let c): return c == .rnnTanh ? "rnn" : c.rawValue
         case .seq2seq: return "seq2seq"
+        case .deepar: return "deepar"
         }
     }
     var defaultValueDescription: String { description }
@@ -29,6 +33,7 @@ enum ModelChoice: ExpressibleByArgument, Equatable, CustomStringConvertible {
         switch self {
         case .recurrent: return .recurrent
         case .seq2seq: return .seq2seq
+        case .deepar: return .autoregressive
         }
     }
 }
@@ -45,6 +50,30 @@ extension LossKind: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
     public static var allValueStrings: [String] { ["mse", "mae", "huber", "gaussian", "quantile"] }
     public var defaultValueDescription: String { name }
+}
+
+/// `--intervals`: how a point model gets prediction intervals.
+enum IntervalMethod: String, ExpressibleByArgument, CaseIterable {
+    /// Split conformal on the validation residuals per horizon step (``ConformalCalibration``).
+    case conformal
+}
+
+/// `--level 80,95` / `--quantiles 0.05,0.5,0.95`: a comma-separated list of numbers in an open
+/// range, parsed and checked once.
+struct NumberList: ExpressibleByArgument {
+    var values: [Double]
+    init?(argument: String) {
+        let parts = argument.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, !parts.contains(nil), parts.allSatisfy({ $0!.isFinite }) else { return nil }
+        values = parts.compactMap { $0 }
+    }
+    var defaultValueDescription: String { values.map { "\($0)" }.joined(separator: ",") }
+}
+
+extension Likelihood: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+    public var defaultValueDescription: String { rawValue }
 }
 
 extension MissingPolicy: ExpressibleByArgument {

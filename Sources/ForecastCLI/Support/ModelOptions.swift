@@ -17,7 +17,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Calendar inputs from the timestamps, comma-separated: hour (hour of day), dow (day of week), doy (day of year), each as sin/cos.", valueName: "features"))
     var calendar: String?
 
-    @Option(help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor), or seq2seq (encoder-decoder with attention).", valueName: "model"))
+    @Option(help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor), seq2seq (encoder-decoder with attention) or deepar (autoregressive, sampled).", valueName: "model"))
     var model: ModelChoice = .recurrent(.lstm)
 
     @Option(help: "Input steps per window (default: two seasons).")
@@ -49,6 +49,18 @@ struct ModelOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Loss: mse, mae, huber, gaussian (adds 80% intervals) or quantile (0.1/0.5/0.9).", valueName: "loss"))
     var loss: LossKind = .mse
+
+    @Option(help: ArgumentHelp("Quantile levels of a quantile head, comma-separated, each in (0, 1) (e.g. 0.025,0.1,0.5,0.9,0.975); implies --loss quantile.", valueName: "list"))
+    var quantiles: NumberList?
+
+    @Option(help: ArgumentHelp("Intervals for a point loss: conformal (split conformal on the validation residuals per horizon step, kept in the model file).", valueName: "method"))
+    var intervals: IntervalMethod?
+
+    @Option(help: ArgumentHelp("--model deepar: the likelihood of the next value: gaussian, student_t or negative_binomial (counts).", valueName: "name"))
+    var likelihood: Likelihood?
+
+    @Option(help: ArgumentHelp("--model deepar: sample paths per series for evaluation (default 200).", valueName: "n"))
+    var samples: Int?
 
     @Option(help: ArgumentHelp("Maximum epochs; early stopping usually ends sooner (default 60; with --grid 40).", valueName: "n"))
     var epochs: Int?
@@ -105,6 +117,22 @@ struct ModelOptions: ParsableArguments {
         let v = valFraction ?? 0.1, t = testFraction ?? 0.1
         if v < 0 || t < 0 || v + t >= 0.9 { throw ValidationError("--val-fraction and --test-fraction must be non-negative and sum to less than 0.9") }
         if let w = workers, w < 1 { throw ValidationError("--workers must be at least 1") }
+        if let q = quantiles {
+            if q.values.contains(where: { !($0 > 0 && $0 < 1) }) { throw ValidationError("--quantiles must lie strictly between 0 and 1, got \(q.defaultValueDescription)") }
+            if Set(q.values).count != q.values.count { throw ValidationError("--quantiles lists a level twice: \(q.defaultValueDescription)") }
+            try OptionLimits.require([("--quantiles", q.values.count, 1...99)])
+            switch loss { case .mse, .quantile: break; default: throw ValidationError("--quantiles needs --loss quantile (or no --loss), not \(loss.name)") }
+        }
+        if (likelihood != nil || samples != nil) && model != .deepar { throw ValidationError("--likelihood and --samples need --model deepar") }
+        if let n = samples { try OptionLimits.require([("--samples", n, 1...100_000)]) }
+        if intervals == .conformal {
+            if quantiles != nil { throw ValidationError("--intervals conformal is for point losses; a quantile head gives its own intervals") }
+            switch loss {
+            case .gaussian, .quantile: throw ValidationError("--intervals conformal is for point losses (mse, mae, huber); --loss \(loss.name) gives its own intervals")
+            default: break
+            }
+            if model == .seq2seq || model == .deepar { throw ValidationError("--intervals conformal is available for --model lstm|gru|rnn; not for \(model)") }
+        }
         for c in splitList(calendar) where ModelOptions.calendarFeature(c) == nil {
             throw ValidationError("--calendar takes \(CalendarFeature.acceptedNames), got '\(c)'")
         }
@@ -154,6 +182,8 @@ struct ModelOptions: ParsableArguments {
         options.missing = missing
         options.levelNormalization = !noLevelNorm
         options.training.loss = loss
+        if let q = quantiles { options.training.loss = .quantile(q.values.map { Float($0) }) }
+        options.conformal = intervals == .conformal
         options.training.epochs = epochs ?? 60
         options.training.batchSize = batch ?? 32
         options.training.learningRate = lr ?? 3e-3

@@ -17,7 +17,8 @@
 ///
 /// Conformers: ``WindowedRegressor`` (a recurrent stack and a linear head over a window),
 /// ``WindowedSeq2Seq`` (encoder–decoder with attention), ``EncoderForecaster`` and
-/// ``ConvLSTMRegressor`` (ConvLSTM over frame sequences).
+/// ``ConvLSTMRegressor`` (ConvLSTM over frame sequences), ``AutoregressiveRegressor`` (DeepAR-style,
+/// teacher-forced on the likelihood of the next value).
 ///
 /// Thread safety: a model is an immutable description; one model serves many threads, each
 /// with its own workspace and (for backward) its own gradient store.

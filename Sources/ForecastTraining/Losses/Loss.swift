@@ -12,6 +12,7 @@ import Glibc
 /// | huber(δ) | `[μ]` | ½ e² if \|e\| ≤ δ else δ(\|e\| - ½δ), e = μ - y |
 /// | gaussian | `[μ, s]`, s = log σ² | ½ (s + (y - μ)² e^-s)  (Gaussian NLL without the constant) |
 /// | quantile(q₁…q_K) | `[μ_q1, …, μ_qK]` | Σ_k max(q_k e, (q_k - 1) e), e = y - μ_qk |
+/// | likelihood(L) | `[u₁, …, u_K, ν]`: L's raw outputs, then the series scale | −log p_L(y; u, ν) (``Likelihood``; the ν block gets no gradient) |
 ///
 /// The loss of a batch is the mean of ℓ over its `rows * M` target elements (and over the K
 /// quantiles for the pinball loss), as PyTorch's `reduction="mean"`.
@@ -21,6 +22,8 @@ public enum LossKind: Codable, Sendable, Equatable {
     case huber(delta: Float)
     case gaussian
     case quantile([Float])
+    /// The conditional likelihood of an autoregressive probabilistic model (DeepAR).
+    case likelihood(Likelihood)
 
     /// Head values per target value.
     public var outputsPerTarget: Int {
@@ -28,6 +31,7 @@ public enum LossKind: Codable, Sendable, Equatable {
         case .mse, .mae, .huber: return 1
         case .gaussian: return 2
         case .quantile(let qs): return qs.count
+        case .likelihood(let l): return l.parameterCount + 1
         }
     }
 
@@ -38,6 +42,7 @@ public enum LossKind: Codable, Sendable, Equatable {
         case .huber: return "huber"
         case .gaussian: return "gaussian"
         case .quantile: return "quantile"
+        case .likelihood(let l): return l.rawValue
         }
     }
 
@@ -101,6 +106,12 @@ public enum LossKind: Codable, Sendable, Equatable {
                     total += 0.5 * Double(s + e * e * w)
                     d?[m] = -e * w * inv
                     d?[M + m] = (p[M + m] == s ? 0.5 * (1 - e * e * w) : 0) * inv
+                case .likelihood(let l):
+                    let K = l.parameterCount
+                    let u = (0..<K).map { p[$0 * M + m] }
+                    var g = [Float](repeating: 0, count: K)
+                    total += g.withUnsafeMutableBufferPointer { l.negativeLogLikelihood(u, y: y[m], scale: p[K * M + m], weight: inv, dU: $0.baseAddress!) }
+                    if let d { for k in 0..<K { d[k * M + m] = g[k] }; d[K * M + m] = 0 }
                 case .quantile(let qs):
                     let scale = inv / Float(qs.count)
                     for (k, q) in qs.enumerated() {

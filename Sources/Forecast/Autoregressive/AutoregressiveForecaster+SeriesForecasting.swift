@@ -1,0 +1,37 @@
+import Foundation
+
+extension AutoregressiveForecaster: SeriesForecasting {
+    public var family: ModelFamily { .autoregressive }
+    public var horizon: Int { spec.horizon }
+    public func forecasts(after set: TimeSeriesSet) throws -> [SeriesForecast] { try predict(set) }
+    public func evaluate(_ set: TimeSeriesSet) throws -> EvaluationReport { try evaluate(set, workers: 1) }
+
+    /// Warm start: continues training on `set` with a fresh optimizer, keeping the spec.
+    public func fineTuned(on set: TimeSeriesSet, training: TrainingConfig, dataFile: String?, checkpointPath: String?, resume: Bool,
+                          onEvent: ((TrainingEvent) -> Void)?) throws -> AutoregressiveForecaster {
+        guard let col = set.columnIndex(spec.target) else { throw DataError.invalidArgument("\(set.source): no column '\(spec.target)'") }
+        var train = AutoregressiveSamples(context: spec.context, horizon: spec.horizon)
+        var validation = train
+        for s in set.series {
+            let (v, t) = spec.split.boundaries(rows: s.count)
+            train.append(s.values[col], rows: 0..<v, stride: 1)
+            validation.append(s.values[col], rows: max(0, v - spec.context)..<t, stride: 1)
+        }
+        if train.isEmpty { throw TrainingError.emptyTrainingSet }
+        var cfg = training
+        cfg.loss = .likelihood(spec.likelihood)
+        let trainer = try Trainer.starting(model: model, config: cfg, initial: params, checkpointPath: checkpointPath, resume: resume, spec: spec)
+        trainer.onEvent = onEvent
+        try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation, checkpointPath: checkpointPath,
+                        checkpointSections: try Trainer<AutoregressiveRegressor>.specSection(spec))
+        let tuned = AutoregressiveForecaster(spec: spec, params: trainer.params, provenance: nil)
+        let report = try? tuned.evaluate(set)
+        let hash = dataFile.flatMap { try? SHA256.hex(AtomicFile.read($0)) } ?? ""
+        let prov = Provenance(forecastVersion: forecastVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
+                              dataFile: dataFile ?? set.source, dataSHA256: hash, rows: set.rowCount, series: set.series.count,
+                              training: cfg, history: (provenance?.history ?? []) + trainer.history, bestEpoch: trainer.bestEpoch,
+                              trainWindows: train.count, validationWindows: validation.count, testWindows: report?.windows ?? 0,
+                              testMetrics: report)
+        return AutoregressiveForecaster(spec: spec, params: trainer.params, provenance: prov)
+    }
+}
