@@ -9,6 +9,7 @@ import Foundation
 /// | `recurrent` | ``Forecaster``         | ``WindowedRegressor``        | series (``TimeSeriesSet``) |
 /// | `seq2seq`   | ``Seq2SeqForecaster``  | ``WindowedSeq2Seq``          | series (``TimeSeriesSet``) |
 /// | `nowcast`   | ``Nowcaster``          | ``EncoderForecaster``        | grids (``GridData``) |
+/// | `ensemble`  | ``EnsembleForecaster`` | ``WindowedRegressor`` members + ETS/Theta | series (``TimeSeriesSet``) |
 public enum ModelFamily: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
     /// Windowed RNN/LSTM/GRU regressor with a linear head (`forecast train`).
     case recurrent
@@ -16,12 +17,15 @@ public enum ModelFamily: String, Codable, Sendable, CaseIterable, CustomStringCo
     case seq2seq
     /// ConvLSTM encoder–forecaster over grids (`forecast train --grid`).
     case nowcast
+    /// Median ensemble of LSTMs and statistical models chosen on validation (`--model auto`).
+    case ensemble
 
     public var description: String {
         switch self {
         case .recurrent: return "recurrent regressor"
         case .seq2seq: return "seq2seq with attention"
         case .nowcast: return "ConvLSTM nowcaster (grid)"
+        case .ensemble: return "ensemble (LSTM, ETS, Theta; median, chosen on validation)"
         }
     }
 
@@ -70,12 +74,14 @@ public enum AnyModel: Sendable {
     case recurrent(Forecaster)
     case seq2seq(Seq2SeqForecaster)
     case nowcast(Nowcaster)
+    case ensemble(EnsembleForecaster)
 
     public var family: ModelFamily {
         switch self {
         case .recurrent: return .recurrent
         case .seq2seq: return .seq2seq
         case .nowcast: return .nowcast
+        case .ensemble: return .ensemble
         }
     }
 
@@ -86,6 +92,7 @@ public enum AnyModel: Sendable {
         case .recurrent: return .recurrent(try Forecaster.load(from: path))
         case .seq2seq: return .seq2seq(try Seq2SeqForecaster.load(from: path))
         case .nowcast: return .nowcast(try Nowcaster.load(from: path))
+        case .ensemble: return .ensemble(try EnsembleForecaster.load(from: path))
         }
     }
 
@@ -95,6 +102,7 @@ public enum AnyModel: Sendable {
         case .recurrent(let m): try m.save(to: path)
         case .seq2seq(let m): try m.save(to: path)
         case .nowcast(let m): try m.save(to: path)
+        case .ensemble(let m): try m.save(to: path)
         }
     }
 }

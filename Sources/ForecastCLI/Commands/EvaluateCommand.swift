@@ -42,6 +42,9 @@ struct EvaluateCommand: ParsableCommand {
         case .seq2seq(let m):
             try Seq2SeqCLI.evaluate(m, model: path, input: input, json: json)
             return
+        case .ensemble(let m):
+            try EnsembleCLI.evaluate(m, input: input, json: json)
+            return
         case .recurrent(let m):
             forecaster = m
         }

@@ -26,6 +26,9 @@ struct InspectCommand: ParsableCommand {
         case .seq2seq(let m):
             try Seq2SeqCLI.inspect(m, model: path, json: json)
             return
+        case .ensemble(let m):
+            try EnsembleCLI.inspect(m, path: model, json: json)
+            return
         case .recurrent(let m):
             f = m
         }

@@ -47,6 +47,8 @@ struct PlotCommand: ParsableCommand {
             guard attention else { throw CLIError.data("\(model): a seq2seq model is plotted with --attention") }
             try Seq2SeqCLI.plotAttention(m, model: path, input: input, out: out, series: series)
             return
+        case .ensemble:
+            throw CLIError.data("\(model): plotting an ensemble (--model auto) is not supported yet; use predict or evaluate")
         case .recurrent(let m):
             forecaster = m
         }

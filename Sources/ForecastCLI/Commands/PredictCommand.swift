@@ -61,6 +61,10 @@ struct PredictCommand: ParsableCommand {
         case .seq2seq(let m):
             try Seq2SeqCLI.predict(m, model: path, input: input, out: out, attentionOut: attentionOut)
             return
+        case .ensemble(let m):
+            if attentionOut != nil { throw CLIError.data("\(model): --attention-out needs a seq2seq model") }
+            try EnsembleCLI.predict(m, input: input, out: out, recursive: recursive)
+            return
         case .recurrent(let m):
             forecaster = m
         }

@@ -8,18 +8,22 @@ import Forecast
 enum ModelChoice: ExpressibleByArgument, Equatable, CustomStringConvertible {
     case recurrent(CellKind)
     case seq2seq
+    /// Ensemble of LSTMs, ETS and Theta, combination chosen on the validation split.
+    case auto
 
     init?(argument: String) {
         if argument.lowercased() == "seq2seq" { self = .seq2seq; return }
+        if argument.lowercased() == "auto" { self = .auto; return }
         guard let cell = CellKind(name: argument) else { return nil }
         self = .recurrent(cell)
     }
 
-    static var allValueStrings: [String] { CellKind.allValueStrings + ["seq2seq"] }
+    static var allValueStrings: [String] { CellKind.allValueStrings + ["seq2seq", "auto"] }
     var description: String {
         switch self {
         case .recurrent(let c): return c == .rnnTanh ? "rnn" : c.rawValue
         case .seq2seq: return "seq2seq"
+        case .auto: return "auto"
         }
     }
     var defaultValueDescription: String { description }
@@ -29,6 +33,7 @@ enum ModelChoice: ExpressibleByArgument, Equatable, CustomStringConvertible {
         switch self {
         case .recurrent: return .recurrent
         case .seq2seq: return .seq2seq
+        case .auto: return .ensemble
         }
     }
 }
