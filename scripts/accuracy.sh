@@ -10,6 +10,8 @@
 # The peers need Python with statsforecast and neuralforecast: ACC_PYTHON, or a venv created in
 # .venv-accuracy/ (git-ignored) on first use. JSON lines go to ${ACC_OUT:-accuracy-results.jsonl}.
 # The accuracy peers script takes one series per file, so the NYC file is split per airport.
+# ACC_SETS (default "air sunspots seattle elec nyc") picks data sets; ACC_PEER_ARGS passes options
+# to accuracy_peers.py (e.g. "--no-nf" to skip NeuralForecast, whose training is the slow part).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA="Fixtures"
@@ -34,21 +36,24 @@ trap 'rm -rf "$TMP"' EXIT
 run() {  # label file target [forecast args...]
   local label="$1" file="$2" target="$3"; shift 3
   echo "accuracy: $label ..." >&2
-  "$PY" "$PEERS" "$BIN" "$file" "$target" --label "$label" -- "$@" ${EXTRA[@]+"${EXTRA[@]}"} >> "$OUT" 2> "$TMP/$label.log" ||
+  "$PY" "$PEERS" "$BIN" "$file" "$target" --label "$label" ${ACC_PEER_ARGS:-} -- "$@" ${EXTRA[@]+"${EXTRA[@]}"} >> "$OUT" 2> "$TMP/$label.log" ||
     { echo "accuracy: $label failed (log: $TMP/$label.log)" >&2; tail -5 "$TMP/$label.log" >&2; }
 }
-run air_passengers "$DATA/air_passengers.csv" value
-run sunspots_monthly "$DATA/sunspots_monthly.csv" value
-run seattle_weather_daily "$DATA/seattle_weather_daily.csv" temp_max
-run elecdemand_halfhourly "$DATA/elecdemand_halfhourly.csv" Demand --features Temperature,WorkDay
-# One file per airport (the peers script reads one series per file).
-"$PY" - "$DATA/nyc_weather_hourly.csv" "$TMP" <<'PY'
+SETS=" ${ACC_SETS:-air sunspots seattle elec nyc} "
+[[ $SETS == *" air "* ]] && run air_passengers "$DATA/air_passengers.csv" value
+[[ $SETS == *" sunspots "* ]] && run sunspots_monthly "$DATA/sunspots_monthly.csv" value
+[[ $SETS == *" seattle "* ]] && run seattle_weather_daily "$DATA/seattle_weather_daily.csv" temp_max
+[[ $SETS == *" elec "* ]] && run elecdemand_halfhourly "$DATA/elecdemand_halfhourly.csv" Demand --features Temperature,WorkDay
+if [[ $SETS == *" nyc "* ]]; then
+  # One file per airport (the peers script reads one series per file).
+  "$PY" - "$DATA/nyc_weather_hourly.csv" "$TMP" <<'PY'
 import sys, pandas as pd
 df = pd.read_csv(sys.argv[1])
 for key, part in df.groupby("origin", sort=True):
     part.to_csv(f"{sys.argv[2]}/nyc_{key}.csv", index=False)
 PY
-for f in "$TMP"/nyc_*.csv; do
-  run "$(basename "$f" .csv)" "$f" temp
-done
+  for f in "$TMP"/nyc_*.csv; do
+    run "$(basename "$f" .csv)" "$f" temp
+  done
+fi
 "$PY" scripts/accuracy_table.py "$OUT"

@@ -35,9 +35,44 @@ final class EnsembleCLITests: XCTestCase {
         XCTAssertEqual(p.status, 0, p.stderr)
         XCTAssertEqual(p.stdout.split(separator: "\n").count, 13, p.stdout)
 
+        // --model auto is the default.
+        let d = try ForecastBinary.run(["train", "--data", air, "--target", "value", "--epochs", "2", "--hidden", "4", "--out", dir + "/d.safetensors", "--quiet"])
+        XCTAssertEqual(d.status, 0, d.stderr)
+        XCTAssert(try ForecastBinary.run(["inspect", dir + "/d.safetensors"]).stdout.contains("family:       ensemble"))
+
         let plot = try ForecastBinary.run(["plot", "--model", model, "--data", air, "--out", dir + "/x.svg"])
         XCTAssertNotEqual(plot.status, 0)
         XCTAssert(plot.stderr.contains("ensemble"), plot.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.svg"))
+    }
+
+    /// Edited ensemble files get one clear error naming the field; nothing crashes.
+    func testHostileEnsembleFilesAreRefusedWithTheField() throws {
+        let dir = try ForecastBinary.temporaryDirectory("ensemble-hostile")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let source = fixturePath("models/legacy-ensemble.safetensors")
+        func statistical(_ c: ModelEdit.Config, kind: String, model: [String: Any]) -> [[String: Any]] {
+            ((c.object["statistical"] as? [[String: Any]]) ?? []).map { f in
+                var f = f
+                if f["kind"] as? String == kind { f["models"] = [[model]] }
+                return f
+            }
+        }
+        let cases: [(String, (inout ModelEdit.Config) -> Void, String)] = [
+            ("snaive-period-0", { c in c.object["statistical"] = statistical(c, kind: "snaive", model: ["seasonalNaive": ["period": 0]]) }, "period 0"),
+            ("theta-nan", { c in c.object["statistical"] = statistical(c, kind: "theta", model: ["theta": ["_0": ["period": 12, "alpha": 7, "level0": 1]]]) }, "Theta parameters"),
+            ("no-members", { c in c.object["networks"] = [Any](); c.object["networkSeeds"] = [Any]() }, "at least one recurrent member"),
+            ("combination-empty", { c in c.object["combination"] = [Any]() }, "combination"),
+            ("two-series", { c in c.object["seriesKeys"] = ["a", "b"] }, "one model per series"),
+        ]
+        for (name, edit, fragment) in cases {
+            let path = dir + "/\(name).safetensors"
+            try ModelEdit.write(source, to: path, config: edit)
+            for args in [["evaluate", "--model", path, "--data", air], ["predict", "--model", path, "--data", air], ["inspect", path]] {
+                let r = try ForecastBinary.run(args)
+                XCTAssertEqual(r.status, 1, "\(name) \(args[0]): \(r.stderr)")
+                XCTAssert(r.stderr.contains(fragment), "\(name) \(args[0]): \(r.stderr)")
+            }
+        }
     }
 }

@@ -267,11 +267,8 @@ public final class EnsembleForecaster: @unchecked Sendable {
         let archive = try ModelArchive.read(path: path, expecting: .model)
         let spec = try archive.section("config", as: EnsembleSpec.self, path: path)
         let provenance = archive.sections["provenance"] == nil ? nil : try archive.section("provenance", as: Provenance.self, path: path)
-        guard !spec.networks.isEmpty, spec.networkSeeds.count == spec.networks.count else {
-            throw ModelArchive.ArchiveError.badSection(path: path, name: "config", reason: "an ensemble needs at least one recurrent member and one seed per member")
-        }
-        for fits in spec.statistical where fits.models.count != spec.seriesKeys.count || fits.models.contains(where: { $0.count != spec.window.targets.count }) {
-            throw ModelArchive.ArchiveError.badSection(path: path, name: "config", reason: "statistical member '\(fits.kind.rawValue)' does not hold one model per series and target")
+        do { try spec.check() } catch {
+            throw ModelArchive.ArchiveError.badSection(path: path, name: "config", reason: "\(error)")
         }
         var networks: [Forecaster] = []
         for (i, member) in spec.networks.enumerated() {

@@ -58,3 +58,54 @@ public enum EnsembleComponent: String, Codable, Sendable, CaseIterable {
         [.lstm], [.ets], [.theta], [.snaive], [.naive],
     ]
 }
+
+extension EnsembleSpec {
+    /// Checks what a model file could get wrong beyond each network's own config (which
+    /// ``ModelFileCheck`` verifies): members agree on horizon and targets, one statistical model
+    /// per series and target, periods and parameters in range. Throws a message naming the field.
+    func check() throws {
+        func bad(_ field: String, _ why: String) -> DataError { DataError.invalidArgument("config.\(field): \(why)") }
+        guard !networks.isEmpty, networkSeeds.count == networks.count else { throw bad("networks", "an ensemble needs at least one recurrent member and one seed per member") }
+        for (i, n) in networks.enumerated() where n.window.horizon != window.horizon || n.window.targets != window.targets {
+            throw bad("networks[\(i)].window", "horizon \(n.window.horizon) and targets \(n.window.targets) differ from the ensemble's (\(window.horizon), \(window.targets))")
+        }
+        guard (1...100_000).contains(seasonLength) else { throw bad("seasonLength", "\(seasonLength) is not in 1...100000") }
+        guard !combination.isEmpty else { throw bad("combination", "empty") }
+        for fits in statistical {
+            guard fits.models.count == seriesKeys.count, fits.models.allSatisfy({ $0.count == window.targets.count }) else {
+                throw bad("statistical.\(fits.kind.rawValue)", "does not hold one model per series (\(seriesKeys.count)) and target (\(window.targets.count))")
+            }
+            for model in fits.models.joined() { try model.check(field: "statistical.\(fits.kind.rawValue)") }
+        }
+        for c in combination {
+            if let kind = c.statisticalKind, !statistical.contains(where: { $0.kind == kind }) {
+                throw bad("combination", "'\(c.rawValue)' has no fitted models")
+            }
+        }
+    }
+}
+
+extension StatisticalModel {
+    /// Periods in 1...100000, finite parameters, smoothing weights in [0, 1], one seasonal start
+    /// value per period.
+    func check(field: String) throws {
+        func bad(_ why: String) -> DataError { DataError.invalidArgument("config.\(field): \(why)") }
+        let periods = 1...100_000
+        switch self {
+        case .naive: return
+        case .seasonalNaive(let m): guard periods.contains(m) else { throw bad("period \(m) is not in 1...100000") }
+        case .theta(let t):
+            guard periods.contains(t.period) else { throw bad("period \(t.period) is not in 1...100000") }
+            guard t.alpha.isFinite, (0...1).contains(t.alpha), t.level0.isFinite else { throw bad("Theta parameters out of range (alpha \(t.alpha), level0 \(t.level0))") }
+        case .ets(let e):
+            guard periods.contains(e.period) else { throw bad("period \(e.period) is not in 1...100000") }
+            for (name, v) in [("alpha", e.alpha), ("beta", e.beta), ("gamma", e.gamma), ("phi", e.phi)] where !(v.isFinite && (0...1).contains(v)) {
+                throw bad("ETS \(name) \(v) is not in [0, 1]")
+            }
+            guard e.level0.isFinite, e.trend0.isFinite, e.seasonal0.allSatisfy(\.isFinite) else { throw bad("ETS start states are not finite") }
+            guard e.seasonal0.count == (e.season == .none ? 0 : e.period) else {
+                throw bad("ETS holds \(e.seasonal0.count) seasonal start values for period \(e.period)")
+            }
+        }
+    }
+}

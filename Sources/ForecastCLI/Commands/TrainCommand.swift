@@ -53,7 +53,7 @@ struct TrainCommand: ParsableCommand {
         if settings.model == .seq2seq {
             try seq2seq.check()
         }
-        if settings.model == .auto, checkpointDir != nil || resume != nil {
+        if settings.model == .auto, !grid.grid, checkpointDir != nil || resume != nil {
             throw ValidationError("--checkpoint-dir and --resume are not supported with --model auto (an ensemble trains several members)")
         }
     }

@@ -79,6 +79,7 @@ enum EnsembleCLI {
         print("combination:  median of \(spec.combination.map(\.rawValue).joined(separator: ", "))")
         print("window:       lookback \(spec.window.lookback), horizon \(spec.window.horizon)")
         print("targets:      \(spec.window.targets.joined(separator: ", "))")
+        print("inputs:       \(model.networks[0].spec.inputNames.joined(separator: ", ")) (LSTM members)")
         print("time:         \(spec.timeColumn ?? "row order")\(spec.frequency.map { ", frequency \($0)" } ?? ""), season \(spec.seasonLength)")
         if let key = spec.seriesKey { print("series key:   \(key)") }
         print("members:")

@@ -17,8 +17,8 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Calendar inputs from the timestamps, comma-separated: hour (hour of day), dow (day of week), doy (day of year), each as sin/cos.", valueName: "features"))
     var calendar: String?
 
-    @Option(help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor), seq2seq (encoder-decoder with attention), or auto (median ensemble of LSTMs, ETS and Theta chosen on the validation split; docs/ensembles.md).", valueName: "model"))
-    var model: ModelChoice = .recurrent(.lstm)
+    @Option(help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor), seq2seq (encoder-decoder with attention), or auto (the default: median ensemble of LSTMs, ETS and Theta chosen on the validation split; docs/ensembles.md).", valueName: "model"))
+    var model: ModelChoice = .auto
 
     @Option(help: "Input steps per window (default: two seasons).")
     var lookback: Int?
