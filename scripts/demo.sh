@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up the machine, builds forecast, trains a small LSTM on the monthly airline passenger
+# Sets up the machine, builds forecast, trains the default model (an ensemble of LSTMs, ETS and
+# Theta, docs/ensembles.md) on the monthly airline passenger
 # counts (Fixtures/air_passengers.csv) and prints a 12-month forecast.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -10,7 +10,7 @@ final class CLITests: XCTestCase {
 
     func testTrainPredictEvaluateInspectPlotOnAirPassengers() throws {
         let model = dir + "/air.safetensors"
-        let train = try ForecastBinary.run(["train", "--data", fixturePath("air_passengers.csv"), "--target", "value", "--out", model, "--epochs", "20"])
+        let train = try ForecastBinary.run(["train", "--model", "lstm", "--data", fixturePath("air_passengers.csv"), "--target", "value", "--out", model, "--epochs", "20"])
         XCTAssertEqual(train.status, 0, train.stderr)
         XCTAssert(train.stderr.contains("saved"), train.stderr)
         XCTAssert(FileManager.default.fileExists(atPath: model))
@@ -86,7 +86,7 @@ final class CLITests: XCTestCase {
     /// Calendar inputs and gap re-indexing from the command line, on real files.
     func testCalendarFeaturesAndGapReindexing() throws {
         let model = dir + "/seattle.safetensors"
-        let train = try ForecastBinary.run(["train", "--data", fixturePath("seattle_weather_daily.csv"), "--target", "temp_max",
+        let train = try ForecastBinary.run(["train", "--model", "lstm", "--data", fixturePath("seattle_weather_daily.csv"), "--target", "temp_max",
                                             "--calendar", "doy,dow", "--epochs", "2", "--out", model])
         XCTAssertEqual(train.status, 0, train.stderr)
         let inspect = try ForecastBinary.run(["inspect", model])
@@ -95,7 +95,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(predict.status, 0, predict.stderr)
         XCTAssert(predict.stdout.contains("2016-01-01"), predict.stdout)
 
-        let nyc = try ForecastBinary.run(["train", "--data", fixturePath("nyc_weather_hourly.csv"), "--target", "temp", "--series-key", "origin",
+        let nyc = try ForecastBinary.run(["train", "--model", "lstm", "--data", fixturePath("nyc_weather_hourly.csv"), "--target", "temp", "--series-key", "origin",
                                           "--gaps", "reindex", "--epochs", "1", "--out", dir + "/nyc.safetensors"])
         XCTAssertEqual(nyc.status, 0, nyc.stderr)
         XCTAssert(nyc.stderr.contains("missing values"), "re-indexed gaps become missing values that are reported: \(nyc.stderr)")

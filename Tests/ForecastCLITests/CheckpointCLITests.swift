@@ -57,7 +57,7 @@ final class CheckpointCLITests: XCTestCase {
     }
 
     func testRecurrentFamilyResumesExactlyAfterKill() throws {
-        try checkResumeIsExact(family: "lstm", ["--data", fixturePath("air_passengers.csv"), "--target", "value", "--epochs", "30",
+        try checkResumeIsExact(family: "lstm", ["--model", "lstm", "--data", fixturePath("air_passengers.csv"), "--target", "value", "--epochs", "30",
                                                 "--hidden", "32", "--workers", "2"])
     }
 

@@ -15,7 +15,7 @@ final class FamilyCLITests: XCTestCase {
         let common = ["backtest", "--data", air, "--target", "value", "--folds", "2", "--epochs", "4", "--hidden", "8", "--json"]
         let s2s = try ForecastBinary.run(common + ["--model", "seq2seq"])
         XCTAssertEqual(s2s.status, 0, s2s.stderr)
-        let lstm = try ForecastBinary.run(common)
+        let lstm = try ForecastBinary.run(common + ["--model", "lstm"])
         XCTAssertEqual(lstm.status, 0, lstm.stderr)
         let a = try json(s2s.stdout), b = try json(lstm.stdout)
         XCTAssertEqual(a["family"] as? String, "seq2seq")

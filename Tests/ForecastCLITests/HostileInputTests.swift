@@ -134,7 +134,7 @@ final class HostileInputTests: XCTestCase {
         try fm.copyItem(atPath: fixturePath("air_passengers.csv"), toPath: path("d.csv"))
         try fm.copyItem(atPath: fixturePath("models/legacy-seq2seq.safetensors"), toPath: path("s2s.st"))
         // A current-format model (full checksum) to edit.
-        let train = try ForecastBinary.run(["train", "--data", "d.csv", "--target", "value", "--out", "m.st", "--epochs", "1", "--hidden", "4", "--quiet"], in: dir)
+        let train = try ForecastBinary.run(["train", "--model", "lstm", "--data", "d.csv", "--target", "value", "--out", "m.st", "--epochs", "1", "--hidden", "4", "--quiet"], in: dir)
         XCTAssertEqual(train.status, 0, train.stderr)
         let m = path("m.st"), s2s = fixturePath("models/legacy-seq2seq.safetensors"), grid = fixturePath("models/legacy-nowcast.safetensors")
         try ModelEdit.write(m, to: path("stale-sum.st"), recompute: false) { $0.set(["architecture", "recurrent", "hiddenSize"], 9) }

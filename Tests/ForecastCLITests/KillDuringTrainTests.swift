@@ -13,7 +13,7 @@ final class KillDuringTrainTests: XCTestCase {
         let dir = try ForecastBinary.temporaryDirectory("kill")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let model = dir + "/m.safetensors"
-        let args = ["train", "--data", fixturePath("air_passengers.csv"), "--target", "value", "--out", model, "--hidden", "8", "--quiet"]
+        let args = ["train", "--model", "lstm", "--data", fixturePath("air_passengers.csv"), "--target", "value", "--out", model, "--hidden", "8", "--quiet"]
         let first = try ForecastBinary.run(args + ["--epochs", "1"], in: dir)
         XCTAssertEqual(first.status, 0, first.stderr)
         var current = try Data(contentsOf: URL(fileURLWithPath: model))

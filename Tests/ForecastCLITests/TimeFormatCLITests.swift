@@ -25,7 +25,7 @@ final class TimeFormatCLITests: XCTestCase {
         XCTAssert(text.contains("note: decimal years with R frequency 365: daily steps from 2012-01-01"), text)
 
         let model = dir + "/sea.safetensors"
-        let train = try ForecastBinary.run(["train", "--data", data, "--target", "temp_max", "--out", model, "--epochs", "2"])
+        let train = try ForecastBinary.run(["train", "--model", "lstm", "--data", data, "--target", "temp_max", "--out", model, "--epochs", "2"])
         XCTAssertEqual(train.status, 0, train.stderr)
         let predict = try ForecastBinary.run(["predict", "--model", model, "--data", data])
         XCTAssertEqual(predict.status, 0, predict.stderr)

@@ -10,6 +10,7 @@ import Foundation
 /// | `seq2seq`   | ``Seq2SeqForecaster``  | ``WindowedSeq2Seq``          | series (``TimeSeriesSet``) |
 /// | `nowcast`   | ``Nowcaster``          | ``EncoderForecaster``        | grids (``GridData``) |
 /// | `autoregressive` | ``AutoregressiveForecaster`` | ``AutoregressiveRegressor`` | series (``TimeSeriesSet``) |
+/// | `ensemble`  | ``EnsembleForecaster`` | ``WindowedRegressor`` members + ETS/Theta | series (``TimeSeriesSet``) |
 public enum ModelFamily: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
     /// Windowed RNN/LSTM/GRU regressor with a linear head (`forecast train`).
     case recurrent
@@ -19,6 +20,8 @@ public enum ModelFamily: String, Codable, Sendable, CaseIterable, CustomStringCo
     case nowcast
     /// DeepAR-style autoregressive probabilistic model (`forecast train --model deepar`).
     case autoregressive
+    /// Median ensemble of LSTMs and statistical models chosen on validation (`--model auto`).
+    case ensemble
 
     public var description: String {
         switch self {
@@ -26,6 +29,7 @@ public enum ModelFamily: String, Codable, Sendable, CaseIterable, CustomStringCo
         case .seq2seq: return "seq2seq with attention"
         case .nowcast: return "ConvLSTM nowcaster (grid)"
         case .autoregressive: return "autoregressive probabilistic (DeepAR)"
+        case .ensemble: return "ensemble (LSTM, ETS, Theta; median, chosen on validation)"
         }
     }
 
@@ -89,6 +93,7 @@ public enum AnyModel: Sendable {
     case seq2seq(Seq2SeqForecaster)
     case nowcast(Nowcaster)
     case autoregressive(AutoregressiveForecaster)
+    case ensemble(EnsembleForecaster)
 
     public var family: ModelFamily {
         switch self {
@@ -96,6 +101,7 @@ public enum AnyModel: Sendable {
         case .seq2seq: return .seq2seq
         case .nowcast: return .nowcast
         case .autoregressive: return .autoregressive
+        case .ensemble: return .ensemble
         }
     }
 
@@ -107,6 +113,7 @@ public enum AnyModel: Sendable {
         case .seq2seq: return .seq2seq(try Seq2SeqForecaster.load(from: path))
         case .nowcast: return .nowcast(try Nowcaster.load(from: path))
         case .autoregressive: return .autoregressive(try AutoregressiveForecaster.load(from: path))
+        case .ensemble: return .ensemble(try EnsembleForecaster.load(from: path))
         }
     }
 
@@ -117,6 +124,7 @@ public enum AnyModel: Sendable {
         case .seq2seq(let m): try m.save(to: path)
         case .nowcast(let m): try m.save(to: path)
         case .autoregressive(let m): try m.save(to: path)
+        case .ensemble(let m): try m.save(to: path)
         }
     }
 }

@@ -57,6 +57,10 @@ struct BacktestCommand: ParsableCommand {
         switch settings.model {
         case .recurrent:
             result = try Backtest.run(set, targets: settings.target, options: options, folds: folds, refit: refit, onFold: onFold)
+        case .auto:
+            result = try Backtest.run(set, targets: settings.target, options: options, folds: folds, refit: refit, onFold: onFold) { history, o in
+                try EnsembleForecaster.fit(history, targets: settings.target, options: o)
+            }
         case .seq2seq:
             var o = try seq2seq.options(settings: settings)
             o.base.split = options.split

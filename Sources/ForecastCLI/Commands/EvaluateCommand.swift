@@ -50,6 +50,9 @@ struct EvaluateCommand: ParsableCommand {
         case .autoregressive(let m):
             try AutoregressiveCLI.evaluate(m, input: input, json: json)
             return
+        case .ensemble(let m):
+            try EnsembleCLI.evaluate(m, input: input, json: json)
+            return
         case .recurrent(let m):
             forecaster = m
         }

@@ -29,6 +29,9 @@ struct InspectCommand: ParsableCommand {
         case .autoregressive(let m):
             try AutoregressiveCLI.inspect(m, model: path, json: json)
             return
+        case .ensemble(let m):
+            try EnsembleCLI.inspect(m, path: model, json: json)
+            return
         case .recurrent(let m):
             f = m
         }

@@ -97,6 +97,11 @@ struct PredictCommand: ParsableCommand {
             if recursive || attentionOut != nil { throw CLIError.data("\(model): a deepar model forecasts by sampling; --recursive and --attention-out do not apply") }
             try AutoregressiveCLI.predict(m, input: input, out: out, levels: levels, samples: samples)
             return
+        case .ensemble(let m):
+            if samples != nil || level != nil || follow { throw CLIError.data("\(model): --samples, --level and --follow need a deepar or recurrent model (this one is an ensemble)") }
+            if attentionOut != nil { throw CLIError.data("\(model): --attention-out needs a seq2seq model") }
+            try EnsembleCLI.predict(m, input: input, out: out, recursive: recursive)
+            return
         case .recurrent(let m):
             forecaster = m
         }

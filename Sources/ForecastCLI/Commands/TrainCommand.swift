@@ -53,6 +53,10 @@ struct TrainCommand: ParsableCommand {
         if settings.model == .seq2seq {
             try seq2seq.check()
         }
+        if settings.modelChoice == nil, checkpointDir != nil || resume != nil { settings.model = .recurrent(.lstm) }
+        if settings.model == .auto, !grid.grid, checkpointDir != nil || resume != nil {
+            throw ValidationError("--checkpoint-dir and --resume are not supported with --model auto (an ensemble trains several members)")
+        }
     }
 
     /// Where checkpoints go: `--resume FILE` continues that file, `--checkpoint-dir D` writes
@@ -84,6 +88,10 @@ struct TrainCommand: ParsableCommand {
         if settings.model == .seq2seq {
             try Seq2SeqCLI.train(input: input, settings: settings, options: seq2seq.options(settings: settings), out: out,
                                  checkpoint: checkpoint, resume: resume != nil, json: json, quiet: quiet)
+            return
+        }
+        if settings.model == .auto {
+            try EnsembleCLI.train(input: input, settings: settings, out: out, json: json, quiet: quiet)
             return
         }
         let start = Date()

@@ -10,20 +10,24 @@ enum ModelChoice: ExpressibleByArgument, Equatable, CustomStringConvertible {
     case seq2seq
     /// The autoregressive probabilistic family (DeepAR).
     case deepar
+    /// Ensemble of LSTMs, ETS and Theta, combination chosen on the validation split.
+    case auto
 
     init?(argument: String) {
         if argument.lowercased() == "seq2seq" { self = .seq2seq; return }
         if argument.lowercased() == "deepar" { self = .deepar; return }
+        if argument.lowercased() == "auto" { self = .auto; return }
         guard let cell = CellKind(name: argument) else { return nil }
         self = .recurrent(cell)
     }
 
-    static var allValueStrings: [String] { CellKind.allValueStrings + ["seq2seq", "deepar"] }
+    static var allValueStrings: [String] { CellKind.allValueStrings + ["seq2seq", "deepar", "auto"] }
     var description: String {
         switch self {
         case .recurrent(let c): return c == .rnnTanh ? "rnn" : c.rawValue
         case .seq2seq: return "seq2seq"
         case .deepar: return "deepar"
+        case .auto: return "auto"
         }
     }
     var defaultValueDescription: String { description }
@@ -34,6 +38,7 @@ enum ModelChoice: ExpressibleByArgument, Equatable, CustomStringConvertible {
         case .recurrent: return .recurrent
         case .seq2seq: return .seq2seq
         case .deepar: return .autoregressive
+        case .auto: return .ensemble
         }
     }
 }

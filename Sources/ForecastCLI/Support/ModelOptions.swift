@@ -17,8 +17,22 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Calendar inputs from the timestamps, comma-separated: hour (hour of day), dow (day of week), doy (day of year), each as sin/cos.", valueName: "features"))
     var calendar: String?
 
-    @Option(help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor), seq2seq (encoder-decoder with attention) or deepar (autoregressive, sampled).", valueName: "model"))
-    var model: ModelChoice = .recurrent(.lstm)
+    @Option(name: .customLong("model"), help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor), seq2seq (encoder-decoder with attention), deepar (autoregressive, sampled), or auto (median ensemble of LSTMs, ETS and Theta chosen on the validation split; docs/ensembles.md). Default: auto, or lstm when an option only a single network serves is given (--loss other than mse, --quantiles, --intervals, --dilations, --tau, --learn-tau, --bidirectional, --dropout, --checkpoint-dir, --resume).", valueName: "model"))
+    var modelChoice: ModelChoice?
+
+    /// The model to train: the one named, else `auto`, unless an option asks for something only a
+    /// single network has (a distributional head, conformal intervals, a cell variant,
+    /// checkpoints): then the single LSTM, as before ensembles became the default.
+    var model: ModelChoice {
+        get { modelChoice ?? (asksForSingleNetwork ? .recurrent(.lstm) : .auto) }
+        set { modelChoice = newValue }
+    }
+
+    /// Options that configure one network (ensembles do not take them).
+    var asksForSingleNetwork: Bool {
+        loss != .mse || quantiles != nil || intervals != nil || dilations != nil || tau != nil || learnTau
+            || bidirectional || dropout != 0
+    }
 
     @Option(help: "Input steps per window (default: two seasons).")
     var lookback: Int?

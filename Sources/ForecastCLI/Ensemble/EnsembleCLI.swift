@@ -1,0 +1,106 @@
+import Foundation
+import Forecast
+
+/// The `ensemble` family (`--model auto`) in train, evaluate, predict, inspect and plot.
+enum EnsembleCLI {
+    static func train(input: DataOptions, settings: ModelOptions, out: String, json: Bool, quiet: Bool) throws {
+        let start = Date()
+        let set = try input.load()
+        let options = settings.forecasterOptions()
+        try TrainingBudget.checkSeries(set, targets: settings.target, options: options)
+        let reporter = ProgressReporter(json: json, quiet: quiet)
+        let freq = set.frequency.map { "\($0)" } ?? "row order"
+        var preamble = "read \(input.data): \(set.rowCount) rows, \(set.series.count) series, frequency \(freq)"
+        if let note = MissingReport.describe(set, columns: settings.target + splitList(settings.features) + splitList(settings.knownFuture),
+                                             policy: options.missing) {
+            preamble += "\n" + note
+        }
+        reporter.preamble = preamble
+        let model = try EnsembleForecaster.fit(set, targets: settings.target, options: options, dataFile: input.data, onEvent: reporter.handle)
+        try model.save(to: out)
+        let spec = model.spec
+        let seconds = Date().timeIntervalSince(start)
+        let chosen = spec.combination.map(\.rawValue).joined(separator: "+")
+        if json {
+            var obj: [String: Any] = ["event": "done", "model": out, "seconds": seconds, "lookback": spec.window.lookback,
+                                      "horizon": spec.window.horizon, "season": spec.seasonLength, "family": ModelFamily.ensemble.rawValue,
+                                      "members": spec.networks.count, "combination": chosen,
+                                      "epochs": model.provenance?.history.count ?? 0]
+            if let m = model.provenance?.testMetrics {
+                obj["test_mase"] = m.model.mase
+                obj["seasonal_naive_mase"] = m.seasonalNaive.mase
+            }
+            Output.json(obj)
+        } else if !quiet {
+            Output.note("lookback \(spec.window.lookback), horizon \(spec.window.horizon), season \(spec.seasonLength), \(spec.networks.count) LSTM member(s); chosen on validation: median of \(chosen)")
+            if let m = model.provenance?.testMetrics {
+                Output.note("test split (\(m.windows) windows): MASE \(Output.format(m.model.mase)) (seasonal naive \(Output.format(m.seasonalNaive.mase)), naive \(Output.format(m.naive.mase)), drift \(Output.format(m.drift.mase)))")
+            }
+            Output.note("saved \(out) in \(Output.duration(seconds))")
+        }
+    }
+
+    static func evaluate(_ model: EnsembleForecaster, input: DataOptions, json: Bool) throws {
+        let set = try input.load()
+        let report = try model.evaluate(set)
+        try ScoreCheck.require(report.model, source: input.data)
+        if let note = ScoreCheck.note(report.model) { Output.note(note) }
+        if json {
+            Output.json(EvaluateCommand.jsonObject(report))
+            return
+        }
+        print("test split: \(report.windows) windows x \(report.horizon) steps, season \(report.seasonLength)")
+        print(EvaluateCommand.table(report))
+    }
+
+    static func predict(_ model: EnsembleForecaster, input: DataOptions, out: String?, recursive: Bool) throws {
+        if recursive { throw CLIError.data("--recursive needs a recurrent model; an ensemble forecasts its horizon directly") }
+        let set = try input.load()
+        let forecasts = try model.predict(set)
+        let csv = ForecastCSV.render(forecasts, seriesKey: model.spec.seriesKey, timeColumn: model.spec.timeColumn)
+        if let out {
+            try AtomicFile.write(csv, to: out)
+            Output.note("wrote \(forecasts.count) series x \(model.spec.window.horizon) steps to \(out)")
+        } else {
+            print(csv, terminator: "")
+        }
+    }
+
+    static func inspect(_ model: EnsembleForecaster, path: String, json: Bool) throws {
+        let spec = model.spec
+        if json {
+            struct Doc: Encodable { let family: String; let config: EnsembleSpec; let provenance: Provenance?; let parameters: Int }
+            Output.json(encodable: Doc(family: ModelFamily.ensemble.rawValue, config: spec, provenance: model.provenance,
+                                       parameters: model.networks.reduce(0) { $0 + $1.model.layout.parameterCount }), pretty: true)
+            return
+        }
+        print("model:        \(path)")
+        print("family:       \(ModelFamily.ensemble)")
+        print("combination:  median of \(spec.combination.map(\.rawValue).joined(separator: ", "))")
+        print("window:       lookback \(spec.window.lookback), horizon \(spec.window.horizon)")
+        print("targets:      \(spec.window.targets.joined(separator: ", "))")
+        print("inputs:       \(model.networks[0].spec.inputNames.joined(separator: ", ")) (LSTM members)")
+        print("time:         \(spec.timeColumn ?? "row order")\(spec.frequency.map { ", frequency \($0)" } ?? ""), season \(spec.seasonLength)")
+        if let key = spec.seriesKey { print("series key:   \(key)") }
+        print("members:")
+        for (i, net) in model.networks.enumerated() {
+            let rc = net.spec.architecture.recurrent
+            print("  member\(i)  lstm: \(rc.cell.rawValue) \(rc.numLayers)x\(rc.hiddenSize), lookback \(net.spec.window.lookback), seed \(spec.networkSeeds[i]), \(net.model.layout.parameterCount) parameters (tensors member\(i).*)")
+        }
+        for fits in spec.statistical {
+            let names = Set(fits.models.flatMap { $0.map(\.name) }).sorted()
+            print("  \(fits.kind.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(names.joined(separator: "; "))")
+        }
+        if !spec.validation.isEmpty {
+            var rows = [["candidate (median of)", "validation MASE"]]
+            for c in spec.validation { rows.append([c.components.map(\.rawValue).joined(separator: "+"), Output.format(c.mase)]) }
+            print(InspectLines.table("validation:", TextTable.render(rows)))
+        }
+        if let p = model.provenance {
+            print("trained:      \(p.createdAt) by forecast \(p.forecastVersion), seed \(p.training.seed)")
+            print("data:         \(p.dataFile) (\(p.rows) rows, \(p.series) series\(p.dataSHA256.isEmpty ? "" : ", sha256 \(p.dataSHA256.prefix(16))…"))")
+            print(InspectLines.windows(train: p.trainWindows, validation: p.validationWindows, test: p.testWindows))
+            if let r = p.testMetrics { print(InspectLines.table("test metrics:", EvaluateCommand.table(r))) }
+        }
+    }
+}

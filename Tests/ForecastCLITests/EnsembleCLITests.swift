@@ -1,0 +1,78 @@
+import Foundation
+import XCTest
+import _TestSupport
+
+/// `forecast train --model auto` end to end: the file holds every member, `inspect` lists them
+/// and the validation scores, `evaluate` and `predict` read it, `plot` says it cannot.
+final class EnsembleCLITests: XCTestCase {
+    let air = fixturePath("air_passengers.csv")
+
+    func testAutoTrainsAnEnsembleThatEveryCommandReads() throws {
+        let dir = try ForecastBinary.temporaryDirectory("ensemble-cli")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = dir + "/air.safetensors"
+        let t = try ForecastBinary.run(["train", "--data", air, "--target", "value", "--model", "auto", "--epochs", "10", "--hidden", "16",
+                                        "--workers", "2", "--out", model])
+        XCTAssertEqual(t.status, 0, t.stderr)
+        XCTAssert((t.stdout + t.stderr).contains("lookback 24, horizon 12, season 12"), t.stderr)
+        XCTAssert((t.stdout + t.stderr).contains("chosen on validation: median of"), t.stderr)
+
+        let i = try ForecastBinary.run(["inspect", model])
+        XCTAssertEqual(i.status, 0, i.stderr)
+        for fragment in ["family:       ensemble", "member0  lstm", "member1  lstm", "member2  lstm", "ets ", "theta", "snaive", "validation:", "lstm+ets+theta"] {
+            XCTAssert(i.stdout.contains(fragment), "inspect lists \(fragment):\n\(i.stdout)")
+        }
+
+        let e = try ForecastBinary.run(["evaluate", "--model", model, "--data", air, "--json"])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        let o = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: [String: Any]])
+        let mase = try XCTUnwrap(o["model"]?["mase"] as? Double), snaive = try XCTUnwrap(o["seasonal_naive"]?["mase"] as? Double)
+        XCTAssertLessThan(mase, snaive)
+        let text = try ForecastBinary.run(["evaluate", "--model", model, "--data", air])
+        XCTAssert(text.stdout.contains("test split: 3 windows x 12 steps, season 12"), text.stdout)
+
+        let p = try ForecastBinary.run(["predict", "--model", model, "--data", air])
+        XCTAssertEqual(p.status, 0, p.stderr)
+        XCTAssertEqual(p.stdout.split(separator: "\n").count, 13, p.stdout)
+
+        // --model auto is the default.
+        let d = try ForecastBinary.run(["train", "--data", air, "--target", "value", "--epochs", "2", "--hidden", "4", "--out", dir + "/d.safetensors", "--quiet"])
+        XCTAssertEqual(d.status, 0, d.stderr)
+        XCTAssert(try ForecastBinary.run(["inspect", dir + "/d.safetensors"]).stdout.contains("family:       ensemble"))
+
+        let plot = try ForecastBinary.run(["plot", "--model", model, "--data", air, "--out", dir + "/x.svg"])
+        XCTAssertNotEqual(plot.status, 0)
+        XCTAssert(plot.stderr.contains("ensemble"), plot.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.svg"))
+    }
+
+    /// Edited ensemble files get one clear error naming the field; nothing crashes.
+    func testHostileEnsembleFilesAreRefusedWithTheField() throws {
+        let dir = try ForecastBinary.temporaryDirectory("ensemble-hostile")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let source = fixturePath("models/legacy-ensemble.safetensors")
+        func statistical(_ c: ModelEdit.Config, kind: String, model: [String: Any]) -> [[String: Any]] {
+            ((c.object["statistical"] as? [[String: Any]]) ?? []).map { f in
+                var f = f
+                if f["kind"] as? String == kind { f["models"] = [[model]] }
+                return f
+            }
+        }
+        let cases: [(String, (inout ModelEdit.Config) -> Void, String)] = [
+            ("snaive-period-0", { c in c.object["statistical"] = statistical(c, kind: "snaive", model: ["seasonalNaive": ["period": 0]]) }, "period 0"),
+            ("theta-nan", { c in c.object["statistical"] = statistical(c, kind: "theta", model: ["theta": ["_0": ["period": 12, "alpha": 7, "level0": 1]]]) }, "Theta parameters"),
+            ("no-members", { c in c.object["networks"] = [Any](); c.object["networkSeeds"] = [Any]() }, "at least one recurrent member"),
+            ("combination-empty", { c in c.object["combination"] = [Any]() }, "combination"),
+            ("two-series", { c in c.object["seriesKeys"] = ["a", "b"] }, "one model per series"),
+        ]
+        for (name, edit, fragment) in cases {
+            let path = dir + "/\(name).safetensors"
+            try ModelEdit.write(source, to: path, config: edit)
+            for args in [["evaluate", "--model", path, "--data", air], ["predict", "--model", path, "--data", air], ["inspect", path]] {
+                let r = try ForecastBinary.run(args)
+                XCTAssertEqual(r.status, 1, "\(name) \(args[0]): \(r.stderr)")
+                XCTAssert(r.stderr.contains(fragment), "\(name) \(args[0]): \(r.stderr)")
+            }
+        }
+    }
+}
