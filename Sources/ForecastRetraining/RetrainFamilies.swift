@@ -38,6 +38,8 @@ extension RetrainJob {
         switch model.resolvedFamily {
         case .recurrent, .seq2seq: return try DataDrops.read(data, csv: csvOptions)
         case .nowcast: return try DataDrops.readGrid(data, csv: csvOptions)
+        // Job files name only the three families above (ModelFamily(name:)); these cannot reach here.
+        case .autoregressive, .ensemble: throw RetrainError.invalidJob("\(self.data.path): the \(model.resolvedFamily) family is not retrained by jobs (recurrent, seq2seq and grid are)")
         }
     }
 
@@ -60,6 +62,7 @@ extension RetrainJob {
             if let e = epochs { options.training.epochs = e }
             return .nowcast(try Nowcaster.fit(try grid(data), options: options, dataFile: nil,
                                               checkpointPath: checkpoint, resume: resume, onEvent: onEvent))
+        case .autoregressive, .ensemble: throw RetrainError.invalidJob("\(self.data.path): the \(model.resolvedFamily) family is not retrained by jobs (recurrent, seq2seq and grid are)")
         }
     }
 
@@ -77,6 +80,7 @@ extension RetrainJob {
             return .seq2seq(try m.fineTuned(on: try series(data), training: cfg, dataFile: nil, checkpointPath: checkpoint, resume: resume, onEvent: onEvent))
         case .nowcast(let m):
             return .nowcast(try m.fineTuned(on: try grid(data), training: cfg, dataFile: nil, checkpointPath: checkpoint, resume: resume, onEvent: onEvent))
+        case .autoregressive, .ensemble: throw RetrainError.registry("the champion is a \(champion.family) model, which jobs do not retrain")
         }
     }
 
@@ -94,6 +98,10 @@ extension RetrainJob {
         case .nowcast(let m):
             let r = try m.evaluate(try grid(data), on: .test, source: self.data.path)
             return HoldoutScore(value: metric.value(r) ?? .nan, series: nil, grid: r)
+        case .autoregressive(let m):
+            let r = try m.evaluate(try series(data))
+            return HoldoutScore(value: metric.value(r.model), series: r, grid: nil)
+        case .ensemble: throw RetrainError.registry("an ensemble is not scored by retraining jobs")
         }
     }
 
@@ -125,6 +133,8 @@ extension AnyModel {
             var spec = m.spec
             spec.split = split.frames
             return .nowcast(Nowcaster(spec: spec, params: m.params, provenance: m.provenance))
+        // Not retrained by jobs (refused when the job is read): unchanged.
+        case .autoregressive, .ensemble: return self
         }
     }
 
@@ -134,6 +144,8 @@ extension AnyModel {
         case .recurrent(let m): return m.provenance?.history ?? []
         case .seq2seq(let m): return m.provenance?.history ?? []
         case .nowcast(let m): return m.provenance?.history ?? []
+        case .autoregressive(let m): return m.provenance?.history ?? []
+        case .ensemble(let m): return m.provenance?.history ?? []
         }
     }
 
@@ -143,6 +155,8 @@ extension AnyModel {
         case .recurrent(let m): return m.provenance?.bestEpoch ?? 0
         case .seq2seq(let m): return m.provenance?.bestEpoch ?? 0
         case .nowcast(let m): return m.provenance?.bestEpoch ?? 0
+        case .autoregressive(let m): return m.provenance?.bestEpoch ?? 0
+        case .ensemble(let m): return m.provenance?.bestEpoch ?? 0
         }
     }
 
@@ -152,6 +166,8 @@ extension AnyModel {
         case .recurrent(let m): return (m.spec.window.lookback, m.spec.window.horizon)
         case .seq2seq(let m): return (m.spec.window.lookback, m.spec.window.horizon)
         case .nowcast(let m): return (m.spec.architecture.inFrames, m.spec.architecture.outFrames)
+        case .autoregressive(let m): return (m.spec.context, m.spec.horizon)
+        case .ensemble(let m): return (m.spec.window.lookback, m.spec.window.horizon)
         }
     }
 
@@ -171,6 +187,7 @@ extension AnyModel {
             guard var p = m.provenance else { return self }
             p.dataFile = dataFile; p.dataSHA256 = dataSHA256; p.training.epochs = plannedEpochs
             return .nowcast(Nowcaster(spec: m.spec, params: m.params, provenance: p))
+        case .autoregressive, .ensemble: return self
         }
     }
 }

@@ -29,6 +29,8 @@ extension RetrainJob {
         case .recurrent: return commonModelKeys + seriesModelKeys
         case .seq2seq: return commonModelKeys + seriesModelKeys + seq2seqModelKeys
         case .nowcast: return commonModelKeys + gridModelKeys
+        // Not named by job files (ModelFamily(name:) does not accept them).
+        case .autoregressive, .ensemble: return commonModelKeys
         }
     }
 

@@ -14,7 +14,7 @@ final class FollowCLITests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let air = fixturePath("air_passengers.csv")
         let model = dir + "/air.safetensors"
-        let train = try ForecastBinary.run(["train", "--data", air, "--target", "value", "--out", model, "--epochs", "3", "--hidden", "16",
+        let train = try ForecastBinary.run(["train", "--data", air, "--target", "value", "--model", "lstm", "--out", model, "--epochs", "3", "--hidden", "16",
                                             "--horizon", "3"])
         XCTAssertEqual(train.status, 0, train.stderr)
         let lines = try String(contentsOfFile: air, encoding: .utf8).split(separator: "\n").map(String.init)
@@ -79,7 +79,7 @@ extension FollowCLITests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let air = fixturePath("air_passengers.csv")
         let model = dir + "/air.safetensors"
-        let train = try ForecastBinary.run(["train", "--data", air, "--target", "value", "--out", model, "--epochs", "2", "--hidden", "16",
+        let train = try ForecastBinary.run(["train", "--data", air, "--target", "value", "--model", "lstm", "--out", model, "--epochs", "2", "--hidden", "16",
                                             "--layers", "2", "--lookback", "12", "--horizon", "3", "--no-level-norm"])
         XCTAssertEqual(train.status, 0, train.stderr)
         let lines = try String(contentsOfFile: air, encoding: .utf8).split(separator: "\n").map(String.init)

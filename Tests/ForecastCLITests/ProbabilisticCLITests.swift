@@ -51,7 +51,7 @@ final class ProbabilisticCLITests: XCTestCase {
         let dir = try ForecastBinary.temporaryDirectory("prob-usage")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let m = dir + "/p.st"
-        XCTAssertEqual(try ForecastBinary.run(["train", "--data", air, "--target", "value", "--epochs", "1", "--hidden", "4", "--out", m, "--quiet"]).status, 0)
+        XCTAssertEqual(try ForecastBinary.run(["train", "--data", air, "--target", "value", "--model", "lstm", "--epochs", "1", "--hidden", "4", "--out", m, "--quiet"]).status, 0)
         let cases: [([String], Int32, String)] = [
             (["predict", "--model", m, "--data", air, "--level", "150"], 2, "between 0 and 100"),
             (["predict", "--model", m, "--data", air, "--level", "80"], 1, "--intervals conformal"),

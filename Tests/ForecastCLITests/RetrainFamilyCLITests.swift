@@ -52,6 +52,8 @@ extension RetrainCLITests {
         case .recurrent(let m): return m.params.tensorBytes()
         case .seq2seq(let m): return m.params.tensorBytes()
         case .nowcast(let m): return m.params.tensorBytes()
+        case .autoregressive(let m): return m.params.tensorBytes()
+        case .ensemble(let m): return m.networks.flatMap { $0.params.tensorBytes() }
         }
     }
 
@@ -60,6 +62,8 @@ extension RetrainCLITests {
         case .recurrent(let m): return m.provenance?.history.count ?? 0
         case .seq2seq(let m): return m.provenance?.history.count ?? 0
         case .nowcast(let m): return m.provenance?.history.count ?? 0
+        case .autoregressive(let m): return m.provenance?.history.count ?? 0
+        case .ensemble(let m): return m.provenance?.history.count ?? 0
         }
     }
 

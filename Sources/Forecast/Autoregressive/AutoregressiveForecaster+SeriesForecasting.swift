@@ -26,12 +26,9 @@ extension AutoregressiveForecaster: SeriesForecasting {
                         checkpointSections: try Trainer<AutoregressiveRegressor>.specSection(spec))
         let tuned = AutoregressiveForecaster(spec: spec, params: trainer.params, provenance: nil)
         let report = try? tuned.evaluate(set)
-        let hash = dataFile.flatMap { try? SHA256.hex(AtomicFile.read($0)) } ?? ""
-        let prov = Provenance(forecastVersion: forecastVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
-                              dataFile: dataFile ?? set.source, dataSHA256: hash, rows: set.rowCount, series: set.series.count,
-                              training: cfg, history: (provenance?.history ?? []) + trainer.history, bestEpoch: trainer.bestEpoch,
+        let prov = Provenance(dataFile: dataFile, source: set.source, training: cfg, history: (provenance?.history ?? []) + trainer.history, bestEpoch: trainer.bestEpoch,
                               trainWindows: train.count, validationWindows: validation.count, testWindows: report?.windows ?? 0,
-                              testMetrics: report)
+            extra: SeriesRecord(rows: set.rowCount, series: set.series.count, testMetrics: report))
         return AutoregressiveForecaster(spec: spec, params: trainer.params, provenance: prov)
     }
 }

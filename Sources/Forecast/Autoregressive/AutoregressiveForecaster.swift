@@ -114,12 +114,9 @@ public final class AutoregressiveForecaster: @unchecked Sendable {
                         checkpointSections: try Trainer<AutoregressiveRegressor>.specSection(spec))
         let untested = AutoregressiveForecaster(spec: spec, params: trainer.params, provenance: nil)
         let report = try? untested.evaluate(set)
-        let hash = dataFile.flatMap { try? SHA256.hex(AtomicFile.read($0)) } ?? ""
-        let provenance = Provenance(
-            forecastVersion: forecastVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
-            dataFile: dataFile ?? set.source, dataSHA256: hash, rows: set.rowCount, series: set.series.count,
-            training: training, history: trainer.history, bestEpoch: trainer.bestEpoch,
-            trainWindows: train.count, validationWindows: validation.count, testWindows: report?.windows ?? 0, testMetrics: report)
+        let provenance = Provenance(dataFile: dataFile, source: set.source, training: training, history: trainer.history, bestEpoch: trainer.bestEpoch,
+            trainWindows: train.count, validationWindows: validation.count, testWindows: report?.windows ?? 0,
+            extra: SeriesRecord(rows: set.rowCount, series: set.series.count, testMetrics: report))
         return AutoregressiveForecaster(spec: spec, params: trainer.params, provenance: provenance)
     }
 

@@ -70,10 +70,11 @@ public final class EnsembleForecaster: @unchecked Sendable {
         let data = try PreparedData(set, spec: window, split: options.split, scaler: .standard, missing: options.missing)
         let candidate = EnsembleForecaster(spec: spec, networks: networks, provenance: nil)
         if !data.validation.isEmpty {
-            let forecasts = try candidate.componentForecasts(set, filled: filled, windows: data.validation, part: 1)
+            let validationWindows = data.validation.materialized()
+            let forecasts = try candidate.componentForecasts(set, filled: filled, windows: validationWindows, part: 1)
             var scores: [EnsembleSpec.CandidateScore] = []
             for c in EnsembleComponent.candidates {
-                let report = candidate.score(set, windows: data.validation, scaler: data.scaler, forecasts: combine(forecasts, c))
+                let report = candidate.score(set, windows: validationWindows, scaler: data.scaler, forecasts: combine(forecasts, c))
                 scores.append(.init(components: c, mase: report.model.mase))
             }
             spec.validation = scores
@@ -136,7 +137,7 @@ public final class EnsembleForecaster: @unchecked Sendable {
         var members: [[Int: [[Float]]]] = []
         for net in networks {
             let d = try PreparedData(set, spec: net.spec.window, split: net.spec.split, scaler: .standard, missing: net.spec.missing)
-            let w = net.rescale(part == 1 ? d.validation : d.test, from: d.scaler)
+            let w = net.rescale((part == 1 ? d.validation : d.test).materialized(), from: d.scaler)
             let raw = net.predictScaled(w.x, windows: w.count)
             let width = net.spec.outputs
             var byKey: [Int: [[Float]]] = [:]
@@ -217,8 +218,9 @@ public final class EnsembleForecaster: @unchecked Sendable {
         guard !data.test.isEmpty else {
             throw DataError.invalidArgument("\(set.source): the test split holds no complete window (lookback \(spec.window.lookback) + horizon \(spec.window.horizon)); use a longer file or a larger test fraction")
         }
-        let forecasts = try componentForecasts(set, filled: filled, windows: data.test, part: 2)
-        return score(set, windows: data.test, scaler: data.scaler, forecasts: EnsembleForecaster.combine(forecasts, spec.combination))
+        let test = data.test.materialized()
+        let forecasts = try componentForecasts(set, filled: filled, windows: test, part: 2)
+        return score(set, windows: test, scaler: data.scaler, forecasts: EnsembleForecaster.combine(forecasts, spec.combination))
     }
 
     /// Forecasts the `horizon` steps after the end of every series in `set`.
