@@ -16,7 +16,7 @@ pass=0; fail=0
 ok()  { echo "PASS $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL $1"; fail=$((fail + 1)); }
 sha() { python3 -c "import hashlib,struct,sys; b=open(sys.argv[1],'rb').read(); n=struct.unpack('<Q',b[:8])[0]; print(hashlib.sha256(b[8+n:]).hexdigest())" "$1" 2>/dev/null; }
-ARGS=(--data "$DATA" --target value --epochs 6 --patience 0)
+ARGS=(--data "$DATA" --target value --model lstm --epochs 6 --patience 0)
 
 "$F" train "${ARGS[@]}" --out "$W/single.st" --quiet || bad "single-process forecast train"
 ref=$(sha "$W/single.st")
