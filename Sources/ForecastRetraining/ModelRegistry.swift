@@ -79,7 +79,22 @@ public final class ModelRegistry: @unchecked Sendable {
     /// Opens the registry folder `folder` (`REGISTRY/NAME`), creating it when `create` is set.
     /// A folder without a manifest is an empty registry; it must be empty (or hold only
     /// `retrain.lock`), else it is refused as not a registry.
-    public init(folder: String, create: Bool = false) throws {
+    public convenience init(folder: String, create: Bool = false) throws {
+        try self.init(folder: folder, create: create, lockingFor: nil)
+    }
+
+    /// Opens (or creates) the registry folder for a retrain run and takes its lock before
+    /// judging the folder's contents: a run that holds the lock may be writing its first
+    /// manifest (a `.manifest.json.tmp-*` file beside a missing `manifest.json`), which a second
+    /// run must report as a held lock, not as a foreign folder.
+    public static func lockedForRun(folder: String, runID: String) throws -> (ModelRegistry, RegistryLock) {
+        var taken: RegistryLock?
+        let registry = try ModelRegistry(folder: folder, create: true, lockingFor: runID) { taken = $0 }
+        guard let taken else { throw RetrainError.registry("\(folder): the lock was not taken") }
+        return (registry, taken)
+    }
+
+    private init(folder: String, create: Bool, lockingFor runID: String?, took: ((RegistryLock) -> Void)? = nil) throws {
         self.folder = folder
         do {
             if create {
@@ -91,6 +106,9 @@ public final class ModelRegistry: @unchecked Sendable {
             }
         } catch let e as FileError {
             throw RetrainError.registry("\(e.path): not usable as a model registry folder: \(e.message)")
+        }
+        if let runID {
+            took?(try RegistryLock.acquire(in: directory, name: ModelRegistry.lockName, runID: runID))
         }
         let name = (folder as NSString).lastPathComponent
         switch try ModelRegistry.kind(directory, ModelRegistry.manifestName) {

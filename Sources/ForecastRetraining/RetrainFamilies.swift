@@ -21,6 +21,8 @@ struct HoldoutSplit: Equatable {
 /// A model's score on the holdout: the promotion metric and the scores behind it.
 struct HoldoutScore {
     var value: Double
+    /// The model's holdout MAE (the fallback when a MASE is undefined: see `RetrainRun`).
+    var mae: Double
     var series: EvaluationReport?
     var grid: NowcastReport?
 }
@@ -91,16 +93,16 @@ extension RetrainJob {
         switch model.withSplit(split) {
         case .recurrent(let m):
             let r = try m.evaluate(try series(data))
-            return HoldoutScore(value: metric.value(r.model), series: r, grid: nil)
+            return HoldoutScore(value: metric.value(r.model), mae: r.model.mae, series: r, grid: nil)
         case .seq2seq(let m):
             let r = try m.evaluate(try series(data))
-            return HoldoutScore(value: metric.value(r.model), series: r, grid: nil)
+            return HoldoutScore(value: metric.value(r.model), mae: r.model.mae, series: r, grid: nil)
         case .nowcast(let m):
             let r = try m.evaluate(try grid(data), on: .test, source: self.data.path)
-            return HoldoutScore(value: metric.value(r) ?? .nan, series: nil, grid: r)
+            return HoldoutScore(value: metric.value(r) ?? .nan, mae: r.model.mae, series: nil, grid: r)
         case .autoregressive(let m):
             let r = try m.evaluate(try series(data))
-            return HoldoutScore(value: metric.value(r.model), series: r, grid: nil)
+            return HoldoutScore(value: metric.value(r.model), mae: r.model.mae, series: r, grid: nil)
         case .ensemble: throw RetrainError.registry("an ensemble is not scored by retraining jobs")
         }
     }

@@ -167,8 +167,7 @@ final class RetrainRunner {
     // MARK: The run
 
     func runLocked() throws {
-        let registry = try ModelRegistry(folder: job.registry.folder, create: true)
-        let lock = try RegistryLock.acquire(in: registry.directory, name: ModelRegistry.lockName, runID: runId)
+        let (registry, lock) = try ModelRegistry.lockedForRun(folder: job.registry.folder, runID: runId)
         defer { lock.release() }
         try registry.markIfNew()
         self.registry = registry
@@ -348,14 +347,29 @@ final class RetrainRunner {
         let evalStart = Date()
         let metric = job.retrain.promotion.metric
         let challengerScore = try job.score(challenger, on: data, split: split)
-        let challengerValue = challengerScore.value
+        var challengerValue = challengerScore.value
         var championScore: HoldoutScore? = nil
         var championProblem: String? = nil
         if let champ = champion {
             do { championScore = try job.score(champ.model, on: data, split: split) }
             catch { championProblem = "\(error)" }
         }
-        let championValue = championScore.map(\.value)
+        var championValue = championScore.map(\.value)
+        // A MASE is undefined when the reference's holdout error is 0 (a radar night with no
+        // rain: persistence is exact). Both models are scored on the same holdout with the same
+        // denominator, so comparing their MAEs decides exactly as a relative MASE rule would.
+        var tolerance = job.retrain.promotion.tolerance
+        var metricName = metric.rawValue.uppercased()
+        var decidingMetric = metric
+        if metric == .mase, !challengerValue.isFinite, challengerScore.mae.isFinite {
+            challengerValue = challengerScore.mae
+            championValue = championScore.map(\.mae)
+            metricName = "MAE"
+            decidingMetric = .mae
+            if !job.retrain.promotion.relative { tolerance = 0 }
+            note("the holdout MASE is undefined (the reference forecast's error on this holdout is 0); promotion compares MAE instead"
+                 + (job.retrain.promotion.relative ? "" : ", with tolerance 0 (an absolute MASE tolerance has no MAE equivalent)"), warning: true)
+        }
         let evaluateSeconds = Date().timeIntervalSince(evalStart)
         report.challenger = RetrainReport.ModelScore(version: version, value: challengerValue, metrics: challengerScore.series,
                                                      gridMetrics: challengerScore.grid)
@@ -367,15 +381,15 @@ final class RetrainRunner {
                                                         "champion": "\(championValue.map { "\($0)" } ?? "none")"])
         guard challengerValue.isFinite else {
             clearWork()
-            finish(.diverged, "the challenger's holdout \(metric.rawValue.uppercased()) is not finite (\(challengerValue)); nothing was saved and the champion stays current")
+            finish(.diverged, "the challenger's holdout \(metricName) is not finite (\(challengerValue)); nothing was saved and the champion stays current")
             return
         }
 
         // Decide.
-        let name = metric.rawValue.uppercased()
+        let name = metricName
         let promoted: Bool
         let reason: String
-        let tol = job.retrain.promotion.tolerance
+        let tol = tolerance
         if let champ = champion {
             let cv = ModelRegistry.fileName(version: champ.entry.version)
             if let problem = championProblem {
@@ -419,7 +433,7 @@ final class RetrainRunner {
                                                       lookback: window.lookback, horizon: window.horizon),
             training: RegistryManifest.TrainingRecord(epochs: epochsRun, bestEpoch: bestEpoch, resumedFromEpoch: report.training?.resumedFromEpoch,
                                                       trainLoss: history.last?.trainLoss, validationLoss: history.last?.validationLoss),
-            metrics: RegistryManifest.MetricsRecord(metric: metric, challenger: challengerValue, champion: championValue,
+            metrics: RegistryManifest.MetricsRecord(metric: decidingMetric, challenger: challengerValue, champion: championValue,
                                                     championVersion: champion?.entry.version, challengerReport: challengerScore.series,
                                                     championReport: championScore?.series, challengerGridReport: challengerScore.grid,
                                                     championGridReport: championScore?.grid),

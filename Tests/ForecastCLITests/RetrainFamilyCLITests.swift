@@ -67,6 +67,32 @@ extension RetrainCLITests {
         }
     }
 
+    /// A night whose holdout is dry everywhere (persistence is exact, so MASE is 0/0): the run
+    /// compares MAE instead, says so, and is not reported as diverged.
+    func testDryHoldoutComparesMAE() throws {
+        guard let bin = binary() else { return }
+        let dir = try familyWorkspace("nightly-radar", drops: 1)
+        XCTAssertEqual(try forecast(bin, ["retrain", "--job", dir + "/job.yaml", "--quiet"]).status, 0)
+        // Nights 2 and 3 with every cell dry: the last 12 frames and the frames before them are 0.
+        for n in 2...3 {
+            let name = String(format: "drop-%02d.csv", n)
+            let text = try String(contentsOfFile: packageRoot.appendingPathComponent("Examples/nightly-radar/drops/\(name)").path, encoding: .utf8)
+            let dry = text.split(separator: "\n").enumerated().map { i, line -> String in
+                guard i > 0 else { return String(line) }
+                var cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                cells[cells.count - 1] = "0.000"
+                return cells.joined(separator: ",")
+            }.joined(separator: "\n") + "\n"
+            try dry.write(toFile: dir + "/drops/" + name, atomically: true, encoding: .utf8)
+        }
+        let night = try forecast(bin, ["retrain", "--job", dir + "/job.yaml", "--json"])
+        XCTAssertEqual(night.status, 0, night.stdout + night.stderr)
+        let rep = try report(night)
+        XCTAssertNotEqual(rep["outcome"] as? String, "diverged", night.stdout)
+        XCTAssert(night.stdout.contains("compares MAE instead"), night.stdout)
+        XCTAssertNil(anyRegistryProblem(dir + "/registry/radar", family: .nowcast))
+    }
+
     /// Night 1 promotes (cold); night 2 warm-starts from v1, and the same night killed after
     /// `killEpoch` (SIGKILL) leaves v1 serving `forecast predict`, then resumes from its
     /// checkpoint and ends with the reference night's manifest records (tensor SHA-256

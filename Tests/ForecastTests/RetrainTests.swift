@@ -274,6 +274,12 @@ final class RetrainTests: XCTestCase {
         XCTAssertEqual(blocked.exitCode, 7)
         XCTAssert(blocked.message.contains("pid \(getpid())") && blocked.message.contains("holder"), blocked.message)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/manifest.json"))
+        // The holder is writing its first manifest (a temporary file beside no manifest.json):
+        // a second run still reports the held lock, not a foreign folder.
+        try "{}".write(toFile: folder + "/.manifest.json.tmp-1-2", atomically: false, encoding: .utf8)
+        let racing = job.runQuietly()
+        XCTAssertEqual(racing.outcome, .lockHeld, racing.message)
+        try FileManager.default.removeItem(atPath: folder + "/.manifest.json.tmp-1-2")
         lock.release()
 
         // A lock file left by a dead process (the kernel released its flock) is taken over.
