@@ -23,6 +23,16 @@ int fmpi_bcast_floats(float *data, long count, int root) {
 int fmpi_bcast_doubles(double *data, long count, int root) {
     return MPI_Bcast(data, (int)count, MPI_DOUBLE, root, MPI_COMM_WORLD);
 }
+int fmpi_allreduce_bor_bytes(void *data, long bytes) {
+    unsigned char *p = (unsigned char *)data;
+    while (bytes > 0) {
+        int n = bytes > INT_MAX ? INT_MAX : (int)bytes;
+        int rc = MPI_Allreduce(MPI_IN_PLACE, p, n, MPI_BYTE, MPI_BOR, MPI_COMM_WORLD);
+        if (rc != MPI_SUCCESS) return rc;
+        p += n; bytes -= n;
+    }
+    return 0;
+}
 void fmpi_barrier(void) { MPI_Barrier(MPI_COMM_WORLD); }
 void fmpi_abort(int code) { MPI_Abort(MPI_COMM_WORLD, code); }
 void fmpi_finalize(void) { MPI_Finalize(); }

@@ -221,6 +221,7 @@ public final class AutoregressiveForecaster: @unchecked Sendable {
         var acc = [MetricsAccumulator](repeating: MetricsAccumulator(), count: 4)
         var modelDist = DistributionAccumulator(levels: levels), referenceDist = DistributionAccumulator(levels: levels)
         var windows = 0
+        var perSeries = PerSeriesAccumulator(series: set.series.count, levels: levels)
         for (s, series) in set.series.enumerated() {
             let values = series.values[col]
             let (vStart, tStart) = spec.split.boundaries(rows: series.count)
@@ -242,6 +243,9 @@ public final class AutoregressiveForecaster: @unchecked Sendable {
                     for (b, f) in baselines.enumerated() { acc[b + 1].add(actual: actual, forecast: f[h], scale: scale) }
                     modelDist.add(actual: actual, quantiles: q[h], scale: scale)
                     referenceDist.add(actual: actual, quantiles: reference[h], scale: scale)
+                    perSeries.model[s].add(actual: actual, forecast: point[h], scale: scale)
+                    perSeries.seasonalNaive[s].add(actual: actual, forecast: baselines[Baseline.allCases.firstIndex(of: .seasonalNaive)!][h], scale: scale)
+                    perSeries.distribution?[s].add(actual: actual, quantiles: q[h], scale: scale)
                 }
                 windows += 1
             }
@@ -252,8 +256,10 @@ public final class AutoregressiveForecaster: @unchecked Sendable {
         var model = acc[0].metrics(), reference = acc[2].metrics()
         model.distribution = modelDist.scores()
         reference.distribution = referenceDist.scores()
-        return EvaluationReport(model: model, naive: acc[1].metrics(), seasonalNaive: reference, drift: acc[3].metrics(),
-                                windows: windows, horizon: H, seasonLength: m)
+        var report = EvaluationReport(model: model, naive: acc[1].metrics(), seasonalNaive: reference, drift: acc[3].metrics(),
+                                      windows: windows, horizon: H, seasonLength: m)
+        report.perSeries = perSeries.scores(keys: set.series.map(\.key), nominalCoverage: nil)
+        return report
     }
 
     // MARK: Files

@@ -34,6 +34,16 @@ public enum Backtest {
         public var mean: [String: [String: Double]]
         public var horizon: Int
         public var seasonLength: Int
+        /// Every series' scores over all folds' pairs (``SeriesScores``), when the set holds
+        /// more than one series.
+        public var perSeries: [SeriesScores]? = nil
+        /// Their aggregate (mean and median of the series' MASE; the pooled figures are `mean`).
+        public var seriesSummary: SeriesScoresSummary? = nil
+
+        enum CodingKeys: String, CodingKey {
+            case family, folds, mean, horizon, seasonLength
+            case perSeries = "per_series", seriesSummary = "series_summary"
+        }
     }
 
     /// A backtest of the recurrent regressor (``Forecaster``).
@@ -76,6 +86,7 @@ public enum Backtest {
         }
         var model: (any SeriesForecasting)? = nil
         var results: [Fold] = []
+        var perSeries: PerSeriesAccumulator? = nil
         for k in 0..<folds {
             let history = try cut(set, endOffset: (folds - k) * H)
             if refit || model == nil {
@@ -87,6 +98,7 @@ public enum Backtest {
             let levels = forecasts.first?.quantileLevels
             var modelDist = levels.map { DistributionAccumulator(levels: $0) }
             var referenceDist = DistributionAccumulator(levels: levels ?? QuantileLevels.standard)
+            if perSeries == nil { perSeries = PerSeriesAccumulator(series: set.series.count, levels: levels) }
             for (s, series) in set.series.enumerated() {
                 let origin = series.count - (folds - k) * H
                 for (p, c) in columns.enumerated() {
@@ -99,9 +111,17 @@ public enum Backtest {
                     for h in 0..<H where origin + h < values.count {
                         let actual = values[origin + h]
                         acc[0].add(actual: actual, forecast: forecasts[s].values[h][p], scale: scale)
-                        if let lo = forecasts[s].lower, let hi = forecasts[s].upper { acc[0].addInterval(actual: actual, lower: lo[h][p], upper: hi[h][p]) }
+                        perSeries?.model[s].add(actual: actual, forecast: forecasts[s].values[h][p], scale: scale)
+                        if let lo = forecasts[s].lower, let hi = forecasts[s].upper {
+                            acc[0].addInterval(actual: actual, lower: lo[h][p], upper: hi[h][p])
+                            perSeries?.model[s].addInterval(actual: actual, lower: lo[h][p], upper: hi[h][p])
+                        }
                         for (b, f) in baselines.enumerated() { acc[b + 1].add(actual: actual, forecast: f[h], scale: scale) }
-                        if let q = forecasts[s].quantiles { modelDist?.add(actual: actual, quantiles: q[h][p], scale: scale) }
+                        perSeries?.seasonalNaive[s].add(actual: actual, forecast: baselines[Baseline.allCases.firstIndex(of: .seasonalNaive)!][h], scale: scale)
+                        if let q = forecasts[s].quantiles {
+                            modelDist?.add(actual: actual, quantiles: q[h][p], scale: scale)
+                            perSeries?.distribution?[s].add(actual: actual, quantiles: q[h][p], scale: scale)
+                        }
                         referenceDist.add(actual: actual, quantiles: reference[h], scale: scale)
                     }
                 }
@@ -135,7 +155,13 @@ public enum Backtest {
                 }
             }
         }
-        return Result(family: model?.family ?? .recurrent, folds: results, mean: mean, horizon: H, seasonLength: season)
+        var result = Result(family: model?.family ?? .recurrent, folds: results, mean: mean, horizon: H, seasonLength: season)
+        if set.series.count > 1 {
+            let nominal = results.first?.model.nominalCoverage
+            result.perSeries = perSeries?.scores(keys: set.series.map(\.key), nominalCoverage: nominal)
+            result.seriesSummary = result.perSeries.map(SeriesScoresSummary.init)
+        }
+        return result
     }
 
     /// `set` without the last `endOffset` rows of every series.

@@ -63,10 +63,19 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
     public var windows: Int
     public var horizon: Int
     public var seasonLength: Int
+    /// Scores of every series, in the set's order (``SeriesScores``); not stored in model files
+    /// (left out of the coding keys), nil when the report was decoded or not computed per series.
+    public var perSeries: [SeriesScores]? = nil
 
     enum CodingKeys: String, CodingKey {
         case model, naive, drift, windows, horizon
         case seasonalNaive = "seasonal_naive"
         case seasonLength = "season_length"
+    }
+
+    /// Equality of the scores a model file stores (``perSeries`` is not compared).
+    public static func == (a: EvaluationReport, b: EvaluationReport) -> Bool {
+        a.model == b.model && a.naive == b.naive && a.seasonalNaive == b.seasonalNaive && a.drift == b.drift
+            && a.windows == b.windows && a.horizon == b.horizon && a.seasonLength == b.seasonLength
     }
 }

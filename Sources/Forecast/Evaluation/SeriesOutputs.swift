@@ -145,6 +145,7 @@ struct SeriesOutputs {
         let levels = scoreLevels
         var modelDist = levels.map { DistributionAccumulator(levels: $0) }
         var referenceDist = DistributionAccumulator(levels: levels ?? QuantileLevels.standard)
+        var perSeries = PerSeriesAccumulator(series: set.series.count, levels: levels)
         for w in 0..<count {
             let (s, e) = origin(w)
             let series = set.series[s]
@@ -162,9 +163,17 @@ struct SeriesOutputs {
                     let actual = values[e + 1 + h]
                     let scale = scales[s][p]
                     acc[0].add(actual: actual, forecast: d.values[h][p], scale: scale)
-                    if let lo = d.lower, let hi = d.upper { acc[0].addInterval(actual: actual, lower: lo[h][p], upper: hi[h][p]) }
+                    perSeries.model[s].add(actual: actual, forecast: d.values[h][p], scale: scale)
+                    if let lo = d.lower, let hi = d.upper {
+                        acc[0].addInterval(actual: actual, lower: lo[h][p], upper: hi[h][p])
+                        perSeries.model[s].addInterval(actual: actual, lower: lo[h][p], upper: hi[h][p])
+                    }
                     for (b, f) in baselines.enumerated() { acc[b + 1].add(actual: actual, forecast: f[h], scale: scale) }
-                    if let q { modelDist?.add(actual: actual, quantiles: q[h][p], scale: scale) }
+                    perSeries.seasonalNaive[s].add(actual: actual, forecast: baselines[Baseline.allCases.firstIndex(of: .seasonalNaive)!][h], scale: scale)
+                    if let q {
+                        modelDist?.add(actual: actual, quantiles: q[h][p], scale: scale)
+                        perSeries.distribution?[s].add(actual: actual, quantiles: q[h][p], scale: scale)
+                    }
                     referenceDist.add(actual: actual, quantiles: reference[h], scale: scale)
                 }
             }
@@ -174,8 +183,10 @@ struct SeriesOutputs {
         model.distribution = modelDist?.scores()
         var reference = acc[2].metrics()
         reference.distribution = referenceDist.scores()
-        return EvaluationReport(model: model, naive: acc[1].metrics(), seasonalNaive: reference,
-                                drift: acc[3].metrics(), windows: count, horizon: steps, seasonLength: m)
+        var report = EvaluationReport(model: model, naive: acc[1].metrics(), seasonalNaive: reference,
+                                      drift: acc[3].metrics(), windows: count, horizon: steps, seasonLength: m)
+        report.perSeries = perSeries.scores(keys: set.series.map(\.key), nominalCoverage: level)
+        return report
     }
 }
 

@@ -66,11 +66,15 @@ public final class Forecaster: @unchecked Sendable {
                            dataFile: String? = nil, checkpointPath: String? = nil, resume: Bool = false,
                            onEvent: ((TrainingEvent) -> Void)? = nil) throws -> Forecaster {
         guard !targets.isEmpty else { throw DataError.invalidArgument("no target column given") }
-        let (window, season) = try resolveWindow(set, targets: targets, options: options)
-        let shortest = set.series.map(\.count).min() ?? 0
+        let shards = options.seriesShards
+        let shortest = shards?.shortestSeries(set) ?? (set.series.map(\.count).min() ?? 0)
+        let (window, season) = try resolveWindow(set, targets: targets, options: options, shortest: shortest)
+        try shards?.requireSame([window.lookback, window.horizon, season], what: "lookback, horizon and season")
         let lookback = window.lookback, horizon = window.horizon
-        let data = try PreparedData(set, spec: window, split: options.split, scaler: options.scaler, missing: options.missing)
-        if data.train.isEmpty {
+        let data = try PreparedData(set, spec: window, split: options.split, scaler: options.scaler, missing: options.missing,
+                                    fitScaler: shards.map { plan in { plan.fitScaler($0, $1) } })
+        let windowCounts = [data.train.count, data.validation.count, data.test.count].map { shards?.sum($0) ?? $0 }
+        if windowCounts[0] == 0 {
             throw DataError.invalidArgument("\(set.source): no training windows: the shortest series has \(shortest) rows, too few for lookback \(lookback) + horizon \(horizon) after holding out \(Int((options.split.validation + options.split.test) * 100))% for validation and test")
         }
         let loss = options.training.loss
@@ -91,21 +95,24 @@ public final class Forecaster: @unchecked Sendable {
         trainer.exchange = options.exchange
         try fitViews(trainer, train: data.train, validation: data.validation, levelNormalization: options.levelNormalization,
                      targets: targets.count, checkpointPath: options.writesCheckpoints ? checkpointPath : nil,
-                     checkpointSections: try specSection(spec))
+                     checkpointSections: try specSection(spec), shards: shards)
         let params = trainer.params
         var calibration: ConformalCalibration? = nil
         if options.conformal {
+            guard shards == nil else { throw DataError.invalidArgument("conformal intervals are not available with series-sharded training") }
             guard !data.validation.isEmpty else {
                 throw DataError.invalidArgument("\(set.source): conformal intervals need validation windows, and the validation split holds none (lookback \(lookback) + horizon \(horizon)); raise --val-fraction")
             }
             calibration = Forecaster(spec: spec, params: params, provenance: nil).calibrate(data.validation.materialized())
         }
         let untested = Forecaster(spec: spec, params: params, provenance: nil, conformal: calibration)
-        let report = data.test.isEmpty ? nil : try untested.evaluate(set, prepared: data)
+        // Series-sharded: each process sees only its series, so no test metrics in the file.
+        let report = data.test.isEmpty || shards != nil ? nil : try untested.evaluate(set, prepared: data)
         let provenance = Provenance(
             dataFile: dataFile, source: set.source, training: options.training, history: trainer.history, bestEpoch: trainer.bestEpoch,
-            trainWindows: data.train.count, validationWindows: data.validation.count, testWindows: data.test.count,
-            extra: SeriesRecord(rows: set.rowCount, series: set.series.count, testMetrics: report))
+            trainWindows: windowCounts[0], validationWindows: windowCounts[1], testWindows: windowCounts[2],
+            extra: SeriesRecord(rows: shards?.sum(set.rowCount) ?? set.rowCount, series: shards?.seriesCount ?? set.series.count,
+                                testMetrics: report))
         return Forecaster(spec: spec, params: params, provenance: provenance, conformal: calibration)
     }
 
@@ -126,9 +133,11 @@ public final class Forecaster: @unchecked Sendable {
     /// `set`: season from the frequency (detected from the first target's autocorrelation when
     /// the file has no time axis); horizon one season (1 without); lookback two seasons, at
     /// least 8, at most half the training rows of the shortest series.
-    public static func resolveWindow(_ set: TimeSeriesSet, targets: [String], options: ForecasterOptions) throws -> (WindowSpec, season: Int) {
+    /// `shortest`: the shortest series' rows when `set` holds only part of the data (sharded).
+    public static func resolveWindow(_ set: TimeSeriesSet, targets: [String], options: ForecasterOptions,
+                                     shortest: Int? = nil) throws -> (WindowSpec, season: Int) {
         var season = max(1, set.report.seasonLength ?? set.frequency?.seasonLength ?? 1)
-        let shortest = set.series.map(\.count).min() ?? 0
+        let shortest = shortest ?? (set.series.map(\.count).min() ?? 0)
         if set.frequency == nil, let first = targets.first, let c = set.columnIndex(first), let series = set.series.first {
             // No time axis: detect the period from the training rows of the first target.
             let end = options.split.boundaries(rows: series.count).validationStart
@@ -153,14 +162,22 @@ public final class Forecaster: @unchecked Sendable {
 
     /// Trains on window views, level-normalised as they are gathered when the model asks for it.
     static func fitViews(_ trainer: Trainer<WindowedRegressor>, train: WindowViews, validation: WindowViews, levelNormalization: Bool,
-                         targets P: Int, checkpointPath: String?, checkpointSections: [String: String]) throws {
+                         targets P: Int, checkpointPath: String?, checkpointSections: [String: String],
+                         shards: SeriesShardPlan? = nil) throws {
+        func fit<T: TrainingSamples>(_ t: T, _ v: T) throws {
+            if let shards {   // global windows over every process's series (collectives, in the same order on every rank)
+                let n = shards.globalSeries.count
+                let st = shards.samples(t, counts: train.windowCounts(series: n))
+                let sv = shards.samples(v, counts: validation.windowCounts(series: n))
+                try trainer.fit(train: st, validation: sv.isEmpty ? nil : sv, checkpointPath: checkpointPath, checkpointSections: checkpointSections)
+            } else {
+                try trainer.fit(train: t, validation: v.isEmpty ? nil : v, checkpointPath: checkpointPath, checkpointSections: checkpointSections)
+            }
+        }
         if levelNormalization {
-            let v = validation.levelNormalized(targets: P)
-            try trainer.fit(train: train.levelNormalized(targets: P), validation: v.isEmpty ? nil : v,
-                            checkpointPath: checkpointPath, checkpointSections: checkpointSections)
+            try fit(train.levelNormalized(targets: P), validation.levelNormalized(targets: P))
         } else {
-            try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation,
-                            checkpointPath: checkpointPath, checkpointSections: checkpointSections)
+            try fit(train, validation)
         }
     }
 

@@ -38,6 +38,9 @@ public struct ForecasterOptions: Sendable {
     /// Whether this process writes checkpoints (only rank 0 does in multi-process training;
     /// every rank reads one to resume).
     public var writesCheckpoints = true
+    /// Series-sharded multi-process training: this process holds only the plan's series
+    /// (``SeriesShardPlan``); nil when every process holds the whole set.
+    public var seriesShards: SeriesShardPlan? = nil
 
     public init() {
         var t = TrainingConfig()

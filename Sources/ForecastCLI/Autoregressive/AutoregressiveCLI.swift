@@ -86,17 +86,11 @@ enum AutoregressiveCLI {
         }
     }
 
-    static func evaluate(_ m: AutoregressiveForecaster, input: DataOptions, json: Bool) throws {
+    static func evaluate(_ m: AutoregressiveForecaster, input: DataOptions, json: Bool, perSeries: PerSeriesOutput = PerSeriesOutput()) throws {
         BLASRuntime.setThreads(1)
         let set = try input.load()
-        let report = try m.evaluate(set, workers: defaultWorkers())
-        try ScoreCheck.require(report.model, source: input.data)
-        if json {
-            Output.json(EvaluateCommand.jsonObject(report))
-            return
-        }
-        print("test split: \(report.windows) origins x \(report.horizon) steps, season \(report.seasonLength), \(m.spec.samples) sample paths each")
-        print(EvaluateCommand.table(report))
+        try EvaluateCommand.print(try m.evaluate(set, workers: defaultWorkers()), source: input.data, json: json, perSeries: perSeries,
+                                  windows: "origins", detail: ", \(m.spec.samples) sample paths each", notes: false)
     }
 
     static func inspect(_ m: AutoregressiveForecaster, model: String, json: Bool) throws {

@@ -16,6 +16,11 @@ struct BacktestCommand: ParsableCommand {
         Every model family backtests as itself: --model lstm|gru|rnn (default), --model seq2seq,
         or --grid (ConvLSTM nowcasting, scored against persistence per fold).
 
+        On a file with several series every series is also scored over all folds (MASE on its
+        own scale): a summary line and the worst and best --per-series-top series, every one
+        with --per-series, all of them to a CSV file with --per-series-out; --json adds
+        per_series and series_summary.
+
         Examples:
           forecast backtest --data air_passengers.csv --target value --folds 3
           forecast backtest --data air_passengers.csv --target value --model seq2seq --folds 2
@@ -35,6 +40,8 @@ struct BacktestCommand: ParsableCommand {
 
     @Flag(help: "Print one JSON object with every fold and the means.")
     var json = false
+
+    @OptionGroup var perSeries: PerSeriesOptions
 
     mutating func validate() throws {
         if folds < 1 { throw ValidationError("--folds must be at least 1") }
@@ -77,6 +84,7 @@ struct BacktestCommand: ParsableCommand {
         }
         try ScoreCheck.require(result, source: input.data)
         for f in result.folds { if let note = ScoreCheck.note(f.model, what: "fold \(f.fold)") { Output.note(note) } }
+        try perSeries.settings.write(result.perSeries, source: input.data)
         if json {
             Output.json(encodable: result)
             return
@@ -101,6 +109,7 @@ struct BacktestCommand: ParsableCommand {
             }
             print(TextTable.render(d))
         }
+        if let scores = result.perSeries { print(perSeries.settings.render(scores)) }
     }
 
     /// `--grid`: rolling origins over the last folds x out-frames frames, model against persistence.

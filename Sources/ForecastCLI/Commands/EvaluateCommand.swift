@@ -20,7 +20,14 @@ struct EvaluateCommand: ParsableCommand {
         empirical residual quantiles (the reference distribution; see docs/probabilistic.md).
 
         --json prints one object with keys model, naive, seasonal_naive and drift, each holding
-        mae, rmse, smape and mase. For a --grid (ConvLSTM) model: MSE, MAE, correlation and
+        mae, rmse, smape and mase.
+
+        On a file with several series the model is also scored per series (MASE on each
+        series' own scale): a summary line (mean and median of the series' MASE next to the
+        pooled figure in the table, which weighs every pair the same; mean sMAPE; share of
+        series beating seasonal naive), then the worst and best --per-series-top (default 5)
+        series by MASE, or every series with --per-series; --per-series-out F.csv writes them
+        all. --json adds per_series (every series) and series_summary. For a --grid (ConvLSTM) model: MSE, MAE, correlation and
         CSI/POD/FAR at 0.5, 2 and 5 mm/h per lead time and averaged, for the model and for
         persistence; --json keys model and persistence.
         """)
@@ -36,6 +43,8 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("all-windows"), help: "For a --grid model: score every window, not only the test split.")
     var allWindows = false
 
+    @OptionGroup var perSeries: PerSeriesOptions
+
     func run() throws {
         let path = try ModelRegistry.resolveModelPath(model)
         let forecaster: Forecaster
@@ -45,27 +54,41 @@ struct EvaluateCommand: ParsableCommand {
             try GridCLI.evaluate(model: m, data: input.data, json: json, allWindows: allWindows)
             return
         case .seq2seq(let m):
-            try Seq2SeqCLI.evaluate(m, model: path, input: input, json: json)
+            try Seq2SeqCLI.evaluate(m, model: path, input: input, json: json, perSeries: perSeries.settings)
             return
         case .autoregressive(let m):
-            try AutoregressiveCLI.evaluate(m, input: input, json: json)
+            try AutoregressiveCLI.evaluate(m, input: input, json: json, perSeries: perSeries.settings)
             return
         case .ensemble(let m):
-            try EnsembleCLI.evaluate(m, input: input, json: json)
+            try EnsembleCLI.evaluate(m, input: input, json: json, perSeries: perSeries.settings)
             return
         case .recurrent(let m):
             forecaster = m
         }
         let set = try input.load()
         let report = try forecaster.evaluate(set)
-        try ScoreCheck.require(report.model, source: input.data)
-        if let note = ScoreCheck.note(report.model) { Output.note(note) }
+        try EvaluateCommand.print(report, source: input.data, json: json, perSeries: perSeries.settings)
+    }
+
+    /// What every series family's `evaluate` prints: refuses a report with no scored pair,
+    /// notes dropped pairs, then one JSON object or the header line (`test split: N windows x H
+    /// steps, season m` + `detail`) and the tables; with several series, the per-series summary
+    /// and table (``PerSeriesOutput``), and the `--per-series-out` file.
+    static func print(_ report: EvaluationReport, source: String, json: Bool, perSeries: PerSeriesOutput,
+                      windows: String = "windows", detail: String = "", notes: Bool = true) throws {
+        try ScoreCheck.require(report.model, source: source)
+        if notes, let note = ScoreCheck.note(report.model) { Output.note(note) }
+        let series = report.perSeries.flatMap { $0.count > 1 ? $0 : nil }
+        try perSeries.write(series ?? report.perSeries, source: source)
         if json {
-            Output.json(EvaluateCommand.jsonObject(report))
+            var object = EvaluateCommand.jsonObject(report)
+            if let series { object.merge(PerSeriesOutput.jsonObject(series)) { a, _ in a } }
+            Output.json(object)
             return
         }
-        print("test split: \(report.windows) windows x \(report.horizon) steps, season \(report.seasonLength)")
-        print(EvaluateCommand.table(report))
+        Swift.print("test split: \(report.windows) \(windows) x \(report.horizon) steps, season \(report.seasonLength)\(detail)")
+        Swift.print(EvaluateCommand.table(report))
+        if let series { Swift.print(perSeries.render(series)) }
     }
 
     static func metricsObject(_ m: Metrics, intervals: Bool = false) -> [String: Any] {

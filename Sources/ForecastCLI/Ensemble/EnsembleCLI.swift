@@ -40,17 +40,9 @@ enum EnsembleCLI {
         }
     }
 
-    static func evaluate(_ model: EnsembleForecaster, input: DataOptions, json: Bool) throws {
+    static func evaluate(_ model: EnsembleForecaster, input: DataOptions, json: Bool, perSeries: PerSeriesOutput = PerSeriesOutput()) throws {
         let set = try input.load()
-        let report = try model.evaluate(set)
-        try ScoreCheck.require(report.model, source: input.data)
-        if let note = ScoreCheck.note(report.model) { Output.note(note) }
-        if json {
-            Output.json(EvaluateCommand.jsonObject(report))
-            return
-        }
-        print("test split: \(report.windows) windows x \(report.horizon) steps, season \(report.seasonLength)")
-        print(EvaluateCommand.table(report))
+        try EvaluateCommand.print(try model.evaluate(set), source: input.data, json: json, perSeries: perSeries)
     }
 
     static func predict(_ model: EnsembleForecaster, input: DataOptions, out: String?, recursive: Bool) throws {

@@ -109,17 +109,10 @@ enum Seq2SeqCLI {
     }
 
     /// `forecast evaluate` with a seq2seq model file: the same table / JSON object as direct models.
-    static func evaluate(_ m: Seq2SeqForecaster, model: String, input: DataOptions, json: Bool) throws {
+    static func evaluate(_ m: Seq2SeqForecaster, model: String, input: DataOptions, json: Bool, perSeries: PerSeriesOutput = PerSeriesOutput()) throws {
         let set = try input.load()
-        let report = try m.evaluate(set)
-        try ScoreCheck.require(report.model, source: input.data)
-        if let note = ScoreCheck.note(report.model) { Output.note(note) }
-        if json {
-            Output.json(EvaluateCommand.jsonObject(report))
-            return
-        }
-        print("test split: \(report.windows) windows x \(report.horizon) steps, season \(report.seasonLength) (seq2seq, \(m.spec.model.attention.rawValue) attention, free running)")
-        print(EvaluateCommand.table(report))
+        try EvaluateCommand.print(try m.evaluate(set), source: input.data, json: json, perSeries: perSeries,
+                                  detail: " (seq2seq, \(m.spec.model.attention.rawValue) attention, free running)")
     }
 
     /// `forecast plot --attention`: the attention heat map of the forecast past the end of

@@ -30,8 +30,12 @@ public struct PreparedData: Sendable {
 
     /// - Parameters:
     ///   - scaler: the scaling for every column, unless `columnScalers` names another for it.
+    ///   - fitScaler: fits one column's scaler from the training rows of each series (in series
+    ///     order); nil: ``ColumnScaler/fit(_:_:)`` over all of them in that order. Series-sharded
+    ///     multi-process training passes one that combines every process's series.
     public init(_ set: TimeSeriesSet, spec: WindowSpec, split: SplitSpec = SplitSpec(), scaler: ScalerKind = .standard,
-                columnScalers: [String: ScalerKind] = [:], missing: MissingPolicy = .error) throws {
+                columnScalers: [String: ScalerKind] = [:], missing: MissingPolicy = .error,
+                fitScaler: ((ScalerKind, [ArraySlice<Float>]) -> ColumnScaler)? = nil) throws {
         try spec.validate(columns: set.columnNames, hasTimes: set.series.allSatisfy { $0.times != nil }, source: set.source)
         try split.validate()
         self.spec = spec
@@ -52,6 +56,11 @@ public struct PreparedData: Sendable {
         var fitted: [ColumnScaler] = []
         for (c, name) in dataColumns.enumerated() {
             let kind = columnScalers[name] ?? scaler
+            if let fitScaler {
+                fitted.append(fitScaler(kind, prepared.enumerated().map { s, series in
+                    series[c][0..<split.boundaries(rows: set.series[s].count).validationStart] }))
+                continue
+            }
             var trainValues: [Float] = []
             for (s, series) in prepared.enumerated() {
                 let end = split.boundaries(rows: set.series[s].count).validationStart

@@ -67,6 +67,13 @@ public struct WindowViews: Sendable {
         return (Int(run.series), Int(run.firstEnd) + (i - runStarts[lo]) * stride)
     }
 
+    /// Windows of each series `0 ..< series` (from the runs: O(runs), not O(windows)).
+    public func windowCounts(series: Int) -> [Int] {
+        var counts = [Int](repeating: 0, count: series)
+        for run in runs { counts[Int(run.series)] += Int(run.count) }
+        return counts
+    }
+
     /// Copies window `i` into `input` (`lookback × F` floats) and `target` (`targetLength`).
     public func copy(_ i: Int, input: UnsafeMutablePointer<Float>, target: UnsafeMutablePointer<Float>) {
         let (s, e) = origin(i)

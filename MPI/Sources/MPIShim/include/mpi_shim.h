@@ -7,6 +7,8 @@ int fmpi_size(void);
 /// Broadcasts `count` floats (or doubles) from `root` to every rank; returns 0 on success.
 int fmpi_bcast_floats(float *data, long count, int root);
 int fmpi_bcast_doubles(double *data, long count, int root);
+/// In-place bitwise OR of `bytes` bytes across every rank (MPI_Allreduce, MPI_BOR on MPI_BYTE).
+int fmpi_allreduce_bor_bytes(void *data, long bytes);
 void fmpi_barrier(void);
 void fmpi_abort(int code);
 void fmpi_finalize(void);
