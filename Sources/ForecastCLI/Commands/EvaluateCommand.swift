@@ -56,7 +56,7 @@ struct EvaluateCommand: ParsableCommand {
         case .recurrent(let m):
             forecaster = m
         }
-        let set = try input.load()
+        let set = try input.load(statics: forecaster.spec.statics)
         let report = try forecaster.evaluate(set)
         try ScoreCheck.require(report.model, source: input.data)
         if let note = ScoreCheck.note(report.model) { Output.note(note) }
