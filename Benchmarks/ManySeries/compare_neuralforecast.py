@@ -104,7 +104,8 @@ def main():
                                  "--workers", str(a.workers), "--out", model, "--quiet"])
     t_pred, r_pred, _ = timed([a.forecast, "predict", "--model", model, "--data", train_path, "--out", pred])
     f = pd.read_csv(pred)
-    fc = {uid: g["y"].to_numpy(dtype=float) for uid, g in f.groupby("unique_id", sort=False)}
+    col = "value" if "value" in f.columns else "y"          # long-format forecasts: unique_id,ds,value
+    fc = {uid: g[col].to_numpy(dtype=float) for uid, g in f.groupby("unique_id", sort=False)}
     m, sn = mase(train, test, fc, "y")
     rows["forecast"] = dict(train_s=t_train, predict_s=t_pred, total_s=t_train + t_pred, peak_rss_mb=max(r_train, r_pred), mase=m)
 

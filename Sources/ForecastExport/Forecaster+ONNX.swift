@@ -13,6 +13,12 @@ extension Forecaster {
     /// N is free: any number of windows per call. Throws ``ExportError/unsupported(model:reason:)``
     /// for what ONNX cannot express (leaky units, dilations; see docs/deploy.md).
     public func onnxModel(name: String = "model") throws -> Onnx_ModelProto {
+        if spec.statics != nil || model.config.embeddings != nil {
+            throw ExportError.unsupported(model: name, reason: "it reads static covariates through embeddings, which the exported graph does not carry")
+        }
+        if spec.seriesScaling != nil {
+            throw ExportError.unsupported(model: name, reason: "it scales each series by its own factor (per-series scaling, the default for several series); train it with --scaler-scope global to export one graph for every series")
+        }
         if let reason = ONNXGraphBuilder.unsupportedReason(spec.architecture.recurrent) {
             throw ExportError.unsupported(model: name, reason: reason)
         }

@@ -19,10 +19,21 @@ public struct SequenceRegressor: Sendable {
         public var recurrent: RecurrentConfig
         public var outputs: Int
         public var readout: Readout
-        public init(recurrent: RecurrentConfig, outputs: Int, readout: Readout = .last) {
+        /// Categorical inputs read through learned embeddings (``CategoricalEmbedding``); nil
+        /// (absent from the file) for none. `recurrent.inputSize` is the width after expansion.
+        public var embeddings: [EmbeddingInput]?
+        public init(recurrent: RecurrentConfig, outputs: Int, readout: Readout = .last, embeddings: [EmbeddingInput]? = nil) {
             self.recurrent = recurrent
             self.outputs = outputs
             self.readout = readout
+            self.embeddings = embeddings?.isEmpty == true ? nil : embeddings
+        }
+
+        /// Floats per step of the window the model is given: `recurrent.inputSize`, less the
+        /// embedding widths plus one index column per embedding.
+        public var rawInputSize: Int {
+            guard let e = embeddings else { return recurrent.inputSize }
+            return CategoricalEmbedding.rawWidth(expanded: recurrent.inputSize, inputs: e)
         }
     }
 
@@ -30,12 +41,15 @@ public struct SequenceRegressor: Sendable {
     public let layout: ParameterLayout
     public let rnn: Recurrent
     public let head: Linear
+    /// Categorical inputs' tables (`embed.{k}.weight`), laid out after the head; nil without.
+    public let embedding: CategoricalEmbedding?
 
     public init(_ config: Config) {
         self.config = config
         var layout = ParameterLayout()
         rnn = Recurrent(config.recurrent, prefix: "rnn", layout: &layout)
         head = Linear(inFeatures: config.recurrent.outputSize, outFeatures: config.outputs, prefix: "head", layout: &layout)
+        embedding = config.embeddings.map { CategoricalEmbedding($0, rawWidth: config.rawInputSize, layout: &layout) }
         self.layout = layout
     }
 
@@ -44,6 +58,7 @@ public struct SequenceRegressor: Sendable {
         let store = ParameterStore(layout: layout)
         rnn.initialize(store, rng: &rng)
         head.initialize(store, rng: &rng)
+        embedding?.initialize(store, rng: &rng)
         return store
     }
 
@@ -59,6 +74,8 @@ public struct SequenceRegressor: Sendable {
         let predTimeMajor: FloatBuffer?
         let dPredTimeMajor: FloatBuffer?
         let dTop: FloatBuffer
+        /// Embedding table rows used per time-major row `[T*B, K]` (empty without embeddings).
+        let indices: UnsafeMutablePointer<Int32>
         public var batch: Int { cache.batch }
         public var length: Int { cache.length }
 
@@ -69,10 +86,15 @@ public struct SequenceRegressor: Sendable {
             predTimeMajor = cfg.readout == .everyStep ? FloatBuffer(count: T * B * cfg.outputs) : nil
             dPredTimeMajor = cfg.readout == .everyStep ? FloatBuffer(count: T * B * cfg.outputs) : nil
             dTop = FloatBuffer(count: T * B * cfg.recurrent.outputSize)
+            let K = cfg.embeddings?.count ?? 0
+            indices = .allocate(capacity: max(1, T * B * K))
         }
+
+        deinit { indices.deallocate() }
     }
 
-    /// Forward over a batch-first window `x [B, T, I]`; returns `ws.pred`.
+    /// Forward over a batch-first window `x [B, T, I]` (I = `config.rawInputSize`: with
+    /// embeddings, index columns expand into vectors as they are moved time-major); returns `ws.pred`.
     /// Initial states, when given, are `[L*D, B, H]`.
     @discardableResult
     public func forward(_ x: UnsafePointer<Float>, workspace ws: Workspace, params: ParameterStore,
@@ -81,7 +103,13 @@ public struct SequenceRegressor: Sendable {
         let cache = ws.cache
         let B = cache.batch, T = cache.length
         let rc = config.recurrent
-        transposeBatchTime(x, cache.x.pointer, batch: B, time: T, features: rc.inputSize)
+        if let embedding {
+            let R = config.rawInputSize
+            embedding.forward(x, rows: T * B, rawOffset: { n in ((n % B) * T + n / B) * R }, into: cache.x.pointer,
+                              indices: ws.indices, params: params)
+        } else {
+            transposeBatchTime(x, cache.x.pointer, batch: B, time: T, features: rc.inputSize)
+        }
         cache.useInitialState = h0 != nil
         if let h0 { cache.h0.pointer.update(from: h0, count: cache.h0.count) }
         if let c0, rc.cell.hasCellState { cache.c0.pointer.update(from: c0, count: cache.c0.count) }
@@ -117,5 +145,6 @@ public struct SequenceRegressor: Sendable {
             head.backward(dtm, x: y, rows: T * B, dx: dTop, params: params, grads: grads)
         }
         rnn.backward(cache, dTop: dTop, params: params, grads: grads)
+        if let embedding { embedding.backward(cache.dX!.pointer, rows: T * B, indices: ws.indices, grads: grads) }
     }
 }

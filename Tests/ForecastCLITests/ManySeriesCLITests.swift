@@ -27,7 +27,7 @@ final class ManySeriesCLITests: XCTestCase {
         let predict = try ForecastBinary.run(["predict", "--model", model, "--data", data])
         XCTAssertEqual(predict.status, 0, predict.stderr)
         let lines = predict.stdout.split(separator: "\n")
-        XCTAssertEqual(lines.first, "unique_id,ds,y")
+        XCTAssertEqual(lines.first, "unique_id,ds,value", "the long format's forecast layout")
         XCTAssertEqual(lines.count, 1 + 12 * 7, "every series, every step")
         XCTAssertEqual(Set(lines.dropFirst().map { $0.split(separator: ",")[0] }).count, 12)
         XCTAssertTrue(lines[1].hasPrefix("S00,2011-08-17,"), "\(lines[1])")

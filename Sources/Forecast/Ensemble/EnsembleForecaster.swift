@@ -57,6 +57,7 @@ public final class EnsembleForecaster: @unchecked Sendable {
             }
             o.horizon = window.horizon
             o.training.seed = options.training.seed &+ UInt64(i)
+            o.scalerScope = .global          // the ensemble scores its members on windows of the file's own scaling
             seeds.append(o.training.seed)
             networks.append(try Forecaster.fit(set, targets: targets, options: o, dataFile: dataFile, onEvent: onEvent))
         }

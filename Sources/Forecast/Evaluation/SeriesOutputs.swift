@@ -21,6 +21,9 @@ struct SeriesOutputs {
     let steps: Int
     /// Split conformal calibration of a point model (``ConformalCalibration``), if it has one.
     var conformal: ConformalCalibration? = nil
+    /// Per-series target factors `[series][P]` (``SeriesScaling``) the decoded forecasts are
+    /// multiplied by before scoring; nil without per-series scaling.
+    var seriesFactors: [[Float]]? = nil
 
     /// The quantile levels this model's distribution is scored on: a quantile head's own levels
     /// (sorted), the standard grid for a Gaussian head or a conformal calibration, nil for a
@@ -150,8 +153,14 @@ struct SeriesOutputs {
             let (s, e) = origin(w)
             let series = set.series[s]
             let raw = out[(w * width)..<((w + 1) * width)]
-            let d = decode(raw)
-            let q = levels.flatMap { try? quantiles(raw, levels: $0) }
+            var d = decode(raw)
+            var q = levels.flatMap { try? quantiles(raw, levels: $0) }
+            if let f = seriesFactors?[s] {
+                d.values = d.values.map { row in row.enumerated().map { $1 * f[$0] } }
+                d.lower = d.lower?.map { row in row.enumerated().map { $1 * f[$0] } }
+                d.upper = d.upper?.map { row in row.enumerated().map { $1 * f[$0] } }
+                q = q?.map { step in step.enumerated().map { p, qs in qs.map { $0 * f[p] } } }
+            }
             for p in 0..<P {
                 let values = series.values[columns[p]]
                 let history = values[0...e]

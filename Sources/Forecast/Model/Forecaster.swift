@@ -66,29 +66,50 @@ public final class Forecaster: @unchecked Sendable {
                            dataFile: String? = nil, checkpointPath: String? = nil, resume: Bool = false,
                            onEvent: ((TrainingEvent) -> Void)? = nil) throws -> Forecaster {
         guard !targets.isEmpty else { throw DataError.invalidArgument("no target column given") }
+        var options = options
+        if let statics = options.statics {
+            options.features += statics.names.filter { !options.features.contains($0) && !targets.contains($0) }
+        }
         let shards = options.seriesShards
         let shortest = shards?.shortestSeries(set) ?? (set.series.map(\.count).min() ?? 0)
         let (window, season) = try resolveWindow(set, targets: targets, options: options, shortest: shortest)
         try shards?.requireSame([window.lookback, window.horizon, season], what: "lookback, horizon and season")
         let lookback = window.lookback, horizon = window.horizon
-        let data = try PreparedData(set, spec: window, split: options.split, scaler: options.scaler, missing: options.missing,
+        // Per-series scaling of the targets for a global model (several series), unless told
+        // otherwise. A series-sharded run (forecast-mpi --shard-series) scales globally: no rank
+        // holds every series' factors to save.
+        let scope = options.scalerScope ?? (set.series.count > 1 && shards == nil ? .series : .global)
+        if shards != nil && scope == .series {
+            throw DataError.invalidArgument("--scaler-scope series is not available with --shard-series (each rank holds only its own series); use --scaler-scope global")
+        }
+        let seriesScaling = scope == .series ? SeriesScaling.fit(set, columns: targets, split: options.split) : nil
+        let scaled = seriesScaling.map { $0.apply(to: set, split: options.split) }
+        // Category indices are read by the embeddings unscaled.
+        let categorical = options.statics?.categorical ?? []
+        let data = try PreparedData(scaled?.set ?? set, spec: window, split: options.split, scaler: options.scaler,
+                                    columnScalers: Dictionary(categorical.map { ($0.name, ScalerKind.none) }, uniquingKeysWith: { a, _ in a }),
+                                    missing: options.missing,
                                     fitScaler: shards.map { plan in { plan.fitScaler($0, $1) } })
         let windowCounts = [data.train.count, data.validation.count, data.test.count].map { shards?.sum($0) ?? $0 }
         if windowCounts[0] == 0 {
             throw DataError.invalidArgument("\(set.source): no training windows: the shortest series has \(shortest) rows, too few for lookback \(lookback) + horizon \(horizon) after holding out \(Int((options.split.validation + options.split.test) * 100))% for validation and test")
         }
         let loss = options.training.loss
+        let embeddings = categorical.compactMap { c in data.inputNames.firstIndex(of: c.name).map {
+            EmbeddingInput(column: $0, cardinality: (c.levels?.count ?? 0) + 1, dimension: EmbeddingInput.dimension(levels: c.levels?.count ?? 0))
+        } }
+        let inputSize = data.inputNames.count - embeddings.count + embeddings.reduce(0) { $0 + $1.dimension }
         let architecture = SequenceRegressor.Config(
-            recurrent: RecurrentConfig(cell: options.cell, inputSize: data.inputNames.count, hiddenSize: options.hidden,
+            recurrent: RecurrentConfig(cell: options.cell, inputSize: inputSize, hiddenSize: options.hidden,
                                        numLayers: options.layers, bidirectional: options.bidirectional, dropout: options.dropout,
                                        dilations: options.dilations, tau: options.tau, learnsTau: options.learnsTau),
-            outputs: window.targetLength * loss.outputsPerTarget)
+            outputs: window.targetLength * loss.outputsPerTarget, embeddings: embeddings)
         do { try architecture.recurrent.validate() } catch { throw DataError.invalidArgument("\(error)") }
         let spec = ModelSpec(
             shared: SeriesDataSpec(loss: loss, window: window, scaler: data.scaler, missing: options.missing,
                                    levelNormalization: options.levelNormalization, inputNames: data.inputNames,
                                    timeColumn: set.timeColumn, seriesKey: set.seriesKeyColumn, frequency: set.frequency,
-                                   seasonLength: season, split: options.split),
+                                   seasonLength: season, split: options.split, seriesScaling: seriesScaling, statics: options.statics),
             own: RecurrentNetworkSpec(architecture: architecture))
         let trainer = try makeTrainer(spec: spec, training: options.training, checkpointPath: checkpointPath, resume: resume)
         trainer.onEvent = onEvent
@@ -107,7 +128,7 @@ public final class Forecaster: @unchecked Sendable {
         }
         let untested = Forecaster(spec: spec, params: params, provenance: nil, conformal: calibration)
         // Series-sharded: each process sees only its series, so no test metrics in the file.
-        let report = data.test.isEmpty || shards != nil ? nil : try untested.evaluate(set, prepared: data)
+        let report = data.test.isEmpty || shards != nil ? nil : try untested.evaluate(set, prepared: data, factors: scaled?.factors)
         let provenance = Provenance(
             dataFile: dataFile, source: set.source, training: options.training, history: trainer.history, bestEpoch: trainer.bestEpoch,
             trainWindows: windowCounts[0], validationWindows: windowCounts[1], testWindows: windowCounts[2],
@@ -189,7 +210,8 @@ public final class Forecaster: @unchecked Sendable {
     public func fineTuned(on set: TimeSeriesSet, training: TrainingConfig, dataFile: String? = nil,
                           checkpointPath: String? = nil, resume: Bool = false,
                           onEvent: ((TrainingEvent) -> Void)? = nil) throws -> Forecaster {
-        let data = try PreparedData(set, spec: spec.window, split: spec.split, scaler: .standard, missing: spec.missing)
+        let scaled = seriesScaled(set, split: spec.split)
+        let data = try PreparedData(scaled.set, spec: spec.window, split: spec.split, scaler: .standard, missing: spec.missing)
         let train = rescale(data.train, from: data.scaler), validation = rescale(data.validation, from: data.scaler)
         if train.isEmpty { throw TrainingError.emptyTrainingSet }
         var cfg = training
@@ -203,7 +225,7 @@ public final class Forecaster: @unchecked Sendable {
         let calibration = conformal == nil || validation.isEmpty ? conformal
             : Forecaster(spec: spec, params: trainer.params, provenance: nil).calibrate(validation.materialized())
         let tuned = Forecaster(spec: spec, params: trainer.params, provenance: nil, conformal: calibration)
-        let report = data.test.isEmpty ? nil : try tuned.evaluate(set, prepared: data)
+        let report = data.test.isEmpty ? nil : try tuned.evaluate(set, prepared: data, factors: scaled.factors)
         let prov = Provenance(
             dataFile: dataFile, source: set.source, training: cfg, history: (provenance?.history ?? []) + trainer.history,
             bestEpoch: trainer.bestEpoch, trainWindows: data.train.count, validationWindows: data.validation.count, testWindows: data.test.count,
@@ -260,7 +282,8 @@ public final class Forecaster: @unchecked Sendable {
     /// distribution (Gaussian or quantile head, conformal calibration). Thread-safe.
     public func predict(_ set: TimeSeriesSet, levels: [Float]? = nil) throws -> [SeriesForecast] {
         guard spec.window.mode == .manyToOne else { throw DataError.invalidArgument("this model forecasts per input step (many-to-many); use predictScaled") }
-        let input = try ForecastInput(set, spec: spec.window, scaler: spec.scaler, missing: spec.missing == .drop ? .error : spec.missing)
+        let scaled = seriesScaled(set, split: nil)
+        let input = try ForecastInput(scaled.set, spec: spec.window, scaler: spec.scaler, missing: spec.missing == .drop ? .error : spec.missing)
         let n = input.seriesKeys.count
         let out = predictScaled(input.x, windows: n)
         let width = spec.outputs
@@ -270,9 +293,11 @@ public final class Forecaster: @unchecked Sendable {
             let labels = input.futureLabels[s].isEmpty ? (1...spec.window.horizon).map { "+\($0)" } : input.futureLabels[s]
             let qLevels = (levels ?? outputs.scoreLevels)?.sorted()
             let q = try qLevels.flatMap { try outputs.quantiles(raw, levels: $0) }
-            return SeriesForecast(key: input.seriesKeys[s], times: input.futureTimes[s], labels: labels, targets: spec.window.targets,
-                                  values: d.values, lower: d.lower, upper: d.upper, intervalLevel: intervalBlocks?.level,
-                                  quantileLevels: q == nil ? nil : qLevels, quantiles: q)
+            var f = SeriesForecast(key: input.seriesKeys[s], times: input.futureTimes[s], labels: labels, targets: spec.window.targets,
+                                   values: d.values, lower: d.lower, upper: d.upper, intervalLevel: intervalBlocks?.level,
+                                   quantileLevels: q == nil ? nil : qLevels, quantiles: q)
+            if let factors = scaled.factors { f.multiply(by: factors[s]) }
+            return f
         }
     }
 
@@ -287,7 +312,8 @@ public final class Forecaster: @unchecked Sendable {
         }
         guard w.mode == .manyToOne else { throw DataError.invalidArgument("--recursive needs a many-to-one model") }
         let H = steps ?? w.horizon
-        let input = try ForecastInput(set, spec: w, scaler: spec.scaler, missing: spec.missing == .drop ? .error : spec.missing)
+        let scaled = seriesScaled(set, split: nil)
+        let input = try ForecastInput(scaled.set, spec: w, scaler: spec.scaler, missing: spec.missing == .drop ? .error : spec.missing)
         let n = input.seriesKeys.count, T = w.lookback, P = w.targets.count
         var x = input.x                                              // [n, T, P], scaled
         var values = [[[Float]]](repeating: [], count: n)           // [n][H][P], scaled
@@ -313,8 +339,10 @@ public final class Forecaster: @unchecked Sendable {
             } else {
                 labels = (1...H).map { "+\($0)" }
             }
-            return SeriesForecast(key: input.seriesKeys[s], times: times, labels: labels, targets: w.targets, values: decoded,
-                                  lower: nil, upper: nil, intervalLevel: nil)
+            var f = SeriesForecast(key: input.seriesKeys[s], times: times, labels: labels, targets: w.targets, values: decoded,
+                                   lower: nil, upper: nil, intervalLevel: nil)
+            if let factors = scaled.factors { f.multiply(by: factors[s]) }
+            return f
         }
     }
 
@@ -323,17 +351,31 @@ public final class Forecaster: @unchecked Sendable {
     /// Scores the model and the baselines on the test split of `set` (the last `split.test`
     /// share of each series, as at training time).
     public func evaluate(_ set: TimeSeriesSet) throws -> EvaluationReport {
-        let data = try PreparedData(set, spec: spec.window, split: spec.split, scaler: .standard, missing: spec.missing)
-        return try evaluate(set, prepared: data)
+        let scaled = seriesScaled(set, split: spec.split)
+        let data = try PreparedData(scaled.set, spec: spec.window, split: spec.split, scaler: .standard, missing: spec.missing)
+        return try evaluate(set, prepared: data, factors: scaled.factors)
     }
 
-    func evaluate(_ set: TimeSeriesSet, prepared data: PreparedData) throws -> EvaluationReport {
+    /// `set` with this model's per-series scaling applied (``SeriesScaling/apply(to:split:)``:
+    /// series it never saw get factors from their own rows, the training rows under `split`),
+    /// and the factors per series; `set` itself and nil for a model without it.
+    public func seriesScaled(_ set: TimeSeriesSet, split: SplitSpec?) -> (set: TimeSeriesSet, factors: [[Float]]?) {
+        guard let scaling = spec.seriesScaling else { return (set, nil) }
+        let r = scaling.apply(to: set, split: split)
+        return (r.set, r.factors)
+    }
+
+    /// Scores `data` (prepared from `set` after per-series scaling with `factors`, when given)
+    /// against the actual values of `set`.
+    func evaluate(_ set: TimeSeriesSet, prepared data: PreparedData, factors: [[Float]]? = nil) throws -> EvaluationReport {
         guard !data.test.isEmpty else {
             throw DataError.invalidArgument("\(set.source): the test split holds no complete window (lookback \(spec.window.lookback) + horizon \(spec.window.horizon)); use a longer file or a larger test fraction")
         }
         let test = rescale(data.test, from: data.scaler)
         let out = predictScaled(test)
-        return outputs.score(set, test: test, outputs: out, width: spec.outputs, split: spec.split, season: spec.seasonLength)
+        var scoring = outputs
+        scoring.seriesFactors = factors
+        return scoring.score(set, test: test, outputs: out, width: spec.outputs, split: spec.split, season: spec.seasonLength)
     }
 
     /// Raw model outputs `[N, outputs]` for every window of `windows` (scaled like this
@@ -402,3 +444,17 @@ public final class Forecaster: @unchecked Sendable {
 
 /// The toolkit's version, recorded in model provenance.
 public let forecastVersion = "0.1.0"
+
+extension SeriesForecast {
+    /// Multiplies every value of target p (points, bounds, quantiles, samples) by `factors[p]`:
+    /// undoes per-series scaling (``SeriesScaling``). Positive factors keep bounds ordered.
+    mutating func multiply(by factors: [Float]) {
+        guard factors.contains(where: { $0 != 1 }) else { return }
+        func scale(_ rows: [[Float]]) -> [[Float]] { rows.map { row in row.enumerated().map { $1 * factors[$0] } } }
+        values = scale(values)
+        lower = lower.map(scale)
+        upper = upper.map(scale)
+        quantiles = quantiles?.map { step in step.enumerated().map { p, qs in qs.map { $0 * factors[p] } } }
+        samples = samples?.map(scale)
+    }
+}

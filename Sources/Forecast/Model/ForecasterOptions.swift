@@ -25,6 +25,12 @@ public struct ForecasterOptions: Sendable {
     public var calendar: [CalendarFeature] = []
     public var split = SplitSpec(validation: 0.1, test: 0.1)
     public var scaler: ScalerKind = .standard
+    /// Per-series scaling of the targets (``SeriesScaling``) before `scaler`: nil decides by
+    /// the data, `series` for several series (a global model), `global` for one.
+    public var scalerScope: ScalerScope? = nil
+    /// Static covariates already attached to the set (``StaticCovariates``): read as extra
+    /// inputs at every step, numeric ones as values, categorical ones through embeddings.
+    public var statics: StaticSpec? = nil
     public var missing: MissingPolicy = .error
     public var levelNormalization = true
     /// Split conformal intervals for a point loss: after training, the validation windows'

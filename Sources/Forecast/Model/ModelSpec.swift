@@ -29,12 +29,21 @@ public struct SeriesDataSpec: Codable, Sendable, Equatable {
     public var frequency: Frequency?
     public var seasonLength: Int
     public var split: SplitSpec
+    /// Per-series scaling of the targets, applied before ``scaler`` (``SeriesScaling``); nil
+    /// for one scaler over all series (absent from the files of single-series models and of
+    /// earlier releases).
+    public var seriesScaling: SeriesScaling? = nil
+    /// Static covariates (names, kinds, vocabularies); nil for none.
+    public var statics: StaticSpec? = nil
 
     public init(loss: LossKind, window: WindowSpec, scaler: Scaler, missing: MissingPolicy, levelNormalization: Bool,
-                inputNames: [String], timeColumn: String?, seriesKey: String?, frequency: Frequency?, seasonLength: Int, split: SplitSpec) {
+                inputNames: [String], timeColumn: String?, seriesKey: String?, frequency: Frequency?, seasonLength: Int, split: SplitSpec,
+                seriesScaling: SeriesScaling? = nil, statics: StaticSpec? = nil) {
         self.loss = loss; self.window = window; self.scaler = scaler; self.missing = missing
         self.levelNormalization = levelNormalization; self.inputNames = inputNames; self.timeColumn = timeColumn
         self.seriesKey = seriesKey; self.frequency = frequency; self.seasonLength = seasonLength; self.split = split
+        self.seriesScaling = seriesScaling
+        self.statics = statics
     }
 }
 

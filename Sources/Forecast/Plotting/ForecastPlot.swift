@@ -41,8 +41,10 @@ public enum ForecastPlot {
         if vStart < tStart { panel.markers.append((x(vStart), "validation")) }
 
         // Forecasts over the test split: consecutive non-overlapping windows of the drawn series.
-        let data = try PreparedData(set, spec: spec.window, split: spec.split, scaler: .standard, missing: spec.missing)
+        let scaled = forecaster.seriesScaled(set, split: spec.split)
+        let data = try PreparedData(scaled.set, spec: spec.window, split: spec.split, scaler: .standard, missing: spec.missing)
         let test = forecaster.rescale(data.test, from: data.scaler).materialized()
+        let factor = scaled.factors?[s][p] ?? 1
         var picked: [Int] = []
         var nextOrigin = -1
         for w in 0..<test.count where test.series[w] == s && test.end[w] >= nextOrigin {
@@ -56,7 +58,7 @@ public enum ForecastPlot {
             var fx: [Double] = [], fy: [Double] = []
             for (k, w) in picked.enumerated() {
                 let d = forecaster.decode(out[(k * width)..<((k + 1) * width)])
-                for h in 0..<H { fx.append(x(test.end[w] + 1 + h)); fy.append(Double(d.values[h][p])) }
+                for h in 0..<H { fx.append(x(test.end[w] + 1 + h)); fy.append(Double(d.values[h][p] * factor)) }
                 fx.append(.nan); fy.append(.nan)
             }
             panel.lines.append(.init(label: "test forecasts", color: "#d9822b", x: fx.map { $0.isNaN ? 0 : $0 }, y: fy, width: 2))
@@ -85,7 +87,7 @@ public enum ForecastPlot {
         }
 
         var panels = [panel]
-        if distributional, !data.test.isEmpty, let report = try? forecaster.evaluate(set, prepared: data),
+        if distributional, !data.test.isEmpty, let report = try? forecaster.evaluate(set, prepared: data, factors: scaled.factors),
            let reliability = reliabilityPanel(report) {
             panels.append(reliability)
         }

@@ -16,7 +16,7 @@ public enum ModelFileCheck {
     public static func check(_ spec: ModelSpec, tensors: [(name: String, tensor: Tensor)], path: String) throws {
         do {
             try ConfigLimits.check(spec.architecture)
-            try window(spec.window, inputNames: spec.inputNames, inputSize: spec.architecture.recurrent.inputSize)
+            try window(spec.window, inputNames: spec.inputNames, inputSize: spec.architecture.rawInputSize)
             try common(loss: spec.loss, scaler: spec.scaler, season: spec.seasonLength, split: spec.split, frequency: spec.frequency)
             let arch = spec.architecture
             let perWindow = arch.readout == .last ? arch.outputs : ConfigLimits.product(spec.window.lookback, arch.outputs)

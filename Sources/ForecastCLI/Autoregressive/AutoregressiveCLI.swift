@@ -76,7 +76,8 @@ enum AutoregressiveCLI {
             }
             text = lines.joined(separator: "\n") + "\n"
         } else {
-            text = ForecastCSV.render(forecasts, seriesKey: m.spec.seriesKey, timeColumn: m.spec.timeColumn, levels: levels)
+            text = ForecastCSV.render(forecasts, seriesKey: m.spec.seriesKey, timeColumn: m.spec.timeColumn, levels: levels,
+                                      longFormat: ForecastCSV.isLongFormat(input, seriesKey: m.spec.seriesKey))
         }
         if let out {
             try AtomicFile.write(text, to: out)

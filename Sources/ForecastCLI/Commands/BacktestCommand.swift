@@ -54,8 +54,9 @@ struct BacktestCommand: ParsableCommand {
 
     func run() throws {
         if grid.grid { return try runGrid() }
-        let set = try input.load()
+        let (set, statics) = try input.loadTrainingSet(statics: splitList(settings.statics))
         var options = settings.forecasterOptions()
+        options.statics = statics
         options.split = SplitSpec(validation: settings.valFraction ?? 0.1, test: 0)
         let onFold: ((Backtest.Fold) -> Void)? = json ? nil : { f in
             Output.note("fold \(f.fold): origin \(f.originTime ?? "row \(f.originRow)")  MASE \(Output.format(f.model.mase))")

@@ -65,7 +65,7 @@ struct EvaluateCommand: ParsableCommand {
         case .recurrent(let m):
             forecaster = m
         }
-        let set = try input.load()
+        let set = try input.load(statics: forecaster.spec.statics)
         let report = try forecaster.evaluate(set)
         try EvaluateCommand.print(report, source: input.data, json: json, perSeries: perSeries.settings)
     }

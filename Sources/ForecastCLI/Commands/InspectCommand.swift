@@ -52,6 +52,10 @@ struct InspectCommand: ParsableCommand {
         print("window:       lookback \(spec.window.lookback), horizon \(spec.window.horizon), stride \(spec.window.stride)\(spec.levelNormalization ? ", level-normalised" : "")")
         print("targets:      \(spec.window.targets.joined(separator: ", "))")
         print("inputs:       \(spec.inputNames.joined(separator: ", "))")
+        if let st = spec.statics {
+            print("statics:      " + st.columns.map { c in c.kind == .categorical ? "\(c.name) (categorical: \((c.levels ?? []).prefix(8).joined(separator: ", "))\((c.levels?.count ?? 0) > 8 ? ", …" : ""))" : "\(c.name) (numeric)" }.joined(separator: "; "))
+        }
+        if let sc = spec.seriesScaling { print("scaling:      per series (mean absolute) of \(sc.columns.joined(separator: ", ")), \(sc.keys.count) series") }
         print("time:         \(spec.timeColumn ?? "row order")\(spec.frequency.map { ", frequency \($0)" } ?? ""), season \(spec.seasonLength)")
         if let key = spec.seriesKey { print("series key:   \(key)") }
         print("scaler:       " + zip(spec.scaler.columns, spec.scaler.scalers).map { "\($0) \($1.kind.rawValue) (offset \(Output.format($1.offset)), scale \(Output.format($1.scale)))" }.joined(separator: "; "))

@@ -57,7 +57,7 @@ struct PlotCommand: ParsableCommand {
             forecaster = m
         }
         if attention { throw CLIError.data("\(model): --attention needs a seq2seq model") }
-        let set = try input.load()
+        let set = try input.load(statics: forecaster.spec.statics)
         var s = 0
         if let key = series {
             guard let i = set.series.firstIndex(where: { $0.key == key }) else {

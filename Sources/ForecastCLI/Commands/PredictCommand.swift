@@ -108,7 +108,7 @@ struct PredictCommand: ParsableCommand {
         if samples != nil { throw CLIError.data("\(model): --samples needs a deepar model (this one is \(ModelFamily.recurrent))") }
         if attentionOut != nil { throw CLIError.data("\(model): --attention-out needs a seq2seq model") }
         BLASRuntime.setThreads(1)
-        let set = try input.load()
+        let set = try input.load(statics: forecaster.spec.statics)
         if let note = MissingReport.describe(set, columns: forecaster.spec.window.inputColumns, policy: forecaster.spec.missing == .drop ? .error : forecaster.spec.missing) {
             Output.note(note)
         }
@@ -116,6 +116,7 @@ struct PredictCommand: ParsableCommand {
             throw CLIError.data("\(input.data): the model was trained with time column '\(forecaster.spec.timeColumn!)', but this file has none")
         }
         if follow {
+            if forecaster.spec.statics != nil { throw CLIError.data("\(model): --follow does not take a model with static covariates") }
             try FollowLoop.run(forecaster, set: set, data: input.data, delimiter: input.csvOptions.delimiter)
             return
         }
@@ -123,14 +124,34 @@ struct PredictCommand: ParsableCommand {
         if !levels.isEmpty, forecaster.spec.loss.outputsPerTarget == 1, forecaster.conformal == nil {
             throw CLIError.data("\(model): --level needs a model with intervals: train it with --intervals conformal, --loss gaussian or --quantiles")
         }
-        let forecasts: [SeriesForecast]
+        if let scaling = forecaster.spec.seriesScaling {
+            let known = Set(scaling.keys)
+            let unseen = set.series.enumerated().filter { !known.contains($1.key ?? "\($0)") }.count
+            if unseen > 0 {
+                Output.note("note: \(unseen) of \(set.series.count) series were not in the training file; each is scaled by the mean absolute value of its own rows")
+            }
+        }
+        var forecasts: [SeriesForecast] = []
         do {
-            forecasts = recursive ? try forecaster.predictRecursive(set, steps: steps)
-                : try forecaster.predict(set, levels: levels.isEmpty ? nil : quantileLevels)
+            // Many series on a terminal: forecast 1,024 series at a time (a multiple of the
+            // 256-window inference chunk, so the numbers are the same) and draw a progress bar.
+            let chunk = set.series.count > 2048 && Output.stderrIsTerminal ? 1024 : max(1, set.series.count)
+            let bar = chunk < set.series.count ? SeriesProgress(total: set.series.count) : nil
+            var start = 0
+            repeat {
+                var part = set
+                if chunk < set.series.count { part.series = Array(set.series[start..<min(start + chunk, set.series.count)]) }
+                forecasts += recursive ? try forecaster.predictRecursive(part, steps: steps)
+                    : try forecaster.predict(part, levels: levels.isEmpty ? nil : quantileLevels)
+                start += chunk
+                bar?.update(min(start, set.series.count))
+            } while start < set.series.count
+            bar?.finish()
         } catch DataError.invalidArgument(let message) where !levels.isEmpty {
             throw CLIError.data("\(model): --level \(level!.defaultValueDescription): \(message)")
         }
-        let csv = ForecastCSV.render(forecasts, seriesKey: forecaster.spec.seriesKey, timeColumn: forecaster.spec.timeColumn, levels: levels)
+        let csv = ForecastCSV.render(forecasts, seriesKey: forecaster.spec.seriesKey, timeColumn: forecaster.spec.timeColumn, levels: levels,
+                                     longFormat: ForecastCSV.isLongFormat(input, seriesKey: forecaster.spec.seriesKey))
         if let out {
             try AtomicFile.write(csv, to: out)
             Output.note("wrote \(forecasts.count) series x \(forecaster.spec.window.horizon) steps to \(out)")
@@ -145,8 +166,13 @@ enum ForecastCSV {
     /// `levels`: central interval levels in percent whose bounds are in each forecast's
     /// quantiles; written as `lo-95, lo-80, hi-80, hi-95` after the point (prefixed with
     /// `<target>-` when there are several targets).
-    static func render(_ forecasts: [SeriesForecast], seriesKey: String?, timeColumn: String?, levels: [Double] = []) -> String {
+    ///
+    /// `longFormat` (the input was `unique_id, ds, y`): the ecosystem's forecast layout,
+    /// `unique_id, ds, value[, lo-80, hi-80 …]` (a single target's column is `value`).
+    static func render(_ forecasts: [SeriesForecast], seriesKey: String?, timeColumn: String?, levels: [Double] = [],
+                       longFormat: Bool = false) -> String {
         guard let first = forecasts.first else { return "" }
+        let long = longFormat && first.targets.count == 1
         let named: [(String, Double, Bool)] = levels.reversed().map { ("lo-" + QuantileLevels.key(percent: $0), $0, false) }
             + levels.map { ("hi-" + QuantileLevels.key(percent: $0), $0, true) }
         func bound(_ f: SeriesForecast, _ h: Int, _ p: Int, _ percent: Double, upper: Bool) -> Float {
@@ -158,9 +184,9 @@ enum ForecastCSV {
         }
         var header: [String] = []
         let keyed = forecasts.contains { $0.key != nil }
-        if keyed { header.append(seriesKey ?? "series") }
-        header.append(timeColumn ?? "step")
-        for t in first.targets {
+        if keyed || long { header.append(long ? LongFormat.key : seriesKey ?? "series") }
+        header.append(long ? LongFormat.time : timeColumn ?? "step")
+        for t in (long ? ["value"] : first.targets) {
             header.append(t)
             if first.lower != nil { header.append("\(t)_lower"); header.append("\(t)_upper") }
             for (name, _, _) in named { header.append(first.targets.count > 1 ? "\(t)-\(name)" : name) }
@@ -169,7 +195,7 @@ enum ForecastCSV {
         for f in forecasts {
             for (h, label) in f.labels.enumerated() where h < f.values.count {
                 var row: [String] = []
-                if keyed { row.append(quote(f.key ?? "")) }
+                if keyed || long { row.append(quote(f.key ?? "")) }
                 row.append(quote(label))
                 for p in 0..<f.targets.count {
                     row.append(number(f.values[h][p]))
@@ -180,6 +206,12 @@ enum ForecastCSV {
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Whether `input` is read as the long format (`unique_id, ds, y`, no --series-key or
+    /// --time given) and the model keys its series by `unique_id`.
+    static func isLongFormat(_ input: DataOptions, seriesKey: String?) -> Bool {
+        input.seriesKey == nil && input.time == nil && input.step == nil && seriesKey == LongFormat.key && LongFormat.recognises(path: input.data)
     }
 
     static func number(_ v: Float) -> String {

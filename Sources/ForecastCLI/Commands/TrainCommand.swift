@@ -95,8 +95,9 @@ struct TrainCommand: ParsableCommand {
             return
         }
         let start = Date()
-        let set = try input.load()
-        let options = settings.forecasterOptions()
+        let (set, statics) = try input.loadTrainingSet(statics: splitList(settings.statics))
+        var options = settings.forecasterOptions()
+        options.statics = statics
         try TrainingBudget.checkSeries(set, targets: settings.target, options: options)
         let reporter = ProgressReporter(json: json, quiet: quiet)
         let freq = set.frequency.map { "\($0)" } ?? "row order"

@@ -49,7 +49,8 @@ enum EnsembleCLI {
         if recursive { throw CLIError.data("--recursive needs a recurrent model; an ensemble forecasts its horizon directly") }
         let set = try input.load()
         let forecasts = try model.predict(set)
-        let csv = ForecastCSV.render(forecasts, seriesKey: model.spec.seriesKey, timeColumn: model.spec.timeColumn)
+        let csv = ForecastCSV.render(forecasts, seriesKey: model.spec.seriesKey, timeColumn: model.spec.timeColumn,
+                                     longFormat: ForecastCSV.isLongFormat(input, seriesKey: model.spec.seriesKey))
         if let out {
             try AtomicFile.write(csv, to: out)
             Output.note("wrote \(forecasts.count) series x \(model.spec.window.horizon) steps to \(out)")

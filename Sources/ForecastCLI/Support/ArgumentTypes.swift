@@ -123,3 +123,5 @@ enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
     /// ONNX (opset 17): one graph from raw inputs to forecasts in data units.
     case onnx
 }
+
+extension ScalerScope: ExpressibleByArgument {}

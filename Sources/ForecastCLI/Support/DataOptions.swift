@@ -36,6 +36,9 @@ struct DataOptions: ParsableArguments {
     @Option(help: ArgumentHelp("First timestamp of a file without a time column, ISO-8601.", valueName: "time"))
     var start: String?
 
+    @Option(name: .customLong("static-file"), help: ArgumentHelp("A CSV of static covariates, one row per series, keyed by the series key column: every other column is a static covariate (docs/data.md).", valueName: "file"))
+    var staticFile: String?
+
     func validate() throws {
         if let d = delimiter, d.utf8.count != 1, d != "\\t", d != "tab" {
             throw ValidationError("--delimiter takes one character (or 'tab'), got '\(d)'")
@@ -66,8 +69,42 @@ struct DataOptions: ParsableArguments {
     }
 
     /// Reads the file into series.
-    func load() throws -> TimeSeriesSet {
+    func load() throws -> TimeSeriesSet { try series(try CSVReader.read(path: data, options: csvOptions)) }
+
+    /// The static file (`--static-file`), when given.
+    func staticTable() throws -> Table? {
+        guard let f = staticFile else { return nil }
+        var o = CSVOptions()
+        if let d = delimiter { o.delimiter = (d == "\\t" || d == "tab") ? 0x09 : d.utf8.first }
+        return try CSVReader.read(path: f, options: o)
+    }
+
+    /// Training: reads the file into series with the static covariates `list` (`--static`,
+    /// `name:cat` for a categorical number column) and `--static-file` attached; nil spec without.
+    func loadTrainingSet(statics list: [String]) throws -> (TimeSeriesSet, StaticSpec?) {
         let table = try CSVReader.read(path: data, options: csvOptions)
+        let set = try series(table)
+        guard !list.isEmpty || staticFile != nil else { return (set, nil) }
+        let (names, categorical) = StaticCovariates.parse(list)
+        let (withStatics, spec) = try StaticCovariates.attach(set, table: table, file: try staticTable(), names: names, categorical: categorical)
+        return (withStatics, spec)
+    }
+
+    /// Predicting, evaluating: reads the file into series with the model's static covariates
+    /// attached (a category the model never saw is read as its unknown row, with a note).
+    func load(statics spec: StaticSpec?) throws -> TimeSeriesSet {
+        guard let spec else {
+            if staticFile != nil { throw CLIError.data("\(staticFile!): the model reads no static covariates; drop --static-file") }
+            return try load()
+        }
+        let table = try CSVReader.read(path: data, options: csvOptions)
+        let r = try StaticCovariates.attach(try series(table), table: table, file: try staticTable(), spec: spec)
+        if r.unseen > 0 { Output.note("note: \(r.unseen) series have a static category the model never saw; they read its unknown embedding row") }
+        return r.set
+    }
+
+    /// Series from a table read with these options.
+    func series(_ table: Table) throws -> TimeSeriesSet {
         let source: TimeSource
         if let t = time { source = .column(.name(t)) }
         else if step == nil, LongFormat.recognises(table.columnNames) { source = .column(.name(LongFormat.time)) }

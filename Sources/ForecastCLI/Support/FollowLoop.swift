@@ -14,6 +14,9 @@ enum FollowLoop {
             throw CLIError.data("\(data): --follow takes one series; this file has \(set.series.count) (split it by \(set.seriesKeyColumn ?? "key") first)")
         }
         let spec = forecaster.spec
+        if spec.seriesScaling != nil {
+            throw CLIError.data("\(data): --follow needs a model with one scaling for all series; this one scales each series by its own factor (train it with --scaler-scope global)")
+        }
         let stream = forecaster.stream()
         let columns = spec.window.inputColumns.map { name -> Int in set.columnIndex(name) ?? -1 }
         if let missing = zip(spec.window.inputColumns, columns).first(where: { $0.1 < 0 }) {

@@ -31,7 +31,7 @@ struct ModelOptions: ParsableArguments {
     /// Options that configure one network (ensembles do not take them).
     var asksForSingleNetwork: Bool {
         loss != .mse || quantiles != nil || intervals != nil || dilations != nil || tau != nil || learnTau
-            || bidirectional || dropout != 0
+            || bidirectional || dropout != 0 || statics != nil || scalerScope != nil
     }
 
     @Option(help: "Input steps per window (default: two seasons).")
@@ -112,6 +112,12 @@ struct ModelOptions: ParsableArguments {
     @Flag(name: .customLong("no-level-norm"), help: "Do not subtract each window's last value (level normalisation); such a model streams with a carried state (predict --follow, docs/deploy.md).")
     var noLevelNorm = false
 
+    @Option(name: .customLong("scaler-scope"), help: ArgumentHelp("Scaling of the targets: series (each series divided by its mean absolute training value first; the default for several series) or global (one scaler per column; the default for one series). Recurrent models.", valueName: "scope"))
+    var scalerScope: ScalerScope?
+
+    @Option(name: .customLong("static"), help: ArgumentHelp("Static covariates: columns constant within each series (or of --static-file), comma-separated; text columns are categorical (learned embedding), number columns numeric unless written name:cat. Recurrent models.", valueName: "columns"))
+    var statics: String?
+
     func validate() throws {
         try OptionLimits.requireFinite([("--dropout", Double(dropout)), ("--lr", lr.map(Double.init)),
                                         ("--val-fraction", valFraction), ("--test-fraction", testFraction)])
@@ -125,6 +131,9 @@ struct ModelOptions: ParsableArguments {
             if let v, v < 1 { throw ValidationError("\(name) must be at least 1") }
         }
         if let n = windowsPerEpoch, n < 1 { throw ValidationError("--windows-per-epoch must be at least 1") }
+        if statics != nil || scalerScope != nil {
+            guard case .recurrent = model else { throw ValidationError("--static and --scaler-scope need --model lstm, gru or rnn, not \(model)") }
+        }
         if let p = patience, p < 0 { throw ValidationError("--patience must be 0 or more") }
         if !(0..<1).contains(dropout) { throw ValidationError("--dropout must be in [0, 1)") }
         if let lr, !(lr > 0) { throw ValidationError("--lr must be positive") }
@@ -195,6 +204,7 @@ struct ModelOptions: ParsableArguments {
         options.split = SplitSpec(validation: valFraction ?? 0.1, test: testFraction ?? 0.1)
         options.missing = missing
         options.levelNormalization = !noLevelNorm
+        options.scalerScope = scalerScope
         options.training.loss = loss
         if let q = quantiles { options.training.loss = .quantile(q.values.map { Float($0) }) }
         options.conformal = intervals == .conformal

@@ -38,7 +38,7 @@ public struct WindowedRegressor: TrainableModel {
     public var layout: ParameterLayout { regressor.layout }
     public func makeParameters(rng: inout SeededGenerator) -> ParameterStore { regressor.makeParameters(rng: &rng) }
 
-    public var inputCount: Int { config.length * config.regressor.recurrent.inputSize }
+    public var inputCount: Int { config.length * config.regressor.rawInputSize }
     public var predictionCount: Int { regressor.predictionCount(length: config.length) }
 
     public func makeWorkspace(batch: Int) -> SequenceRegressor.Workspace {

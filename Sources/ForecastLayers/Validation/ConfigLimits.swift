@@ -69,6 +69,18 @@ public enum ConfigLimits {
         guard product(c.outputs, c.recurrent.outputSize + 1, limit: maxParameters) != nil else {
             throw ConfigFieldError(field: "\(field).outputs", message: "is \(c.outputs): the head would pass \(maxParameters) parameters")
         }
+        if let e = c.embeddings {
+            // Each index column lies in the raw row (and appears once); tables stay small.
+            let raw = c.rawInputSize
+            guard raw >= e.count, Set(e.map(\.column)).count == e.count else {
+                throw ConfigFieldError(field: "\(field).embeddings", message: "do not fit an input of \(c.recurrent.inputSize) values per step")
+            }
+            for (k, x) in e.enumerated() {
+                try require(x.column, in: 0...(raw - 1), field: "\(field).embeddings[\(k)].column")
+                try require(x.cardinality, in: 1...1_000_000, field: "\(field).embeddings[\(k)].cardinality")
+                try require(x.dimension, in: 1...256, field: "\(field).embeddings[\(k)].dimension")
+            }
+        }
     }
 
     /// A seq2seq network (`model` in a seq2seq model file), then its own combination rules.
