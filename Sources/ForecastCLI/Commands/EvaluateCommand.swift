@@ -53,6 +53,9 @@ struct EvaluateCommand: ParsableCommand {
         case .ensemble(let m):
             try EnsembleCLI.evaluate(m, input: input, json: json)
             return
+        case .eshybrid(let m):
+            try ESHybridCLI.evaluate(m, input: input, json: json)
+            return
         case .recurrent(let m):
             forecaster = m
         }
