@@ -64,6 +64,8 @@ public enum ONNXExport {
             throw ExportError.unsupported(model: name, reason: "a deepar model forecasts by sampling step by step (a random draw fed back); ONNX export covers the point-forecast families (recurrent, seq2seq, grid)")
         case .ensemble:
             throw ExportError.unsupported(model: name, reason: "an ensemble (--model auto, the default) holds ETS and Theta members fitted in Swift and a median combination; export a single network instead (train with --model lstm)")
+        case .eshybrid:
+            throw ExportError.unsupported(model: name, reason: "an ES-hybrid model (--model eshybrid) runs Holt-Winters smoothing per series before its LSTM, which the ONNX graphs do not cover; export a single network instead (train with --model lstm)")
         }
         let data: Data
         do { data = try proto.serializedData() } catch { throw ExportError.output(path: out, reason: "cannot serialise the ONNX model: \(error)") }

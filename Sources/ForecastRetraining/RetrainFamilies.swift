@@ -41,7 +41,7 @@ extension RetrainJob {
         case .recurrent, .seq2seq: return try DataDrops.read(data, csv: csvOptions)
         case .nowcast: return try DataDrops.readGrid(data, csv: csvOptions)
         // Job files name only the three families above (ModelFamily(name:)); these cannot reach here.
-        case .autoregressive, .ensemble: throw RetrainError.invalidJob("\(self.data.path): the \(model.resolvedFamily) family is not retrained by jobs (recurrent, seq2seq and grid are)")
+        case .autoregressive, .ensemble, .eshybrid: throw RetrainError.invalidJob("\(self.data.path): the \(model.resolvedFamily) family is not retrained by jobs (recurrent, seq2seq and grid are)")
         }
     }
 
@@ -64,7 +64,7 @@ extension RetrainJob {
             if let e = epochs { options.training.epochs = e }
             return .nowcast(try Nowcaster.fit(try grid(data), options: options, dataFile: nil,
                                               checkpointPath: checkpoint, resume: resume, onEvent: onEvent))
-        case .autoregressive, .ensemble: throw RetrainError.invalidJob("\(self.data.path): the \(model.resolvedFamily) family is not retrained by jobs (recurrent, seq2seq and grid are)")
+        case .autoregressive, .ensemble, .eshybrid: throw RetrainError.invalidJob("\(self.data.path): the \(model.resolvedFamily) family is not retrained by jobs (recurrent, seq2seq and grid are)")
         }
     }
 
@@ -82,7 +82,7 @@ extension RetrainJob {
             return .seq2seq(try m.fineTuned(on: try series(data), training: cfg, dataFile: nil, checkpointPath: checkpoint, resume: resume, onEvent: onEvent))
         case .nowcast(let m):
             return .nowcast(try m.fineTuned(on: try grid(data), training: cfg, dataFile: nil, checkpointPath: checkpoint, resume: resume, onEvent: onEvent))
-        case .autoregressive, .ensemble: throw RetrainError.registry("the champion is a \(champion.family) model, which jobs do not retrain")
+        case .autoregressive, .ensemble, .eshybrid: throw RetrainError.registry("the champion is a \(champion.family) model, which jobs do not retrain")
         }
     }
 
@@ -104,6 +104,7 @@ extension RetrainJob {
             let r = try m.evaluate(try series(data))
             return HoldoutScore(value: metric.value(r.model), mae: r.model.mae, series: r, grid: nil)
         case .ensemble: throw RetrainError.registry("an ensemble is not scored by retraining jobs")
+        case .eshybrid: throw RetrainError.registry("an ES-hybrid model is not scored by retraining jobs")
         }
     }
 
@@ -136,7 +137,7 @@ extension AnyModel {
             spec.split = split.frames
             return .nowcast(Nowcaster(spec: spec, params: m.params, provenance: m.provenance))
         // Not retrained by jobs (refused when the job is read): unchanged.
-        case .autoregressive, .ensemble: return self
+        case .autoregressive, .ensemble, .eshybrid: return self
         }
     }
 
@@ -148,6 +149,7 @@ extension AnyModel {
         case .nowcast(let m): return m.provenance?.history ?? []
         case .autoregressive(let m): return m.provenance?.history ?? []
         case .ensemble(let m): return m.provenance?.history ?? []
+        case .eshybrid(let m): return m.provenance?.history ?? []
         }
     }
 
@@ -159,6 +161,7 @@ extension AnyModel {
         case .nowcast(let m): return m.provenance?.bestEpoch ?? 0
         case .autoregressive(let m): return m.provenance?.bestEpoch ?? 0
         case .ensemble(let m): return m.provenance?.bestEpoch ?? 0
+        case .eshybrid(let m): return m.provenance?.bestEpoch ?? 0
         }
     }
 
@@ -170,6 +173,7 @@ extension AnyModel {
         case .nowcast(let m): return (m.spec.architecture.inFrames, m.spec.architecture.outFrames)
         case .autoregressive(let m): return (m.spec.context, m.spec.horizon)
         case .ensemble(let m): return (m.spec.window.lookback, m.spec.window.horizon)
+        case .eshybrid(let m): return (m.spec.window.lookback, m.spec.window.horizon)
         }
     }
 
@@ -189,7 +193,7 @@ extension AnyModel {
             guard var p = m.provenance else { return self }
             p.dataFile = dataFile; p.dataSHA256 = dataSHA256; p.training.epochs = plannedEpochs
             return .nowcast(Nowcaster(spec: m.spec, params: m.params, provenance: p))
-        case .autoregressive, .ensemble: return self
+        case .autoregressive, .ensemble, .eshybrid: return self
         }
     }
 }

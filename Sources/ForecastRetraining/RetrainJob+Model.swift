@@ -30,7 +30,7 @@ extension RetrainJob {
         case .seq2seq: return commonModelKeys + seriesModelKeys + seq2seqModelKeys
         case .nowcast: return commonModelKeys + gridModelKeys
         // Not named by job files (ModelFamily(name:) does not accept them).
-        case .autoregressive, .ensemble: return commonModelKeys
+        case .autoregressive, .ensemble, .eshybrid: return commonModelKeys
         }
     }
 

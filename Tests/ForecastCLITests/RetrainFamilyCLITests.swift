@@ -54,6 +54,7 @@ extension RetrainCLITests {
         case .nowcast(let m): return m.params.tensorBytes()
         case .autoregressive(let m): return m.params.tensorBytes()
         case .ensemble(let m): return m.networks.flatMap { $0.params.tensorBytes() }
+        case .eshybrid(let m): return m.params.tensorBytes()
         }
     }
 
@@ -64,6 +65,7 @@ extension RetrainCLITests {
         case .nowcast(let m): return m.provenance?.history.count ?? 0
         case .autoregressive(let m): return m.provenance?.history.count ?? 0
         case .ensemble(let m): return m.provenance?.history.count ?? 0
+        case .eshybrid(let m): return m.provenance?.history.count ?? 0
         }
     }
 

@@ -11,6 +11,7 @@ import Foundation
 /// | `nowcast`   | ``Nowcaster``          | ``EncoderForecaster``        | grids (``GridData``) |
 /// | `autoregressive` | ``AutoregressiveForecaster`` | ``AutoregressiveRegressor`` | series (``TimeSeriesSet``) |
 /// | `ensemble`  | ``EnsembleForecaster`` | ``WindowedRegressor`` members + ETS/Theta | series (``TimeSeriesSet``) |
+/// | `eshybrid`  | ``ESHybridForecaster`` | ``ESHybridModel``            | series (``TimeSeriesSet``) |
 public enum ModelFamily: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
     /// Windowed RNN/LSTM/GRU regressor with a linear head (`forecast train`).
     case recurrent
@@ -22,6 +23,8 @@ public enum ModelFamily: String, Codable, Sendable, CaseIterable, CustomStringCo
     case autoregressive
     /// Median ensemble of LSTMs and statistical models chosen on validation (`--model auto`).
     case ensemble
+    /// Per-series Holt–Winters smoothing learned jointly with a global LSTM (`--model eshybrid`).
+    case eshybrid
 
     public var description: String {
         switch self {
@@ -30,6 +33,7 @@ public enum ModelFamily: String, Codable, Sendable, CaseIterable, CustomStringCo
         case .nowcast: return "ConvLSTM nowcaster (grid)"
         case .autoregressive: return "autoregressive probabilistic (DeepAR)"
         case .ensemble: return "ensemble (LSTM, ETS, Theta; median, chosen on validation)"
+        case .eshybrid: return "ES-hybrid (per-series Holt-Winters smoothing + global LSTM)"
         }
     }
 
@@ -94,6 +98,7 @@ public enum AnyModel: Sendable {
     case nowcast(Nowcaster)
     case autoregressive(AutoregressiveForecaster)
     case ensemble(EnsembleForecaster)
+    case eshybrid(ESHybridForecaster)
 
     public var family: ModelFamily {
         switch self {
@@ -102,6 +107,7 @@ public enum AnyModel: Sendable {
         case .nowcast: return .nowcast
         case .autoregressive: return .autoregressive
         case .ensemble: return .ensemble
+        case .eshybrid: return .eshybrid
         }
     }
 
@@ -114,6 +120,7 @@ public enum AnyModel: Sendable {
         case .nowcast: return .nowcast(try Nowcaster.load(from: path))
         case .autoregressive: return .autoregressive(try AutoregressiveForecaster.load(from: path))
         case .ensemble: return .ensemble(try EnsembleForecaster.load(from: path))
+        case .eshybrid: return .eshybrid(try ESHybridForecaster.load(from: path))
         }
     }
 
@@ -125,6 +132,7 @@ public enum AnyModel: Sendable {
         case .nowcast(let m): try m.save(to: path)
         case .autoregressive(let m): try m.save(to: path)
         case .ensemble(let m): try m.save(to: path)
+        case .eshybrid(let m): try m.save(to: path)
         }
     }
 }

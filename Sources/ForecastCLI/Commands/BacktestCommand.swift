@@ -69,6 +69,15 @@ struct BacktestCommand: ParsableCommand {
             result = try Backtest.run(set, targets: settings.target, options: options, folds: folds, refit: refit, onFold: onFold) { history, o in
                 try EnsembleForecaster.fit(history, targets: settings.target, options: o)
             }
+        case .eshybrid:
+            let eo = try ESHybridCLI.options(settings: settings)
+            result = try Backtest.run(set, targets: settings.target, options: options, folds: folds, refit: refit, onFold: onFold) { history, o in
+                var e = eo
+                e.base.lookback = o.lookback
+                e.base.horizon = o.horizon
+                e.base.split = o.split
+                return try ESHybridForecaster.fit(history, target: settings.target[0], options: e)
+            }
         case .seq2seq:
             var o = try seq2seq.options(settings: settings)
             o.base.split = options.split

@@ -62,6 +62,9 @@ struct EvaluateCommand: ParsableCommand {
         case .ensemble(let m):
             try EnsembleCLI.evaluate(m, input: input, json: json, perSeries: perSeries.settings)
             return
+        case .eshybrid(let m):
+            try ESHybridCLI.evaluate(m, input: input, json: json)
+            return
         case .recurrent(let m):
             forecaster = m
         }

@@ -32,6 +32,9 @@ struct InspectCommand: ParsableCommand {
         case .ensemble(let m):
             try EnsembleCLI.inspect(m, path: model, json: json)
             return
+        case .eshybrid(let m):
+            try ESHybridCLI.inspect(m, path: model, json: json)
+            return
         case .recurrent(let m):
             f = m
         }

@@ -51,6 +51,8 @@ struct PlotCommand: ParsableCommand {
             if attention { throw CLIError.data("\(model): --attention needs a seq2seq model") }
             try AutoregressiveCLI.plot(m, input: input, out: out, series: series)
             return
+        case .eshybrid:
+            throw CLIError.data("\(model): plotting an ES-hybrid model (--model eshybrid) is not supported yet; use predict or evaluate")
         case .ensemble:
             throw CLIError.data("\(model): plotting an ensemble (--model auto) is not supported yet; use predict or evaluate")
         case .recurrent(let m):

@@ -102,6 +102,11 @@ struct PredictCommand: ParsableCommand {
             if attentionOut != nil { throw CLIError.data("\(model): --attention-out needs a seq2seq model") }
             try EnsembleCLI.predict(m, input: input, out: out, recursive: recursive)
             return
+        case .eshybrid(let m):
+            if samples != nil || level != nil || follow { throw CLIError.data("\(model): --samples, --level and --follow need a deepar or recurrent model (this one is ES-hybrid)") }
+            if attentionOut != nil { throw CLIError.data("\(model): --attention-out needs a seq2seq model") }
+            try ESHybridCLI.predict(m, input: input, out: out, recursive: recursive)
+            return
         case .recurrent(let m):
             forecaster = m
         }

@@ -54,6 +54,9 @@ struct TrainCommand: ParsableCommand {
             try seq2seq.check()
         }
         if settings.modelChoice == nil, checkpointDir != nil || resume != nil { settings.model = .recurrent(.lstm) }
+        if settings.model == .eshybrid, !grid.grid, checkpointDir != nil || resume != nil {
+            throw ValidationError("--checkpoint-dir and --resume are not supported with --model eshybrid")
+        }
         if settings.model == .auto, !grid.grid, checkpointDir != nil || resume != nil {
             throw ValidationError("--checkpoint-dir and --resume are not supported with --model auto (an ensemble trains several members)")
         }
@@ -88,6 +91,10 @@ struct TrainCommand: ParsableCommand {
         if settings.model == .seq2seq {
             try Seq2SeqCLI.train(input: input, settings: settings, options: seq2seq.options(settings: settings), out: out,
                                  checkpoint: checkpoint, resume: resume != nil, json: json, quiet: quiet)
+            return
+        }
+        if settings.model == .eshybrid {
+            try ESHybridCLI.train(input: input, settings: settings, out: out, json: json, quiet: quiet)
             return
         }
         if settings.model == .auto {

@@ -12,22 +12,26 @@ enum ModelChoice: ExpressibleByArgument, Equatable, CustomStringConvertible {
     case deepar
     /// Ensemble of LSTMs, ETS and Theta, combination chosen on the validation split.
     case auto
+    /// Per-series Holt-Winters smoothing learned jointly with a global LSTM (ES-hybrid).
+    case eshybrid
 
     init?(argument: String) {
         if argument.lowercased() == "seq2seq" { self = .seq2seq; return }
         if argument.lowercased() == "deepar" { self = .deepar; return }
         if argument.lowercased() == "auto" { self = .auto; return }
+        if argument.lowercased() == "eshybrid" { self = .eshybrid; return }
         guard let cell = CellKind(name: argument) else { return nil }
         self = .recurrent(cell)
     }
 
-    static var allValueStrings: [String] { CellKind.allValueStrings + ["seq2seq", "deepar", "auto"] }
+    static var allValueStrings: [String] { CellKind.allValueStrings + ["seq2seq", "deepar", "auto", "eshybrid"] }
     var description: String {
         switch self {
         case .recurrent(let c): return c == .rnnTanh ? "rnn" : c.rawValue
         case .seq2seq: return "seq2seq"
         case .deepar: return "deepar"
         case .auto: return "auto"
+        case .eshybrid: return "eshybrid"
         }
     }
     var defaultValueDescription: String { description }
@@ -39,6 +43,7 @@ enum ModelChoice: ExpressibleByArgument, Equatable, CustomStringConvertible {
         case .seq2seq: return .seq2seq
         case .deepar: return .autoregressive
         case .auto: return .ensemble
+        case .eshybrid: return .eshybrid
         }
     }
 }

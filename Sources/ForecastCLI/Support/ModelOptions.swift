@@ -17,7 +17,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Calendar inputs from the timestamps, comma-separated: hour (hour of day), dow (day of week), doy (day of year), each as sin/cos.", valueName: "features"))
     var calendar: String?
 
-    @Option(name: .customLong("model"), help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor), seq2seq (encoder-decoder with attention), deepar (autoregressive, sampled), or auto (median ensemble of LSTMs, ETS and Theta chosen on the validation split; docs/ensembles.md). Default: auto, or lstm when an option only a single network serves is given (--loss other than mse, --quantiles, --intervals, --dilations, --tau, --learn-tau, --bidirectional, --dropout, --checkpoint-dir, --resume).", valueName: "model"))
+    @Option(name: .customLong("model"), help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor), seq2seq (encoder-decoder with attention), deepar (autoregressive, sampled), auto (median ensemble of LSTMs, ETS and Theta chosen on the validation split; docs/ensembles.md), or eshybrid (per-series Holt-Winters smoothing learned with a global LSTM; docs/eshybrid.md). Default: auto, or lstm when an option only a single network serves is given (--loss other than mse, --quantiles, --intervals, --dilations, --tau, --learn-tau, --bidirectional, --dropout, --checkpoint-dir, --resume).", valueName: "model"))
     var modelChoice: ModelChoice?
 
     /// The model to train: the one named, else `auto`, unless an option asks for something only a
