@@ -14,8 +14,10 @@ import ForecastCore
 ///
 /// with both weights transposed once per weight version. Unlike the general plan, which projects
 /// the whole window's input with one GEMM into `cache.gates` (`[T, B, G*H]`, 12 MB for 256
-/// windows of 48 steps of an H = 64 LSTM) and reads it back step by step from memory, a part's
-/// gates and hidden projection live in two `[rows, G*H]` buffers reused every step (in L2).
+/// windows of 48 steps of an H = 64 LSTM) before the steps, a part projects each step's rows
+/// just before the step, while they are in cache; the hidden projection lives in a
+/// `[rows, G*H]` buffer reused every step. The activations are kept in `cache.gates` as the
+/// general plan keeps them, so a backward pass may follow.
 ///
 /// Every output of the products is summed over k in order whatever the row blocking
 /// (fk_step_matmul), and the cell kernels work row by row, so a row's result depends neither on
@@ -26,8 +28,8 @@ extension Recurrent {
     /// Fewest rows that split: below it the layer pipeline (``pipelines(batch:)``) or the
     /// general plan run.
     public static let batchSplitMinBatch = Recurrent.pipelineMaxBatch + 1
-    /// Rows per part at most (parts are as equal as possible): the two step buffers of a part
-    /// stay in L2 (2 x 128 x 1 KB for an H = 64 LSTM).
+    /// Rows per part at most (parts are as equal as possible): a part's step buffers stay in
+    /// L2 (128 x 1 KB for an H = 64 LSTM).
     public static let batchSplitMaxRows = 128
 
     /// Whether inference on `batch` rows runs split by rows: one direction, no dilation, the
@@ -53,10 +55,11 @@ extension Recurrent {
         let parts = Recurrent.batchSplitParts(batch: B)
         let partRows = (B + parts - 1) / parts
         if cache.batchScratch.count != parts {
-            cache.batchScratch = (0..<parts).map { _ in FloatBuffer(count: 2 * partRows * GH) }
+            cache.batchScratch = (0..<parts).map { _ in FloatBuffer(count: partRows * GH) }
         }
         // Raw pointers only inside the threads (no reference counting across them).
         let scratches = cache.batchScratch.map { $0.pointer }
+        let gatesOf = (0..<L).map { cache.gates[$0].pointer }                 // [T, B, G*H]
         let wIH = cache.transposedIH.map { UnsafePointer($0!.pointer) }        // [in, G*H] per layer
         let wHH = cache.transposedHH.map { UnsafePointer($0.pointer) }         // [H, G*H] per layer
         let ys = cache.ys.map { $0.pointer }                                   // [T, B, H]
@@ -72,13 +75,16 @@ extension Recurrent {
         WorkerPool.forEach(parts, threads: cache.pipelineThreads) { part in
             let r0 = WorkerPool.chunk(part, of: parts, count: B)
             let rows = r0.count, b0 = r0.lowerBound
-            let gates = scratches[part], hh = scratches[part] + rows * GH
+            let hh = scratches[part]
             for l in 0..<L {
                 let inSize = inSizes[l]
                 let input = l == 0 ? x : UnsafePointer(ys[l - 1])              // [T, B, in]
                 let y = ys[l]
                 for t in 0..<T {
                     let row = t * B + b0
+                    // The activations go where the general plan keeps them, so a backward pass
+                    // may follow an inference-mode forward (as the golden parity tests do).
+                    let gates = gatesOf[l] + row * GH
                     fk_step_matmul(Int32(rows), Int32(inSize), Int32(GH), input + row * inSize, Int32(inSize), wIH[l],
                                    gates, Int32(GH), 0)
                     let hPrev: UnsafePointer<Float>?, cPrev: UnsafePointer<Float>?
