@@ -234,9 +234,77 @@ void fk_transpose(int N, int K, const float *restrict src, float *restrict dst) 
     }
 }
 
+#if defined(__x86_64__) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__)
+#include <immintrin.h>
+#define FK_STEP_AVX2 1
+// Whether the AVX2 blocks below run: AVX2 and FMA without AVX-512 (whose clone of the portable
+// loops below has registers enough for them; AVX2's 16 do not hold 8 x 32 sums and spill).
+static int fk_step_avx2;
+__attribute__((constructor)) static void fk_step_detect(void) {
+    __builtin_cpu_init();
+    fk_step_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !__builtin_cpu_supports("avx512f");
+}
+
+// R rows x 16 columns of y from x rows ldx apart and w [K, N] columns nb.. (R <= 6: 2R
+// accumulators, 2 weight registers, a broadcast). Each output is summed over k in order from 0
+// with a multiply and an add (not fused: the compiled loops below do not contract them), so the
+// bits are those of the other paths.
+#define FK_STEP_BLOCK(R)                                                                          \
+    do {                                                                                          \
+        __m256 a0[R], a1[R];                                                                      \
+        for (int r = 0; r < (R); r++) { a0[r] = _mm256_setzero_ps(); a1[r] = _mm256_setzero_ps(); } \
+        const float *restrict xb = x + (size_t)b * ldx;                                           \
+        for (int k = 0; k < K; k++) {                                                             \
+            const __m256 w0 = _mm256_loadu_ps(w + (size_t)k * N + nb), w1 = _mm256_loadu_ps(w + (size_t)k * N + nb + 8); \
+            for (int r = 0; r < (R); r++) {                                                       \
+                const __m256 v = _mm256_broadcast_ss(xb + (size_t)r * ldx + k);                    \
+                a0[r] = _mm256_add_ps(a0[r], _mm256_mul_ps(v, w0));                               \
+                a1[r] = _mm256_add_ps(a1[r], _mm256_mul_ps(v, w1));                               \
+            }                                                                                     \
+        }                                                                                         \
+        for (int r = 0; r < (R); r++) {                                                           \
+            float *restrict yr = y + (size_t)(b + r) * ldy + nb;                                  \
+            if (accumulate) {                                                                     \
+                _mm256_storeu_ps(yr, _mm256_add_ps(_mm256_loadu_ps(yr), a0[r]));                  \
+                _mm256_storeu_ps(yr + 8, _mm256_add_ps(_mm256_loadu_ps(yr + 8), a1[r]));          \
+            } else {                                                                              \
+                _mm256_storeu_ps(yr, a0[r]);                                                      \
+                _mm256_storeu_ps(yr + 8, a1[r]);                                                  \
+            }                                                                                     \
+        }                                                                                         \
+    } while (0)
+
+// N a multiple of 16. Rows in chunks of 48 (48 rows of x with K = 64 are 12 KB, kept in L1
+// while every 16-column block of w passes them), 6-row blocks within.
+__attribute__((target("avx2,fma")))
+static void fk_step_matmul_avx2(int B, int K, int N, const float *restrict x, int ldx, const float *restrict w,
+                                float *restrict y, int ldy, int accumulate) {
+    for (int c0 = 0; c0 < B; c0 += 48) {
+        const int c1 = c0 + 48 < B ? c0 + 48 : B;
+        for (int nb = 0; nb < N; nb += 16) {
+            int b = c0;
+            for (; b + 6 <= c1; b += 6) FK_STEP_BLOCK(6);
+            switch (c1 - b) {
+            case 5: FK_STEP_BLOCK(5); break;
+            case 4: FK_STEP_BLOCK(4); break;
+            case 3: FK_STEP_BLOCK(3); break;
+            case 2: FK_STEP_BLOCK(2); break;
+            case 1: FK_STEP_BLOCK(1); break;
+            default: break;
+            }
+        }
+    }
+}
+#endif
+
 FK_CLONES
 void fk_step_matmul(int B, int K, int N, const float *restrict x, int ldx, const float *restrict w,
                     float *restrict y, int ldy, int accumulate) {
+#if FK_STEP_AVX2
+    // Many rows: the register blocks above. A row or two: the single-row loops below stream w
+    // once per row either way.
+    if (fk_step_avx2 && B >= 4 && N % 16 == 0) { fk_step_matmul_avx2(B, K, N, x, ldx, w, y, ldy, accumulate); return; }
+#endif
     int b = 0;
     // Wide outputs: 8 rows x 32 columns per register block read each w row segment once for
     // 8 rows (half the w traffic of 4 x 64); 35% faster at K = 128, N = 512, slower at N = 64.

@@ -4,10 +4,11 @@
 // critical path, so the AVX-512 versions keep the accumulators in registers and the cell math in
 // one pass (no gates written back: inference keeps only c and h).
 //
-// The AVX-512 versions are picked once, when the library loads; elsewhere the portable loops
-// run. Products sum even and odd k apart and then add the two (two chains of FMAs in flight).
-// Both threads of a forecast run the same path, so forecasts do not depend on the thread count;
-// the two paths may differ from each other in the last bits.
+// The AVX-512 versions, or without AVX-512 the AVX2 + FMA ones (8 units at a time, the same
+// operations per lane, so the same bits as AVX-512), are picked once, when the library loads;
+// elsewhere the portable loops run. Products sum even and odd k apart and then add the two (two
+// chains of FMAs in flight). Both threads of a forecast run the same path, so forecasts do not
+// depend on the thread count; the portable path may differ from the vector ones in the last bits.
 #include "forecast_kernels.h"
 #include "kernel_math.h"
 #include <stdint.h>
@@ -22,16 +23,26 @@
 // Set once when the library loads and only read afterwards, alone in its cache line: the two
 // threads of a split forecast read it every step, and a line shared with anything written would
 // travel between their cores each time.
-static struct { _Alignas(64) int avx512; char pad[60]; } fk_row_cpu;
+static struct { _Alignas(64) int avx512; int avx2; char pad[56]; } fk_row_cpu;
 
 static int fk_row_cpu_has_avx512(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
 }
 
-__attribute__((constructor)) static void fk_row_detect(void) { fk_row_cpu.avx512 = fk_row_cpu_has_avx512(); }
+static int fk_row_cpu_has_avx2(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+__attribute__((constructor)) static void fk_row_detect(void) {
+    fk_row_cpu.avx512 = fk_row_cpu_has_avx512();
+    fk_row_cpu.avx2 = fk_row_cpu_has_avx2();
+}
 
 static inline int fk_row_has_avx512(void) { return fk_row_cpu.avx512; }
+// AVX2 + FMA, used where AVX-512 is missing (AMD Zen 1-3, older Intel).
+static inline int fk_row_has_avx2(void) { return fk_row_cpu.avx2; }
 
 // tanh as a rational function (Eigen's float tanh: odd numerator of degree 13 over an even
 // denominator of degree 6, x clamped to ±7.9053 where the result is ±1 in float): largest error
@@ -118,6 +129,10 @@ static inline __attribute__((always_inline)) void fk_split_wait(const fk_split_s
     }
 }
 
+// The same wait for the AVX2 steps (which store their partial sums before it, so a call costs
+// nothing extra there).
+static inline void fk_split_wait_any(const fk_split_step *s) { fk_split_wait(s); }
+
 // A += x[k] · w row k (even k) and B += (odd k) over K, for BLOCKS registers of 16 columns of
 // rows N apart.
 #define FK_SPLIT_ACC(A, B, N, BLOCKS, K, X, W)                                                    \
@@ -200,6 +215,188 @@ FK_AVX512 static void fk_gru_split_step32_avx512(const fk_split_step *restrict s
 }
 #endif
 
+#if FK_ROW_AVX512
+// AVX2 + FMA versions of the register paths above, for CPUs without AVX-512. Eight units at a
+// time: their columns in each gate block (4 for LSTM, 3 per side for GRU) are one register each,
+// summed over even and odd k apart, so every lane does exactly the operations of the AVX-512
+// kernels in the same order and the two paths give the same bits.
+#define FK_AVX2 __attribute__((target("avx2,fma")))
+#define FK_AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) static inline
+
+// fk_v_tanh with 8 lanes (the same rational function, the same operations).
+FK_AVX2_INLINE __m256 fk_v8_tanh(__m256 x) {
+    const __m256 limit = _mm256_set1_ps(7.90531110763549805f);
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_sub_ps(_mm256_setzero_ps(), limit)), limit);
+    const __m256 x2 = _mm256_mul_ps(x, x), x4 = _mm256_mul_ps(x2, x2), x8 = _mm256_mul_ps(x4, x4);
+    const __m256 e0 = _mm256_fmadd_ps(x2, _mm256_set1_ps(6.37261928875436e-04f), _mm256_set1_ps(4.89352455891786e-03f));
+    const __m256 e1 = _mm256_fmadd_ps(x2, _mm256_set1_ps(5.12229709037114e-08f), _mm256_set1_ps(1.48572235717979e-05f));
+    const __m256 e2 = _mm256_fmadd_ps(x2, _mm256_set1_ps(2.00018790482477e-13f), _mm256_set1_ps(-8.60467152213735e-11f));
+    const __m256 f0 = _mm256_fmadd_ps(x4, e1, e0);
+    const __m256 f1 = _mm256_fmadd_ps(x4, _mm256_set1_ps(-2.76076847742355e-16f), e2);
+    const __m256 p = _mm256_mul_ps(x, _mm256_fmadd_ps(x8, f1, f0));
+    const __m256 q0 = _mm256_fmadd_ps(x2, _mm256_set1_ps(2.26843463243900e-03f), _mm256_set1_ps(4.89352518554385e-03f));
+    const __m256 q1 = _mm256_fmadd_ps(x2, _mm256_set1_ps(1.19825839466702e-06f), _mm256_set1_ps(1.18534705686654e-04f));
+    return _mm256_div_ps(p, _mm256_fmadd_ps(x4, q1, q0));
+}
+
+FK_AVX2_INLINE __m256 fk_v8_sigmoid(__m256 x) {
+    const __m256 half = _mm256_set1_ps(0.5f);
+    return _mm256_fmadd_ps(fk_v8_tanh(_mm256_mul_ps(x, half)), half, half);
+}
+
+// A[g] += x[k] · w[k * N + g * S] (even k), B[g] the same for odd k, over k < K, for G column
+// groups S apart (w already offset to the first unit).
+#define FK_GROUP_ACC(A, B, G, N, S, K, X, W)                                                      \
+    do {                                                                                          \
+        const float *restrict x_ = (X), *restrict w_ = (W);                                       \
+        int k = 0;                                                                                \
+        for (; k + 2 <= (K); k += 2) {                                                            \
+            const __m256 v = _mm256_broadcast_ss(x_ + k), u = _mm256_broadcast_ss(x_ + k + 1);    \
+            const float *restrict w0 = w_ + (size_t)k * (N), *restrict w1 = w0 + (N);             \
+            for (int g = 0; g < (G); g++) {                                                       \
+                A[g] = _mm256_fmadd_ps(v, _mm256_loadu_ps(w0 + g * (S)), A[g]);                   \
+                B[g] = _mm256_fmadd_ps(u, _mm256_loadu_ps(w1 + g * (S)), B[g]);                   \
+            }                                                                                     \
+        }                                                                                         \
+        if (k < (K)) {                                                                            \
+            const __m256 v = _mm256_broadcast_ss(x_ + k);                                         \
+            for (int g = 0; g < (G); g++) A[g] = _mm256_fmadd_ps(v, _mm256_loadu_ps(w_ + (size_t)k * (N) + g * (S)), A[g]); \
+        }                                                                                         \
+    } while (0)
+
+FK_AVX2 static void fk_row_matvec_avx2(int K, int N, const float *restrict h, const float *restrict w,
+                                       const float *restrict base, float *restrict acc) {
+    const float *from = base ? base : acc;
+    int n0 = 0;
+    for (; n0 + 32 <= N; n0 += 32) {
+        __m256 a[4], b[4];
+        for (int g = 0; g < 4; g++) { a[g] = _mm256_loadu_ps(from + n0 + 8 * g); b[g] = _mm256_setzero_ps(); }
+        FK_GROUP_ACC(a, b, 4, N, 8, K, h, w + n0);
+        for (int g = 0; g < 4; g++) _mm256_storeu_ps(acc + n0 + 8 * g, _mm256_add_ps(a[g], b[g]));
+    }
+    for (; n0 < N; n0 += 8) {
+        __m256 a[1] = { _mm256_loadu_ps(from + n0) }, b[1] = { _mm256_setzero_ps() };
+        FK_GROUP_ACC(a, b, 1, N, 8, K, h, w + n0);
+        _mm256_storeu_ps(acc + n0, _mm256_add_ps(a[0], b[0]));
+    }
+}
+
+// The LSTM cell of 8 units from their summed gate registers.
+FK_AVX2_INLINE void fk_lstm_units8(__m256 ai, __m256 af, __m256 ag, __m256 ao, const float *c_prev, float *c, float *h) {
+    const __m256 ig = fk_v8_sigmoid(ai), fg = fk_v8_sigmoid(af), gg = fk_v8_tanh(ag), og = fk_v8_sigmoid(ao);
+    const __m256 cp = c_prev ? _mm256_loadu_ps(c_prev) : _mm256_setzero_ps();
+    const __m256 cn = _mm256_fmadd_ps(fg, cp, _mm256_mul_ps(ig, gg));
+    _mm256_storeu_ps(c, cn);
+    _mm256_storeu_ps(h, _mm256_mul_ps(og, fk_v8_tanh(cn)));
+}
+
+FK_AVX2 static void fk_lstm_row_avx2(int H, const float *restrict acc, const float *c_prev, float *c, float *h) {
+    for (int j = 0; j < H; j += 8)
+        fk_lstm_units8(_mm256_loadu_ps(acc + j), _mm256_loadu_ps(acc + H + j), _mm256_loadu_ps(acc + 2 * H + j),
+                       _mm256_loadu_ps(acc + 3 * H + j), c_prev ? c_prev + j : NULL, c + j, h + j);
+}
+
+// Largest half the AVX2 steps take (their stack stores hold the partial sums of every unit).
+enum { FK_AVX2_MAX_HALF = 64 };
+
+// One split LSTM step, half a multiple of 8 up to 64. Eight units at a time: bias (+ pre),
+// x · w_ih and h_own · w_own in 4 + 4 registers; without a partner to wait for, h_other · w_other
+// follows at once and the cell update writes c and h. With one, every unit's partial sums are
+// stored first (the other thread finishes its half meanwhile), then the wait, then the rest.
+FK_AVX2 static void fk_lstm_split_step_avx2(const fk_split_step *restrict s) {
+    const int half = s->half, n = 4 * half;
+    const int deferred = s->h_own && s->ready;
+    _Alignas(32) float store[8 * 8 * (FK_AVX2_MAX_HALF / 8)];
+    for (int j0 = 0; j0 < half; j0 += 8) {
+        __m256 a[4], b[4];
+        for (int g = 0; g < 4; g++) {
+            a[g] = _mm256_loadu_ps(s->bias + g * half + j0);
+            if (s->pre) a[g] = _mm256_add_ps(a[g], _mm256_loadu_ps(s->pre + g * half + j0));
+            b[g] = _mm256_setzero_ps();
+        }
+        if (s->in > 0) FK_GROUP_ACC(a, b, 4, n, half, s->in, s->x, s->w_ih + j0);
+        if (s->h_own) {
+            FK_GROUP_ACC(a, b, 4, n, half, half, s->h_own, s->w_own + j0);
+            if (deferred) {
+                float *st = store + j0 * 8;
+                for (int g = 0; g < 4; g++) { _mm256_store_ps(st + 8 * g, a[g]); _mm256_store_ps(st + 32 + 8 * g, b[g]); }
+                continue;
+            }
+            FK_GROUP_ACC(a, b, 4, n, half, half, s->h_other, s->w_other + j0);
+        }
+        fk_lstm_units8(_mm256_add_ps(a[0], b[0]), _mm256_add_ps(a[1], b[1]), _mm256_add_ps(a[2], b[2]), _mm256_add_ps(a[3], b[3]),
+                       s->c_prev ? s->c_prev + j0 : NULL, s->c + j0, s->h + j0);
+    }
+    if (!deferred) return;
+    fk_split_wait_any(s);
+    for (int j0 = 0; j0 < half; j0 += 8) {
+        const float *st = store + j0 * 8;
+        __m256 a[4], b[4];
+        for (int g = 0; g < 4; g++) { a[g] = _mm256_load_ps(st + 8 * g); b[g] = _mm256_load_ps(st + 32 + 8 * g); }
+        FK_GROUP_ACC(a, b, 4, n, half, half, s->h_other, s->w_other + j0);
+        fk_lstm_units8(_mm256_add_ps(a[0], b[0]), _mm256_add_ps(a[1], b[1]), _mm256_add_ps(a[2], b[2]), _mm256_add_ps(a[3], b[3]),
+                       s->c_prev ? s->c_prev + j0 : NULL, s->c + j0, s->h + j0);
+    }
+}
+
+// The GRU cell of 8 units: input side xa + xb, hidden side a + b per gate [r, z, n].
+FK_AVX2_INLINE void fk_gru_units8(const __m256 *xa, const __m256 *xb, const __m256 *a, const __m256 *b, const float *h_own, float *h) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    const __m256 r = fk_v8_sigmoid(_mm256_add_ps(_mm256_add_ps(xa[0], xb[0]), _mm256_add_ps(a[0], b[0])));
+    const __m256 z = fk_v8_sigmoid(_mm256_add_ps(_mm256_add_ps(xa[1], xb[1]), _mm256_add_ps(a[1], b[1])));
+    const __m256 nn = fk_v8_tanh(_mm256_fmadd_ps(r, _mm256_add_ps(a[2], b[2]), _mm256_add_ps(xa[2], xb[2])));
+    const __m256 hp = h_own ? _mm256_loadu_ps(h_own) : _mm256_setzero_ps();
+    _mm256_storeu_ps(h, _mm256_fmadd_ps(z, hp, _mm256_mul_ps(_mm256_sub_ps(one, z), nn)));
+}
+
+// One split GRU step, half a multiple of 8 up to 64, as fk_lstm_split_step_avx2 with the input
+// and hidden sides kept apart (as in fk_gru_split_step32_avx512).
+FK_AVX2 static void fk_gru_split_step_avx2(const fk_split_step *restrict s) {
+    const int half = s->half, n = 3 * half;
+    const float *b_ih = s->bias, *b_hh = s->bias + n;
+    const int deferred = s->h_own && s->ready;
+    _Alignas(32) float store[12 * 8 * (FK_AVX2_MAX_HALF / 8)];
+    for (int j0 = 0; j0 < half; j0 += 8) {
+        __m256 xa[3], xb[3], a[3], b[3];
+        for (int g = 0; g < 3; g++) {
+            xa[g] = _mm256_loadu_ps(b_ih + g * half + j0);
+            if (s->pre) xa[g] = _mm256_add_ps(xa[g], _mm256_loadu_ps(s->pre + g * half + j0));
+            xb[g] = _mm256_setzero_ps();
+            a[g] = _mm256_loadu_ps(b_hh + g * half + j0);
+            b[g] = _mm256_setzero_ps();
+        }
+        if (s->in > 0) FK_GROUP_ACC(xa, xb, 3, n, half, s->in, s->x, s->w_ih + j0);
+        if (s->h_own) {
+            FK_GROUP_ACC(a, b, 3, n, half, half, s->h_own, s->w_own + j0);
+            if (deferred) {
+                float *st = store + j0 * 12;
+                for (int g = 0; g < 3; g++) {
+                    _mm256_store_ps(st + 8 * g, xa[g]); _mm256_store_ps(st + 24 + 8 * g, xb[g]);
+                    _mm256_store_ps(st + 48 + 8 * g, a[g]); _mm256_store_ps(st + 72 + 8 * g, b[g]);
+                }
+                continue;
+            }
+            FK_GROUP_ACC(a, b, 3, n, half, half, s->h_other, s->w_other + j0);
+        }
+        fk_gru_units8(xa, xb, a, b, s->h_own ? s->h_own + j0 : NULL, s->h + j0);
+    }
+    if (!deferred) return;
+    fk_split_wait_any(s);
+    for (int j0 = 0; j0 < half; j0 += 8) {
+        const float *st = store + j0 * 12;
+        __m256 xa[3], xb[3], a[3], b[3];
+        for (int g = 0; g < 3; g++) {
+            xa[g] = _mm256_load_ps(st + 8 * g); xb[g] = _mm256_load_ps(st + 24 + 8 * g);
+            a[g] = _mm256_load_ps(st + 48 + 8 * g); b[g] = _mm256_load_ps(st + 72 + 8 * g);
+        }
+        FK_GROUP_ACC(a, b, 3, n, half, half, s->h_other, s->w_other + j0);
+        fk_gru_units8(xa, xb, a, b, s->h_own + j0, s->h + j0);
+    }
+}
+
+static inline int fk_avx2_half(int half) { return half % 8 == 0 && half <= FK_AVX2_MAX_HALF; }
+#endif
+
 static void fk_row_matvec_portable(int K, int N, const float *restrict h, const float *restrict w,
                                    const float *restrict base, float *restrict acc) {
     for (int n0 = 0; n0 < N; n0 += 128) {
@@ -244,6 +441,7 @@ static void fk_lstm_row_portable(int H, const float *restrict acc, const float *
 void fk_row_matvec(int K, int N, const float *h, const float *w, const float *base, float *acc) {
 #if FK_ROW_AVX512
     if (fk_row_has_avx512() && N % 16 == 0) { fk_row_matvec_avx512(K, N, h, w, base, acc); return; }
+    if (fk_row_has_avx2() && N % 8 == 0) { fk_row_matvec_avx2(K, N, h, w, base, acc); return; }
 #endif
     fk_row_matvec_portable(K, N, h, w, base, acc);
 }
@@ -251,6 +449,7 @@ void fk_row_matvec(int K, int N, const float *h, const float *w, const float *ba
 void fk_lstm_row(int H, const float *acc, const float *c_prev, float *c, float *h) {
 #if FK_ROW_AVX512
     if (fk_row_has_avx512() && H % 16 == 0) { fk_lstm_row_avx512(H, acc, c_prev, c, h); return; }
+    if (fk_row_has_avx2() && H % 8 == 0) { fk_lstm_row_avx2(H, acc, c_prev, c, h); return; }
 #endif
     fk_lstm_row_portable(H, acc, c_prev, c, h);
 }
@@ -258,6 +457,7 @@ void fk_lstm_row(int H, const float *acc, const float *c_prev, float *c, float *
 void fk_lstm_split_step(const fk_split_step *s) {
 #if FK_ROW_AVX512
     if (fk_row_has_avx512() && s->half == 32 && s->in <= 64) { fk_lstm_split_step32_avx512(s); return; }
+    if (fk_row_has_avx2() && fk_avx2_half(s->half)) { fk_lstm_split_step_avx2(s); return; }
 #endif
     const int n = 4 * s->half;
     float *acc = s->scratch;
@@ -280,6 +480,7 @@ static void fk_gru_row(int H, const float *restrict ax, const float *restrict ah
 void fk_gru_split_step(const fk_split_step *s) {
 #if FK_ROW_AVX512
     if (fk_row_has_avx512() && s->half == 32 && s->in <= 64) { fk_gru_split_step32_avx512(s); return; }
+    if (fk_row_has_avx2() && fk_avx2_half(s->half)) { fk_gru_split_step_avx2(s); return; }
 #endif
     const int n = 3 * s->half;
     float *ax = s->scratch, *ah = s->scratch + n;
@@ -292,7 +493,8 @@ void fk_gru_split_step(const fk_split_step *s) {
 int fk_row_kernels_use_portable(int portable) {
 #if FK_ROW_AVX512
     fk_row_cpu.avx512 = portable ? 0 : fk_row_cpu_has_avx512();
-    return !fk_row_cpu.avx512;
+    fk_row_cpu.avx2 = portable ? 0 : fk_row_cpu_has_avx2();
+    return !fk_row_cpu.avx512 && !fk_row_cpu.avx2;
 #else
     (void)portable;
     return 1;
@@ -306,6 +508,8 @@ void fk_split_layer_steps(const fk_split_layer *layer) {
 #if FK_ROW_AVX512
     if (fk_row_has_avx512() && half == 32 && (!layer->x || in <= 64))
         step = gru ? fk_gru_split_step32_avx512 : fk_lstm_split_step32_avx512;
+    else if (fk_row_has_avx2() && fk_avx2_half(half))
+        step = gru ? fk_gru_split_step_avx2 : fk_lstm_split_step_avx2;
 #endif
     fk_split_step s;
     memset(&s, 0, sizeof s);

@@ -114,6 +114,10 @@ public struct Recurrent: Sendable {
             forwardPipelined(Cell.self, cache, params: params)
             return
         }
+        if !training && splitsBatch(batch: B) {
+            forwardBatchSplit(Cell.self, cache, params: params)
+            return
+        }
         if stepKernel || usesPanelKernel { refreshTransposedWeights(cache, params) }
         var input = UnsafePointer(cache.x.pointer)
         var inSize = cfg.inputSize
@@ -277,8 +281,8 @@ public struct Recurrent: Sendable {
     }
 
     /// Makes `cache.transposedHH` hold `W_hhᵀ` `[H, G*H]` for the current values of `params`,
-    /// and with `inputWeights` also `cache.transposedIH` `W_ihᵀ` `[in, G*H]` for layers above the
-    /// first (the pipeline's per-chunk projections).
+    /// and with `inputWeights` also `cache.transposedIH` `W_ihᵀ` `[in, G*H]` for every layer (the
+    /// pipeline's per-chunk projections, the batch split's per-step ones).
     func refreshTransposedWeights(_ cache: RecurrentCache, _ params: ParameterStore, inputWeights: Bool = false) {
         let key = RecurrentCache.WeightsKey(store: params.identity, generation: params.generation)
         let H = config.hiddenSize, GH = config.cell.gates * H
@@ -304,9 +308,9 @@ public struct Recurrent: Sendable {
         }
         if inputWeights && cache.transposedIHKey != key {
             if cache.transposedIH.isEmpty {
-                cache.transposedIH = slots.enumerated().map { i, slot in i < config.directions ? nil : FloatBuffer(count: GH * slot.inputSize) }
+                cache.transposedIH = slots.map { slot in FloatBuffer(count: GH * slot.inputSize) }
             }
-            for (i, slot) in slots.enumerated() where i >= config.directions {
+            for (i, slot) in slots.enumerated() {
                 fk_transpose(Int32(GH), Int32(slot.inputSize), params.base + slot.weightIH, cache.transposedIH[i]!.pointer)
             }
             cache.transposedIHKey = key

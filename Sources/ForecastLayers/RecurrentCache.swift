@@ -59,6 +59,9 @@ public final class RecurrentCache: @unchecked Sendable {
     public var pipelineThreads: Int = RecurrentCache.defaultPipelineThreads
     /// Two when the machine has two or more cores: the pipeline has little to give a third.
     public static let defaultPipelineThreads = min(2, ProcessInfo.processInfo.activeProcessorCount)
+    /// Whether the lock-step plans (unit split, pipeline) run on one thread or two this call,
+    /// by measured time per call (up to `pipelineThreads`; the bits are the same either way).
+    let threadChoice = AdaptiveThreads()
     // Per layer: the step product's scratch `[B, G*H]`, and the stages' progress counters.
     var pipelineScratch: [FloatBuffer] = []
     var pipelineProgress: PipelineProgress?
@@ -78,6 +81,10 @@ public final class RecurrentCache: @unchecked Sendable {
     var splitKey: WeightsKey?
     var splitScratch: [FloatBuffer] = []
     var splitProgress: PipelineProgress?
+
+    // Batched inference split by rows (RecurrentBatchSplit.swift): per part, the step's gates
+    // and hidden projection `[rows, G*H]` each, reused every step so they stay in L2.
+    var batchScratch: [FloatBuffer] = []
 
     // Backward buffers, created on first use.
     var dGates: FloatBuffer?

@@ -44,7 +44,10 @@ extension Recurrent {
         let progress = cache.pipelineProgress!
         progress.reset()
         let chunk = Recurrent.pipelineChunk
-        WorkerPool.forEach(L, threads: cache.pipelineThreads) { l in
+        let threads = cache.threadChoice.next(limit: cache.pipelineThreads)
+        let started = AdaptiveThreads.now()
+        defer { cache.threadChoice.record(threads: threads, nanoseconds: AdaptiveThreads.now() - started) }
+        WorkerPool.forEach(L, threads: threads) { l in
             prepareUnitFactors(Cell.self, cache, layer: l, direction: 0, params: p)
             let scratch = cache.pipelineScratch[l].pointer
             let transposedHH = UnsafePointer(cache.transposedHH[l].pointer)

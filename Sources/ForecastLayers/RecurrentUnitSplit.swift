@@ -20,10 +20,12 @@ import ForecastCore
 /// layer below is complete; an LSTM or GRU layer with a small input (``fusedInputFloats``)
 /// instead adds `x_t · W_ihᵀ[:, u's columns]` inside each step. LSTM and GRU layers run all their
 /// steps in one C call, `fk_split_layer_steps` (RowKernels.c): for H = 64 on AVX-512 a half's
-/// gate columns stay in registers from the biases to the new `h`, and the wait is a spin inside
-/// the step. With one thread (or
+/// gate columns stay in registers from the biases to the new `h` (with AVX2, 8 units' columns at
+/// a time), and the wait is a spin inside the step. With one thread (or
 /// a busy pool) the same steps run half after half on the calling thread: forecasts are
-/// identical for any thread count.
+/// identical for any thread count. So whether a call uses one thread or two follows the measured
+/// time per call (``AdaptiveThreads``): two threads that wait for each other at every step lose
+/// badly when the machine has more runnable threads than cores.
 ///
 /// Input projections are kept in the split order in `cache.gates[l]` (row t: the half-0 block
 /// `[G, H/2]`, then the half-1 block), which only inference reads; LSTM and GRU steps keep
@@ -79,7 +81,10 @@ extension Recurrent {
         let counters = (0..<2).map { progress.counter($0) }
         let wait = PipelineProgress.waitFunction
 
-        WorkerPool.team(threads: min(2, cache.pipelineThreads)) { me, team in
+        let threads = cache.threadChoice.next(limit: min(2, cache.pipelineThreads))
+        let started = AdaptiveThreads.now()
+        defer { cache.threadChoice.record(threads: threads, nanoseconds: AdaptiveThreads.now() - started) }
+        WorkerPool.team(threads: threads) { me, team in
             let halves = team == 1 ? 0..<2 : me..<(me + 1)
             for l in 0..<L {
                 let inSize = inSizes[l], gates = gatesOf[l], y = ysOf[l]

@@ -44,6 +44,33 @@ final class StepMatmulKernelTests: XCTestCase {
     }
 }
 
+/// Every output is summed over k in order whatever block its row falls in (the header's
+/// promise, which the row split of batched inference relies on): a block of rows gives each row
+/// the bits of that row alone.
+final class StepMatmulBlockingTests: XCTestCase {
+    func testRowsGetTheSameBitsInAnyBlock() {
+        var seed: UInt64 = 21
+        func rnd() -> Float { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Float(Int64(bitPattern: seed >> 11) % 2000) / 1000 - 1 }
+        for (B, K, N) in [(17, 64, 256), (6, 8, 256), (13, 72, 192), (40, 64, 128), (9, 33, 130)] {
+            for accumulate in [Int32(0), 1] {
+                let ldx = K + 1, ldy = N + 5
+                let x = (0..<(B * ldx)).map { _ in rnd() }
+                let w = (0..<(K * N)).map { _ in rnd() }
+                let y0 = (0..<(B * ldy)).map { _ in rnd() }
+                var block = y0
+                fk_step_matmul(Int32(B), Int32(K), Int32(N), x, Int32(ldx), w, &block, Int32(ldy), accumulate)
+                for b in 0..<B {
+                    var row = Array(y0[(b * ldy)..<((b + 1) * ldy)])
+                    Array(x[(b * ldx)..<((b + 1) * ldx)]).withUnsafeBufferPointer { xr in
+                        fk_step_matmul(1, Int32(K), Int32(N), xr.baseAddress, Int32(ldx), w, &row, Int32(ldy), accumulate)
+                    }
+                    XCTAssertEqual(row, Array(block[(b * ldy)..<((b + 1) * ldy)]), "B \(B) K \(K) N \(N) row \(b) accumulate \(accumulate)")
+                }
+            }
+        }
+    }
+}
+
 /// The panel kernel of large layers, and both packings, against a plain loop.
 final class PanelMatmulKernelTests: XCTestCase {
     func testAgainstNaiveLoop() {

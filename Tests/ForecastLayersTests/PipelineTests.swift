@@ -123,6 +123,53 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(checked, 32)
     }
 
+    /// Batches beyond the pipeline's split by rows (RecurrentBatchSplit.swift): same bits for 1
+    /// and 2 threads, each row the bits it gets in a smaller batch (other parts, other blocks),
+    /// within rounding of the plain forward, for every cell, depth and initial state.
+    func testBatchSplitIsThreadAndPartitionIndependentAndMatchesPlainForward() {
+        var checked = 0
+        for cell in [CellKind.lstm, .gru, .rnnTanh, .rnnRelu] {
+            for (L, B, T, H, I) in [(2, 40, 9, 64, 8), (1, 9, 5, 32, 3), (3, 19, 4, 16, 5), (2, 300, 3, 64, 8)] {
+                for initial in [false, true] {
+                    var rng = SeededGenerator(seed: UInt64(500 + checked))
+                    let config = RecurrentConfig(cell: cell, inputSize: I, hiddenSize: H, numLayers: L)
+                    var layout = ParameterLayout()
+                    let layer = Recurrent(config, layout: &layout)
+                    let params = ParameterStore(layout: layout)
+                    layer.initialize(params, rng: &rng)
+                    XCTAssertTrue(layer.splitsBatch(batch: B))
+                    XCTAssertFalse(layer.pipelines(batch: B))
+                    let x = randomArray(T * B * I, &rng)
+                    let h0 = initial ? randomArray(L * B * H, &rng, scale: 0.5) : nil
+                    let c0 = initial && cell == .lstm ? randomArray(L * B * H, &rng, scale: 0.5) : nil
+                    let label = "\(cell) L\(L) B\(B) T\(T) H\(H) initial \(initial)"
+                    let one = run(layer, params, x: x, h0: h0, c0: c0, B: B, T: T, threads: 1, training: false)
+                    let two = run(layer, params, x: x, h0: h0, c0: c0, B: B, T: T, threads: 2, training: false)
+                    XCTAssertEqual(one.y, two.y, "\(label): output depends on threads")
+                    XCTAssertEqual(one.hN, two.hN, label)
+                    XCTAssertEqual(one.cN, two.cN, label)
+                    // The first `sub` windows alone (another split into parts, other row blocks).
+                    let sub = B - 4
+                    func firstRows(_ a: [Float], perRow n: Int, groups: Int) -> [Float] {
+                        (0..<groups).flatMap { g in a[(g * B * n)..<(g * B * n + sub * n)] }
+                    }
+                    if layer.splitsBatch(batch: sub) {
+                        let part = run(layer, params, x: firstRows(x, perRow: I, groups: T),
+                                       h0: h0.map { firstRows($0, perRow: H, groups: L) }, c0: c0.map { firstRows($0, perRow: H, groups: L) },
+                                       B: sub, T: T, threads: 2, training: false)
+                        XCTAssertEqual(part.y, firstRows(one.y, perRow: H, groups: T), "\(label): rows depend on the batch")
+                    }
+                    let plain = run(layer, params, x: x, h0: h0, c0: c0, B: B, T: T, threads: 1, training: true)
+                    for (a, b) in zip(one.y + one.hN + one.cN, plain.y + plain.hN + plain.cN) {
+                        XCTAssertEqual(a, b, accuracy: 1e-5 + 1e-5 * abs(b), label)
+                    }
+                    checked += 1
+                }
+            }
+        }
+        XCTAssertEqual(checked, 32)
+    }
+
     func testBidirectionalAndSingleLayerDoNotPipeline() {
         var layout = ParameterLayout()
         let bi = Recurrent(RecurrentConfig(cell: .lstm, inputSize: 3, hiddenSize: 8, numLayers: 2, bidirectional: true), layout: &layout)

@@ -51,7 +51,8 @@ void fk_small_matmul_t(int B, int K, int N, const float *x, int ldx, const float
 
 /// y[b * ldy + n] (+)= sum_k x[b * ldx + k] * w[k * N + n] for b < B, n < N: the recurrent
 /// per-step product. Register blocks of 8 rows x 32 columns (N >= 128), 4 rows x 64 columns,
-/// and single rows x 256 or 128 columns, so each weight row is read once per block of rows; faster
+/// and single rows x 256 or 128 columns (on AVX2 without AVX-512, 4 or more rows and N a multiple
+/// of 16: 6 rows x 16 columns, which fit its 16 registers), so each weight row is read once per block of rows; faster
 /// than a BLAS call for the moderate sizes of recurrent steps (w up to a few hundred KB).
 /// Every output is summed over k in order, so the blocking never changes the bits.
 /// accumulate != 0 adds to y.
@@ -93,8 +94,9 @@ void fk_lstm_row(int H, const float *acc, const float *c_prev, float *c, float *
 ///     acc += h_other · w_other
 ///     c = σ(f) ⊙ c_prev + σ(i) ⊙ tanh(g),  h = σ(o) ⊙ tanh(c)
 ///
-/// For half = 32 on AVX-512 the 128 columns stay in registers throughout; otherwise acc lives in
-/// `scratch` [n].
+/// For half = 32 on AVX-512 the 128 columns stay in registers throughout; with AVX2 (half a
+/// multiple of 8 up to 64) 8 units' 32 columns at a time do, the same operations lane by lane;
+/// otherwise acc lives in `scratch` [n].
 typedef struct {
     int half, in;
     const float *bias, *pre, *x, *w_ih;

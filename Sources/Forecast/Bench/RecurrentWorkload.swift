@@ -46,11 +46,13 @@ public struct RecurrentWorkload: Sendable {
     }
 
     /// Threads a forecast uses with `workers` available: the unit split of a single window
-    /// (``Recurrent/splitsUnits(batch:)``) and the layer pipeline of a stacked model
-    /// (``Recurrent/pipelines(batch:)``) run on at most two.
+    /// (``Recurrent/splitsUnits(batch:)``), the layer pipeline of a stacked model
+    /// (``Recurrent/pipelines(batch:)``) and the row split of a large batch
+    /// (``Recurrent/splitsBatch(batch:)``, as many parts as it makes) run on at most two.
     public func inferenceThreads(workers: Int) -> Int {
         let recurrent = model.rnn
-        return recurrent.splitsUnits(batch: batch) || recurrent.pipelines(batch: batch) ? max(1, min(workers, 2)) : 1
+        let parallel = recurrent.splitsUnits(batch: batch) || recurrent.pipelines(batch: batch) || recurrent.splitsBatch(batch: batch)
+        return parallel ? max(1, min(workers, 2)) : 1
     }
 
     /// Times the workload: a warm-up (``benchWarmUp``), then repeated calls until `seconds` have passed
