@@ -94,7 +94,7 @@ final class ConformalScoreTests: XCTestCase {
                     XCTAssertEqual(calm, level, accuracy: 0.025, "\(score) \(level) calm")
                     XCTAssertEqual(wild, level, accuracy: 0.025, "\(score) \(level) wild")
                 } else {
-                    XCTAssertGreaterThan(calm - wild, 0.1, "\(score) \(level): one width for both regimes")
+                    XCTAssertGreaterThan(calm - wild, 0.05, "\(score) \(level): one width for both regimes")
                 }
             }
         }
