@@ -18,9 +18,10 @@ OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 row() {
   local name="$1" method="$2" file="$3"; shift 3
+  [ -z "${SETS:-}" ] || [[ " $SETS " == *" $name "* ]] || return 0
   local extra=()
   case "$method" in
-    conformal) extra=(--intervals conformal) ;;
+    conformal) extra=(--intervals conformal ${CONFORMAL_SCORE:+--conformal-score "$CONFORMAL_SCORE"}) ;;
     gaussian) extra=(--loss gaussian) ;;
     deepar) extra=(--model deepar) ;;
     deepar-nb) extra=(--model deepar --likelihood negative_binomial) ;;
@@ -37,7 +38,9 @@ print('| $name | $method | %s | %s | %s | %s | %s / %s | %s / %s | %s |' % (f(m[
 }
 echo "| data set | intervals | CRPS | CRPS seasonal naive | MSIS | MSIS seasonal naive | cover 80% (model / s. naive) | cover 95% (model / s. naive) | MASE |"
 echo "|---|---|---|---|---|---|---|---|---|"
-# METHODS (default "conformal gaussian deepar count") picks the rows.
+# METHODS (default "conformal gaussian deepar count") picks the rows, SETS (default all: names as
+# in the first column, space-separated) the data sets, e.g. to run them as parallel jobs.
+# CONFORMAL_SCORE (default: the CLI's, auto) is passed as --conformal-score to the conformal rows.
 for method in ${METHODS:-conformal gaussian deepar}; do
   [ "$method" = count ] && continue
   row air_passengers $method "$DATA/air_passengers.csv" --target value

@@ -59,6 +59,8 @@ final class ProbabilisticCLITests: XCTestCase {
             (["train", "--data", air, "--target", "value", "--quantiles", "0.1,1.5", "--out", dir + "/x.st"], 2, "strictly between 0 and 1"),
             (["train", "--data", air, "--target", "value", "--loss", "gaussian", "--intervals", "conformal", "--out", dir + "/x.st"], 2, "point losses"),
             (["train", "--data", air, "--target", "value", "--likelihood", "student_t", "--out", dir + "/x.st"], 2, "--model deepar"),
+            (["train", "--data", air, "--target", "value", "--conformal-score", "signed", "--out", dir + "/x.st"], 2, "--conformal-score needs --intervals conformal"),
+            (["train", "--data", air, "--target", "value", "--intervals", "conformal", "--conformal-score", "wide", "--out", dir + "/x.st"], 2, "conformal-score"),
             (["train", "--data", fixturePath("sunspots_monthly.csv"), "--target", "value", "--model", "deepar", "--likelihood", "negative_binomial",
               "--out", dir + "/x.st"], 1, "counts"),
         ]

@@ -99,6 +99,7 @@ final class ProbabilisticScoreTests: XCTestCase {
         let model = try Forecaster.fit(set, targets: ["value"], options: options)
         let cal = try XCTUnwrap(model.conformal)
         XCTAssertEqual(cal.residuals.count, 6)
+        XCTAssert([.absolute, .scaled].contains(cal.score), "auto resolves to absolute or scaled")
         let report = try XCTUnwrap(model.provenance?.testMetrics)
         let d = try XCTUnwrap(report.model.distribution)
         XCTAssertEqual(d.levels, QuantileLevels.standard)

@@ -40,7 +40,8 @@ struct SeriesOutputs {
     /// ascending per element); nil for a point model without conformal calibration.
     /// A quantile head gives only its own levels (others throw, naming them); a Gaussian head and
     /// a conformal calibration give any level.
-    func quantiles(_ out: ArraySlice<Float>, levels: [Float]) throws -> [[[Float]]]? {
+    /// `scales [P]` are the window's raw local scales for a locally scaled conformal calibration.
+    func quantiles(_ out: ArraySlice<Float>, levels: [Float], scales: [Float]? = nil) throws -> [[[Float]]]? {
         let P = targets.count, M = steps * P
         let base = out.startIndex
         var blocks: [Int] = []
@@ -70,7 +71,7 @@ struct SeriesOutputs {
                     q = z.map { sc.inverse(mu + $0 * sigma) }
                 default:
                     let point = sc.inverse(out[base + loss.pointIndex(target: m, targets: M)])
-                    q = levels.map { conformal!.quantile(point: point, element: m, level: $0) }
+                    q = levels.map { conformal!.quantile(point: point, element: m, level: $0, scales: scales) }
                 }
                 q.sort()
                 result[s][p] = q
@@ -127,13 +128,15 @@ struct SeriesOutputs {
     }
 
     /// The same for window views (origins read from the views' runs).
-    func score(_ set: TimeSeriesSet, test: WindowViews, outputs out: [Float], width: Int, split: SplitSpec, season m: Int) -> EvaluationReport {
-        score(set, windows: test.count, origin: { test.origin($0) }, outputs: out, width: width, split: split, season: m)
+    /// `localScales [windows][P]`: the windows' raw local scales for a locally scaled conformal calibration.
+    func score(_ set: TimeSeriesSet, test: WindowViews, outputs out: [Float], width: Int, split: SplitSpec, season m: Int,
+               localScales: [[Float]]? = nil) -> EvaluationReport {
+        score(set, windows: test.count, origin: { test.origin($0) }, outputs: out, width: width, split: split, season: m, localScales: localScales)
     }
 
     /// The scoring itself: `origin(w)` is window w's (series, last input row).
     func score(_ set: TimeSeriesSet, windows count: Int, origin: (Int) -> (series: Int, end: Int), outputs out: [Float], width: Int,
-               split: SplitSpec, season m: Int) -> EvaluationReport {
+               split: SplitSpec, season m: Int, localScales: [[Float]]? = nil) -> EvaluationReport {
         let P = targets.count
         let columns = targets.map { set.columnIndex($0) ?? 0 }
         var scales = [[Double]](repeating: [Double](repeating: 1, count: P), count: set.series.count)
@@ -154,7 +157,7 @@ struct SeriesOutputs {
             let series = set.series[s]
             let raw = out[(w * width)..<((w + 1) * width)]
             var d = decode(raw)
-            var q = levels.flatMap { try? quantiles(raw, levels: $0) }
+            var q = levels.flatMap { try? quantiles(raw, levels: $0, scales: localScales?[w]) }
             if let f = seriesFactors?[s] {
                 d.values = d.values.map { row in row.enumerated().map { $1 * f[$0] } }
                 d.lower = d.lower?.map { row in row.enumerated().map { $1 * f[$0] } }

@@ -124,7 +124,7 @@ public final class Forecaster: @unchecked Sendable {
             guard !data.validation.isEmpty else {
                 throw DataError.invalidArgument("\(set.source): conformal intervals need validation windows, and the validation split holds none (lookback \(lookback) + horizon \(horizon)); raise --val-fraction")
             }
-            calibration = Forecaster(spec: spec, params: params, provenance: nil).calibrate(data.validation.materialized())
+            calibration = Forecaster(spec: spec, params: params, provenance: nil).calibrate(data.validation.materialized(), score: options.conformalScore)
         }
         let untested = Forecaster(spec: spec, params: params, provenance: nil, conformal: calibration)
         // Series-sharded: each process sees only its series, so no test metrics in the file.
@@ -138,7 +138,8 @@ public final class Forecaster: @unchecked Sendable {
     }
 
     /// Split conformal calibration from validation windows (scaled like this model's data).
-    func calibrate(_ validation: Windows) -> ConformalCalibration {
+    /// `score` picks the nonconformity score (``ConformalScore``).
+    func calibrate(_ validation: Windows, score: ConformalScore) -> ConformalCalibration {
         let out = predictScaled(validation.x, windows: validation.count)
         let width = spec.outputs, M = spec.window.targetLength, P = spec.window.targets.count
         var forecasts: [[Float]] = [], actuals: [[Float]] = []
@@ -147,7 +148,18 @@ public final class Forecaster: @unchecked Sendable {
             forecasts.append(d.values.flatMap { $0 })
             actuals.append((0..<M).map { m in spec.scaler.scaler(for: spec.window.targets[m % P]).inverse(validation.y[w * M + m]) })
         }
-        return ConformalCalibration(forecasts: forecasts, actuals: actuals, targets: P)
+        let rows = conformalScaleRows
+        let scales = conformalScales(validation.x, windows: validation.count, rows: rows)
+        var chosen = score
+        if score == .auto {
+            // The later half of each series' validation windows (in time) checks the earlier half's calibration.
+            var perSeries: [Int: Int] = [:], position = [Int](repeating: 0, count: validation.count)
+            for w in 0..<validation.count { position[w] = perSeries[validation.series[w], default: 0]; perSeries[validation.series[w], default: 0] += 1 }
+            let later = (0..<validation.count).map { position[$0] >= perSeries[validation.series[$0]]! / 2 }
+            chosen = ConformalCalibration.select(forecasts: forecasts, actuals: actuals, targets: P, scales: scales, scaleRows: rows, later: later)
+        }
+        return ConformalCalibration(forecasts: forecasts, actuals: actuals, targets: P, scales: chosen.isScaled ? scales : nil,
+                                    scaleRows: rows, signed: chosen.isSigned)
     }
 
     /// The window (lookback, horizon, columns) and season length `fit` uses for `options` on
@@ -223,7 +235,7 @@ public final class Forecaster: @unchecked Sendable {
                                 checkpointSections: try Forecaster.specSection(spec))
         // A conformal model is recalibrated on the new validation windows (its residuals change with the weights).
         let calibration = conformal == nil || validation.isEmpty ? conformal
-            : Forecaster(spec: spec, params: trainer.params, provenance: nil).calibrate(validation.materialized())
+            : Forecaster(spec: spec, params: trainer.params, provenance: nil).calibrate(validation.materialized(), score: conformal!.score)
         let tuned = Forecaster(spec: spec, params: trainer.params, provenance: nil, conformal: calibration)
         let report = data.test.isEmpty ? nil : try tuned.evaluate(set, prepared: data, factors: scaled.factors)
         let prov = Provenance(
@@ -287,12 +299,13 @@ public final class Forecaster: @unchecked Sendable {
         let n = input.seriesKeys.count
         let out = predictScaled(input.x, windows: n)
         let width = spec.outputs
+        let scales = conformalScales(input.x, windows: n)
         return try (0..<n).map { s in
             let raw = out[(s * width)..<((s + 1) * width)]
             let d = decode(raw)
             let labels = input.futureLabels[s].isEmpty ? (1...spec.window.horizon).map { "+\($0)" } : input.futureLabels[s]
             let qLevels = (levels ?? outputs.scoreLevels)?.sorted()
-            let q = try qLevels.flatMap { try outputs.quantiles(raw, levels: $0) }
+            let q = try qLevels.flatMap { try outputs.quantiles(raw, levels: $0, scales: scales?[s]) }
             var f = SeriesForecast(key: input.seriesKeys[s], times: input.futureTimes[s], labels: labels, targets: spec.window.targets,
                                    values: d.values, lower: d.lower, upper: d.upper, intervalLevel: intervalBlocks?.level,
                                    quantileLevels: q == nil ? nil : qLevels, quantiles: q)
@@ -373,9 +386,11 @@ public final class Forecaster: @unchecked Sendable {
         }
         let test = rescale(data.test, from: data.scaler)
         let out = predictScaled(test)
+        let scales = conformal?.isLocallyScaled == true ? test.materialized().x : nil
+        let local = scales.flatMap { conformalScales($0, windows: test.count) }
         var scoring = outputs
         scoring.seriesFactors = factors
-        return scoring.score(set, test: test, outputs: out, width: spec.outputs, split: spec.split, season: spec.seasonLength)
+        return scoring.score(set, test: test, outputs: out, width: spec.outputs, split: spec.split, season: spec.seasonLength, localScales: local)
     }
 
     /// Raw model outputs `[N, outputs]` for every window of `windows` (scaled like this

@@ -37,6 +37,8 @@ public struct ForecasterOptions: Sendable {
     /// residuals are kept in the model file (``ConformalCalibration``) and give quantiles and
     /// intervals at any level.
     public var conformal = false
+    /// The nonconformity score of the conformal calibration (``ConformalScore``).
+    public var conformalScore: ConformalScore = .auto
     public var training: TrainingConfig
     /// Multi-process training: shares shard gradients between processes (MPI ranks); nil in
     /// one process. The result is bit-identical either way.

@@ -68,6 +68,8 @@ enum IntervalMethod: String, ExpressibleByArgument, CaseIterable {
     case conformal
 }
 
+extension ConformalScore: ExpressibleByArgument {}
+
 /// `--level 80,95` / `--quantiles 0.05,0.5,0.95`: a comma-separated list of numbers in an open
 /// range, parsed and checked once.
 struct NumberList: ExpressibleByArgument {

@@ -70,6 +70,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Intervals for a point loss: conformal (split conformal on the validation residuals per horizon step, kept in the model file).", valueName: "method"))
     var intervals: IntervalMethod?
 
+    @Option(help: ArgumentHelp("--intervals conformal: the nonconformity score: auto (absolute or scaled, picked on the validation windows; default), absolute, scaled (|residual| / the window's mean absolute one-step change), signed or scaled-signed (separate tails).", valueName: "score"))
+    var conformalScore: ConformalScore?
+
     @Option(help: ArgumentHelp("--model deepar: the likelihood of the next value: gaussian, student_t or negative_binomial (counts).", valueName: "name"))
     var likelihood: Likelihood?
 
@@ -148,6 +151,7 @@ struct ModelOptions: ParsableArguments {
         }
         if (likelihood != nil || samples != nil) && model != .deepar { throw ValidationError("--likelihood and --samples need --model deepar") }
         if let n = samples { try OptionLimits.require([("--samples", n, 1...100_000)]) }
+        if conformalScore != nil && intervals != .conformal { throw ValidationError("--conformal-score needs --intervals conformal") }
         if intervals == .conformal {
             if quantiles != nil { throw ValidationError("--intervals conformal is for point losses; a quantile head gives its own intervals") }
             switch loss {
@@ -208,6 +212,7 @@ struct ModelOptions: ParsableArguments {
         options.training.loss = loss
         if let q = quantiles { options.training.loss = .quantile(q.values.map { Float($0) }) }
         options.conformal = intervals == .conformal
+        if let c = conformalScore { options.conformalScore = c }
         options.training.epochs = epochs ?? 60
         options.training.batchSize = batch ?? 32
         options.training.learningRate = lr ?? 3e-3
