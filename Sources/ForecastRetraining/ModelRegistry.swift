@@ -108,16 +108,27 @@ public final class ModelRegistry: @unchecked Sendable {
             throw RetrainError.registry("\(e.path): not usable as a model registry folder: \(e.message)")
         }
         if let runID {
+            // Judge the folder before creating a lock file in it (a foreign folder stays
+            // untouched), tolerating a first manifest being written by the lock's holder; then
+            // judge it again under the lock.
+            try ModelRegistry.checkContents(directory, folder: folder, toleratingFirstManifest: true)
             took?(try RegistryLock.acquire(in: directory, name: ModelRegistry.lockName, runID: runID))
         }
-        let name = (folder as NSString).lastPathComponent
+        try ModelRegistry.checkContents(directory, folder: folder, toleratingFirstManifest: false)
+        manifest = try ModelRegistry.readManifest(directory, name: (folder as NSString).lastPathComponent)
+    }
+
+    /// Refuses a folder that is not a registry: a `manifest.json` that is a link or not a
+    /// regular file, or no manifest beside entries other than `retrain.lock` (and, with
+    /// `toleratingFirstManifest`, the temporary files of a manifest being written).
+    static func checkContents(_ directory: DirectoryHandle, folder: String, toleratingFirstManifest: Bool) throws {
         switch try ModelRegistry.kind(directory, ModelRegistry.manifestName) {
         case .file:
             break
         case .missing:
             let names: [String]
             do { names = try directory.names() } catch { throw RetrainError.registry("\(error)") }
-            let foreign = names.filter { $0 != ModelRegistry.lockName }.sorted()
+            let foreign = names.filter { $0 != ModelRegistry.lockName && !(toleratingFirstManifest && $0.hasPrefix(".\(ModelRegistry.manifestName).tmp-")) }.sorted()
             if !foreign.isEmpty {
                 let shown = foreign.prefix(3).joined(separator: ", ") + (foreign.count > 3 ? ", ..." : "")
                 throw RetrainError.registry("\(folder): is not a model registry (no manifest.json, and it holds \(shown)); forecast only uses a registry folder it created: point registry.path/name at a new or empty folder")
@@ -127,7 +138,6 @@ public final class ModelRegistry: @unchecked Sendable {
         default:
             throw RetrainError.registry("\(folder)/manifest.json: is not a regular file")
         }
-        manifest = try ModelRegistry.readManifest(directory, name: name)
     }
 
     static func kind(_ dir: DirectoryHandle, _ name: String) throws -> DirectoryHandle.Kind {
