@@ -45,12 +45,20 @@ SETS=" ${ACC_SETS:-air sunspots seattle elec nyc} "
 [[ $SETS == *" seattle "* ]] && run seattle_weather_daily "$DATA/seattle_weather_daily.csv" temp_max
 [[ $SETS == *" elec "* ]] && run elecdemand_halfhourly "$DATA/elecdemand_halfhourly.csv" Demand --features Temperature,WorkDay
 if [[ $SETS == *" nyc "* ]]; then
-  # One file per airport (the peers script reads one series per file).
+  # One file per airport (the peers script reads one series per file), on the full hourly grid:
+  # the file skips some hours, and forecast never cuts a window across such a gap while the peers
+  # script reads rows as consecutive steps, so their windows would differ. The missing hours are
+  # inserted as empty temperatures, which both sides interpolate linearly.
   "$PY" - "$DATA/nyc_weather_hourly.csv" "$TMP" <<'PY'
 import sys, pandas as pd
 df = pd.read_csv(sys.argv[1])
 for key, part in df.groupby("origin", sort=True):
-    part.to_csv(f"{sys.argv[2]}/nyc_{key}.csv", index=False)
+    t = pd.to_datetime(part["time_hour"], utc=True)
+    s = pd.Series(part["temp"].to_numpy(), index=t)
+    s = s[~s.index.duplicated(keep="first")]
+    s = s.reindex(pd.date_range(s.index.min(), s.index.max(), freq="h"))
+    out = pd.DataFrame({"time_hour": s.index.strftime("%Y-%m-%dT%H:%M:%SZ"), "temp": s.to_numpy()})
+    out.to_csv(f"{sys.argv[2]}/nyc_{key}.csv", index=False, na_rep="")
 PY
   for f in "$TMP"/nyc_*.csv; do
     run "$(basename "$f" .csv)" "$f" temp

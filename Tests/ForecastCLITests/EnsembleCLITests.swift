@@ -19,8 +19,21 @@ final class EnsembleCLITests: XCTestCase {
 
         let i = try ForecastBinary.run(["inspect", model])
         XCTAssertEqual(i.status, 0, i.stderr)
-        for fragment in ["family:       ensemble", "member0  lstm", "member1  lstm", "member2  lstm", "ets ", "theta", "snaive", "validation:", "lstm+ets+theta"] {
+        for fragment in ["family:       ensemble", "member0  lstm", "member1  lstm", "member2  lstm", "ets ", "theta", "snaive", "validation:", "lstm+ets+theta", "eshybrid lstm 2x32", "lstm+eshybrid"] {
             XCTAssert(i.stdout.contains(fragment), "inspect lists \(fragment):\n\(i.stdout)")
+        }
+
+        // An edited ES-hybrid member is refused with its field, by every command.
+        let bad = dir + "/bad-hybrid.safetensors"
+        try ModelEdit.write(model, to: bad, config: { c in
+            var h = (c.object["eshybrid"] as? [String: Any]) ?? [:]
+            h["scales"] = [-1.0]
+            c.object["eshybrid"] = h
+        })
+        for args in [["evaluate", "--model", bad, "--data", air], ["predict", "--model", bad, "--data", air], ["inspect", bad]] {
+            let r = try ForecastBinary.run(args)
+            XCTAssertEqual(r.status, 1, "\(args[0]): \(r.stderr)")
+            XCTAssert(r.stderr.contains("config.eshybrid") && r.stderr.contains("scales[0]"), "\(args[0]): \(r.stderr)")
         }
 
         let e = try ForecastBinary.run(["evaluate", "--model", model, "--data", air, "--json"])
@@ -64,6 +77,7 @@ final class EnsembleCLITests: XCTestCase {
             ("no-members", { c in c.object["networks"] = [Any](); c.object["networkSeeds"] = [Any]() }, "at least one recurrent member"),
             ("combination-empty", { c in c.object["combination"] = [Any]() }, "combination"),
             ("two-series", { c in c.object["seriesKeys"] = ["a", "b"] }, "one model per series"),
+            ("eshybrid-without-member", { c in c.object["combination"] = ["lstm", "eshybrid"] }, "no ES-hybrid member"),
         ]
         for (name, edit, fragment) in cases {
             let path = dir + "/\(name).safetensors"

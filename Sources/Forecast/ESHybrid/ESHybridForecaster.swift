@@ -258,17 +258,25 @@ public final class ESHybridForecaster: @unchecked Sendable {
         do { try spec.check() } catch {
             throw ModelArchive.ArchiveError.badSection(path: path, name: "config", reason: "\(error)")
         }
+        return try loadMember(spec: spec, tensors: archive.tensors.map { (name: $0.name, tensor: $0.tensor) }, path: path, provenance: provenance)
+    }
+
+    /// Builds the model of a checked `spec` from `tensors` (names without `prefix`, which is only
+    /// used in messages): every tensor of the layout present with its shape, finite smoothing
+    /// parameters. Used for ES-hybrid files and for the ES-hybrid member of an ensemble file.
+    static func loadMember(spec: ESHybridSpec, tensors: [(name: String, tensor: Tensor)], path: String, prefix: String = "",
+                           provenance: Provenance? = nil) throws -> ESHybridForecaster {
         let model = ESHybridModel(spec.model)
         let params = ParameterStore(layout: model.layout)
         for e in model.layout.entries {
-            guard let t = archive.tensors.first(where: { $0.name == e.name })?.tensor else {
-                throw ModelArchive.ArchiveError.badSection(path: path, name: "tensors", reason: "no tensor '\(e.name)'")
+            guard let t = tensors.first(where: { $0.name == e.name })?.tensor else {
+                throw ModelArchive.ArchiveError.badSection(path: path, name: "tensors", reason: "no tensor '\(prefix)\(e.name)'")
             }
             do { try params.assign(e.name, t) }
-            catch { throw ModelArchive.ArchiveError.badSection(path: path, name: "tensors", reason: "\(e.name): \(error)") }
+            catch { throw ModelArchive.ArchiveError.badSection(path: path, name: "tensors", reason: "\(prefix)\(e.name): \(error)") }
         }
-        for name in ["es.alpha", "es.gamma", "es.season0"] where params.view(name)!.contains(where: { !$0.isFinite }) {
-            throw ModelArchive.ArchiveError.badSection(path: path, name: "tensors", reason: "\(name) holds a value that is not a finite number")
+        for name in ["es.alpha", "es.gamma", "es.season0"] where params.view(name)?.contains(where: { !$0.isFinite }) ?? true {
+            throw ModelArchive.ArchiveError.badSection(path: path, name: "tensors", reason: "\(prefix)\(name) holds a value that is not a finite number")
         }
         return ESHybridForecaster(spec: spec, params: params, provenance: provenance)
     }

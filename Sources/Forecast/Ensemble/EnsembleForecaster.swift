@@ -7,6 +7,8 @@ import Foundation
 /// 1. Recurrent members: `networkMembers` windowed LSTMs (``Forecaster``) with lookbacks of
 ///    2, 1 and 3 seasons and seeds `seed`, `seed + 1`, … (member 0 is exactly the default
 ///    `--model lstm`). Each is early-stopped on the validation split as usual.
+///    On sets of at most 5,000 rows with one target and no covariates, also one ES-hybrid
+///    member (``ESHybridForecaster``, exactly the default `--model eshybrid` with the same seed).
 /// 2. Statistical members, per series and target: ETS (``ExponentialSmoothing``), Theta
 ///    (``ThetaMethod``), naive and seasonal naive, fitted on the training rows only.
 /// 3. Every candidate of ``EnsembleComponent/candidates`` is scored by MASE on the validation
@@ -21,11 +23,14 @@ import Foundation
 public final class EnsembleForecaster: @unchecked Sendable {
     public let spec: EnsembleSpec
     public let networks: [Forecaster]
+    /// The ES-hybrid member, when `spec.eshybrid` is set.
+    public let hybrid: ESHybridForecaster?
     public let provenance: Provenance?
 
-    public init(spec: EnsembleSpec, networks: [Forecaster], provenance: Provenance?) {
+    public init(spec: EnsembleSpec, networks: [Forecaster], hybrid: ESHybridForecaster? = nil, provenance: Provenance?) {
         self.spec = spec
         self.networks = networks
+        self.hybrid = hybrid
         self.provenance = provenance
     }
 
@@ -33,6 +38,14 @@ public final class EnsembleForecaster: @unchecked Sendable {
     /// rows in all (training is cheap there and single networks are noisy), else 1.
     public static func defaultNetworkMembers(_ set: TimeSeriesSet) -> Int {
         set.series.reduce(0) { $0 + $1.count } <= 5_000 ? 3 : 1
+    }
+
+    /// Whether `fit` trains an ES-hybrid member for `set`: at most 5,000 rows in all (it costs
+    /// about as much as one LSTM member there, and more on long files, where the single LSTM
+    /// already does well), one target and no covariates (the ES-hybrid model reads the target only).
+    public static func trainsHybrid(_ set: TimeSeriesSet, targets: [String], options: ForecasterOptions) -> Bool {
+        targets.count == 1 && options.features.isEmpty && options.knownFuture.isEmpty && options.calendar.isEmpty
+            && set.series.reduce(0) { $0 + $1.count } <= 5_000
     }
 
     // MARK: Fit
@@ -61,33 +74,63 @@ public final class EnsembleForecaster: @unchecked Sendable {
             seeds.append(o.training.seed)
             networks.append(try Forecaster.fit(set, targets: targets, options: o, dataFile: dataFile, onEvent: onEvent))
         }
+        var hybrid: ESHybridForecaster? = nil
+        // The hybrid needs lookback + horizon training rows in every series (as its own fit checks).
+        let minTrain = set.series.map { options.split.boundaries(rows: $0.count).validationStart }.min() ?? 0
+        if trainsHybrid(set, targets: targets, options: options), window.lookback + window.horizon <= minTrain {
+            var h = ESHybridOptions()
+            h.base = options
+            h.base.lookback = window.lookback
+            h.base.horizon = window.horizon
+            hybrid = try ESHybridForecaster.fit(set, target: targets[0], options: h, dataFile: dataFile, onEvent: onEvent)
+        }
         // 2. Statistical members on the training rows; 3. choice on the validation windows.
         let filled = EnsembleForecaster.filledTargets(set, targets: targets)
         var spec = EnsembleSpec(window: window, split: options.split, missing: options.missing, seasonLength: season,
                                 timeColumn: set.timeColumn, seriesKey: set.seriesKeyColumn, frequency: set.frequency,
                                 seriesKeys: set.series.map(\.key), networks: networks.map(\.spec), networkSeeds: seeds,
                                 statistical: [], combination: [.lstm, .ets, .theta], validation: [])
+        spec.eshybrid = hybrid?.spec
         spec.statistical = fitStatistical(filled, season: season, split: options.split, throughValidation: false)
         let data = try PreparedData(set, spec: window, split: options.split, scaler: .standard, missing: options.missing)
-        let candidate = EnsembleForecaster(spec: spec, networks: networks, provenance: nil)
+        let candidate = EnsembleForecaster(spec: spec, networks: networks, hybrid: hybrid, provenance: nil)
         if !data.validation.isEmpty {
             let validationWindows = data.validation.materialized()
             let forecasts = try candidate.componentForecasts(set, filled: filled, windows: validationWindows, part: 1)
             var scores: [EnsembleSpec.CandidateScore] = []
-            for c in EnsembleComponent.candidates {
+            for c in EnsembleComponent.candidates where c.allSatisfy({ forecasts[$0] != nil }) {
                 let report = candidate.score(set, windows: validationWindows, scaler: data.scaler, forecasts: combine(forecasts, c))
                 scores.append(.init(components: c, mase: report.model.mase))
             }
             spec.validation = scores
-            if let best = scores.filter({ $0.mase.isFinite }).min(by: { $0.mase < $1.mase }) { spec.combination = best.components }
+            if let chosen = choose(scores) { spec.combination = chosen.components }
         }
         // 4. Final statistical fits on the rows before the test split.
         spec.statistical = fitStatistical(filled, season: season, split: options.split, throughValidation: true)
-        let untested = EnsembleForecaster(spec: spec, networks: networks, provenance: nil)
+        let untested = EnsembleForecaster(spec: spec, networks: networks, hybrid: hybrid, provenance: nil)
         let report = data.test.isEmpty ? nil : try untested.evaluate(set, prepared: data, filled: filled)
         var provenance = networks[0].provenance
         provenance?.testMetrics = report
-        return EnsembleForecaster(spec: spec, networks: networks, provenance: provenance)
+        return EnsembleForecaster(spec: spec, networks: networks, hybrid: hybrid, provenance: provenance)
+    }
+
+    /// Relative margin within which a combination of more components is preferred to the
+    /// validation winner (``choose(_:)``).
+    public static let combinationMargin = 0.05
+
+    /// The candidate kept: among the candidates whose validation MASE is within
+    /// ``combinationMargin`` (5%) of the lowest, those combining the most components, and of
+    /// them the lowest MASE (the earlier candidate on a tie). A median of three sources is
+    /// kept over a single source that validates marginally better: differences of a few
+    /// percent on one validation split are mostly noise (air passengers has 4 validation
+    /// windows), while the median of different model kinds is the more robust forecast (the
+    /// combination results of M3/M4). Nil when no score is finite.
+    static func choose(_ scores: [EnsembleSpec.CandidateScore]) -> EnsembleSpec.CandidateScore? {
+        let finite = scores.filter { $0.mase.isFinite }
+        guard let best = finite.min(by: { $0.mase < $1.mase }) else { return nil }
+        let near = finite.filter { $0.mase <= best.mase * (1 + combinationMargin) }
+        let size = near.map(\.components.count).max() ?? 1
+        return near.filter { $0.components.count == size }.min { $0.mase < $1.mase }
     }
 
     /// Statistical fits `[kind][series][target]` on each series' rows before the validation
@@ -148,6 +191,11 @@ public final class EnsembleForecaster: @unchecked Sendable {
         out[.lstm] = (0..<N).map { i in
             let key = windows.series[i] &* 1_000_000_007 &+ windows.end[i]
             return median(members.compactMap { $0[key] }, steps: H, targets: P)
+        }
+        if let hybrid {
+            // One target (the member is trained only then): [window][step] → [window][step][1].
+            let f = try hybrid.forecasts(set, filled: filled.map { $0[0] }, origins: (0..<N).map { (windows.series[$0], windows.end[$0]) })
+            out[.eshybrid] = f.map { $0.map { [$0] } }
         }
         for fits in spec.statistical {
             guard let component = EnsembleComponent.allCases.first(where: { $0.statisticalKind == fits.kind }) else { continue }
@@ -228,11 +276,13 @@ public final class EnsembleForecaster: @unchecked Sendable {
     public func predict(_ set: TimeSeriesSet) throws -> [SeriesForecast] {
         let H = spec.window.horizon, P = spec.window.targets.count
         let perMember = try networks.map { try $0.predict(set) }
+        let hybridForecasts = spec.combination.contains(.eshybrid) ? try hybrid?.predict(set) : nil
         let filled = EnsembleForecaster.filledTargets(set, targets: spec.window.targets)
         let seriesIndex = try statisticalSeriesIndex(set)
         return perMember[0].indices.map { s in
             var parts: [[[Float]]] = []
             if spec.combination.contains(.lstm) { parts.append(median(perMember.map { $0[s].values }, steps: H, targets: P)) }
+            if let h = hybridForecasts { parts.append(h[s].values) }
             for c in spec.combination {
                 guard let kind = c.statisticalKind, let fits = spec.statistical.first(where: { $0.kind == kind }) else { continue }
                 var f = [[Float]](repeating: [Float](repeating: .nan, count: P), count: H)
@@ -258,6 +308,7 @@ public final class EnsembleForecaster: @unchecked Sendable {
         for (i, net) in networks.enumerated() {
             tensors += net.params.namedTensors().map { ("member\(i).\($0.name)", $0.tensor) }
         }
+        if let hybrid { tensors += hybrid.params.namedTensors().map { ("eshybrid.\($0.name)", $0.tensor) } }
         var archive = ModelArchive(kind: .model, tensors: tensors)
         archive.setFamily(.ensemble)
         try archive.setSection("config", spec)
@@ -289,7 +340,12 @@ public final class EnsembleForecaster: @unchecked Sendable {
             }
             networks.append(Forecaster(spec: member, params: params, provenance: nil))
         }
-        return EnsembleForecaster(spec: spec, networks: networks, provenance: provenance)
+        var hybrid: ESHybridForecaster? = nil
+        if let h = spec.eshybrid {
+            let own = archive.tensors.filter { $0.name.hasPrefix("eshybrid.") }.map { (name: String($0.name.dropFirst("eshybrid.".count)), tensor: $0.tensor) }
+            hybrid = try ESHybridForecaster.loadMember(spec: h, tensors: own, path: path, prefix: "eshybrid.")
+        }
+        return EnsembleForecaster(spec: spec, networks: networks, hybrid: hybrid, provenance: provenance)
     }
 
     // MARK: Warm start
@@ -299,16 +355,18 @@ public final class EnsembleForecaster: @unchecked Sendable {
     public func fineTuned(on set: TimeSeriesSet, training: TrainingConfig, dataFile: String? = nil, checkpointPath: String? = nil,
                           resume: Bool = false, onEvent: ((TrainingEvent) -> Void)? = nil) throws -> EnsembleForecaster {
         let tuned = try networks.map { try $0.fineTuned(on: set, training: training, dataFile: dataFile, onEvent: onEvent) }
+        let tunedHybrid = try hybrid?.fineTuned(on: set, training: training, dataFile: dataFile, checkpointPath: nil, resume: false, onEvent: onEvent)
         var s = spec
         s.networks = tuned.map(\.spec)
+        s.eshybrid = tunedHybrid?.spec
         s.seriesKeys = set.series.map(\.key)
         s.statistical = EnsembleForecaster.fitStatistical(EnsembleForecaster.filledTargets(set, targets: spec.window.targets),
                                                           season: spec.seasonLength, split: spec.split, throughValidation: true)
-        let untested = EnsembleForecaster(spec: s, networks: tuned, provenance: nil)
+        let untested = EnsembleForecaster(spec: s, networks: tuned, hybrid: tunedHybrid, provenance: nil)
         let data = try PreparedData(set, spec: s.window, split: s.split, scaler: .standard, missing: s.missing)
         var provenance = tuned[0].provenance
         provenance?.testMetrics = data.test.isEmpty ? nil : try untested.evaluate(set)
-        return EnsembleForecaster(spec: s, networks: tuned, provenance: provenance)
+        return EnsembleForecaster(spec: s, networks: tuned, hybrid: tunedHybrid, provenance: provenance)
     }
 }
 

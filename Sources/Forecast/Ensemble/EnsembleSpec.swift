@@ -23,6 +23,10 @@ public struct EnsembleSpec: Codable, Sendable, Equatable {
     public var combination: [EnsembleComponent]
     /// Validation-split MASE of every candidate combination (the choice's evidence).
     public var validation: [CandidateScore]
+    /// The ES-hybrid member (``ESHybridForecaster``), trained on series sets of at most 5,000
+    /// rows with one target and no covariates; its tensors are stored as `eshybrid.<name>`.
+    /// Absent (nil) in files written before it existed and where it is not trained.
+    public var eshybrid: ESHybridSpec? = nil
 
     public struct StatisticalFits: Codable, Sendable, Equatable {
         public var kind: StatisticalModel.Kind
@@ -36,14 +40,14 @@ public struct EnsembleSpec: Codable, Sendable, Equatable {
     }
 }
 
-/// One forecast source an ensemble can combine: the median of its recurrent members, or one
-/// kind of statistical model.
+/// One forecast source an ensemble can combine: the median of its recurrent members, the
+/// ES-hybrid member, or one kind of statistical model.
 public enum EnsembleComponent: String, Codable, Sendable, CaseIterable {
-    case lstm, ets, theta, naive, snaive
+    case lstm, eshybrid, ets, theta, naive, snaive
 
     var statisticalKind: StatisticalModel.Kind? {
         switch self {
-        case .lstm: return nil
+        case .lstm, .eshybrid: return nil
         case .ets: return .ets
         case .theta: return .theta
         case .naive: return .naive
@@ -52,10 +56,12 @@ public enum EnsembleComponent: String, Codable, Sendable, CaseIterable {
     }
 
     /// The candidate combinations `--model auto` scores on the validation split, in order of
-    /// preference on ties: median combinations first, then single components.
+    /// preference on ties: median combinations first, then single components. Candidates with
+    /// `eshybrid` are scored only when the ensemble holds that member.
     public static let candidates: [[EnsembleComponent]] = [
         [.lstm, .ets, .theta], [.lstm, .ets], [.lstm, .theta], [.ets, .theta],
-        [.lstm], [.ets], [.theta], [.snaive], [.naive],
+        [.lstm, .eshybrid, .ets], [.lstm, .eshybrid, .theta], [.eshybrid, .ets, .theta], [.lstm, .eshybrid],
+        [.lstm], [.eshybrid], [.ets], [.theta], [.snaive], [.naive],
     ]
 }
 
@@ -80,6 +86,13 @@ extension EnsembleSpec {
         for c in combination {
             if let kind = c.statisticalKind, !statistical.contains(where: { $0.kind == kind }) {
                 throw bad("combination", "'\(c.rawValue)' has no fitted models")
+            }
+        }
+        if combination.contains(.eshybrid), eshybrid == nil { throw bad("combination", "'eshybrid' but the file holds no ES-hybrid member") }
+        if let h = eshybrid {
+            do { try h.check() } catch { throw bad("eshybrid", "\(error)") }
+            guard h.window.horizon == window.horizon, h.window.targets == window.targets, h.seriesKeys == seriesKeys else {
+                throw bad("eshybrid", "its horizon \(h.window.horizon), targets \(h.window.targets) or series differ from the ensemble's (\(window.horizon), \(window.targets))")
             }
         }
     }

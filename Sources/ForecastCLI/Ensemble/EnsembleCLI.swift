@@ -24,7 +24,7 @@ enum EnsembleCLI {
         if json {
             var obj: [String: Any] = ["event": "done", "model": out, "seconds": seconds, "lookback": spec.window.lookback,
                                       "horizon": spec.window.horizon, "season": spec.seasonLength, "family": ModelFamily.ensemble.rawValue,
-                                      "members": spec.networks.count, "combination": chosen,
+                                      "members": spec.networks.count, "eshybrid_member": spec.eshybrid != nil, "combination": chosen,
                                       "epochs": model.provenance?.history.count ?? 0]
             if let m = model.provenance?.testMetrics {
                 obj["test_mase"] = m.model.mase
@@ -32,7 +32,7 @@ enum EnsembleCLI {
             }
             Output.json(obj)
         } else if !quiet {
-            Output.note("lookback \(spec.window.lookback), horizon \(spec.window.horizon), season \(spec.seasonLength), \(spec.networks.count) LSTM member(s); chosen on validation: median of \(chosen)")
+            Output.note("lookback \(spec.window.lookback), horizon \(spec.window.horizon), season \(spec.seasonLength), \(spec.networks.count) LSTM member(s)\(spec.eshybrid == nil ? "" : " and an ES-hybrid member"); chosen on validation: median of \(chosen)")
             if let m = model.provenance?.testMetrics {
                 Output.note("test split (\(m.windows) windows): MASE \(Output.format(m.model.mase)) (seasonal naive \(Output.format(m.seasonalNaive.mase)), naive \(Output.format(m.naive.mase)), drift \(Output.format(m.drift.mase)))")
             }
@@ -64,7 +64,8 @@ enum EnsembleCLI {
         if json {
             struct Doc: Encodable { let family: String; let config: EnsembleSpec; let provenance: Provenance?; let parameters: Int }
             Output.json(encodable: Doc(family: ModelFamily.ensemble.rawValue, config: spec, provenance: model.provenance,
-                                       parameters: model.networks.reduce(0) { $0 + $1.model.layout.parameterCount }), pretty: true)
+                                       parameters: model.networks.reduce(0) { $0 + $1.model.layout.parameterCount }
+                                           + (model.hybrid?.model.layout.parameterCount ?? 0)), pretty: true)
             return
         }
         print("model:        \(path)")
@@ -79,6 +80,10 @@ enum EnsembleCLI {
         for (i, net) in model.networks.enumerated() {
             let rc = net.spec.architecture.recurrent
             print("  member\(i)  lstm: \(rc.cell.rawValue) \(rc.numLayers)x\(rc.hiddenSize), lookback \(net.spec.window.lookback), seed \(spec.networkSeeds[i]), \(net.model.layout.parameterCount) parameters (tensors member\(i).*)")
+        }
+        if let h = model.hybrid {
+            let rc = h.spec.model.recurrent
+            print("  eshybrid lstm \(rc.numLayers)x\(rc.hiddenSize), dilations \(rc.dilations.map(String.init).joined(separator: ",")), smoothing history \(h.spec.model.history), \(h.spec.model.multiplicative ? "multiplicative" : "additive"), \(h.model.layout.parameterCount) parameters (tensors eshybrid.*)")
         }
         for fits in spec.statistical {
             let names = Set(fits.models.flatMap { $0.map(\.name) }).sorted()
