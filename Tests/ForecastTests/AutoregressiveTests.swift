@@ -277,4 +277,29 @@ final class AutoregressiveTests: XCTestCase {
         counts.timeFeatures = false
         XCTAssertNil(try AutoregressiveForecaster.fit(try countSeries(), target: "value", options: counts).spec.spread)
     }
+    /// `predict` with covariates: the forecast steps' values come from trailing rows with an
+    /// empty target (exactly `horizon` of them), else the last `horizon` rows repeat with a note;
+    /// calendar inputs from the future timestamps.
+    func testPredictReadsFutureCovariatesFromTrailingRows() throws {
+        let set = try weatherSeries()
+        var o = options(.gaussian, workers: 1)
+        o.timeFeatures = true; o.covariates = ["temp_min"]; o.calibrateSpread = false
+        let m = try AutoregressiveForecaster.fit(set, target: "temp_max", options: o)
+        let col = set.columnIndex("temp_max")!, cov = set.columnIndex("temp_min")!, H = m.spec.horizon, n = set.series[0].count - H
+        var future = set
+        for r in n..<set.series[0].count { future.series[0].values[col][r] = .nan }
+        let f = try XCTUnwrap(try m.predict(future, samples: 40).first)
+        let series = set.series[0]
+        let known = m.knownFromSeries(set, series: series, origin: n, columns: [cov])
+        let expected = try m.samplePaths(history: series.values[col][0..<n], known: known, origin: n, paths: 40, seed: m.spec.seed, stream: 0)
+        XCTAssertEqual(f.samples?.map { $0.map { $0[0] } }, expected)
+        XCTAssertEqual(f.times, Array(series.times![n...]))
+        // Without future rows: the last horizon rows' covariates, and a note.
+        var notes: [String] = []
+        _ = try m.predict(set, samples: 10, onNote: { notes.append($0) })
+        XCTAssertEqual(notes.count, 1); XCTAssert(notes[0].contains("temp_min"), "\(notes)")
+        var short = future
+        short.series[0].values[col][n] = 1
+        XCTAssertThrowsError(try m.predict(short, samples: 10)) { XCTAssert("\($0)".contains("rows without target values"), "\($0)") }
+    }
 }
