@@ -298,6 +298,9 @@ final class AutoregressiveTests: XCTestCase {
         var notes: [String] = []
         _ = try m.predict(set, samples: 10, onNote: { notes.append($0) })
         XCTAssertEqual(notes.count, 1); XCTAssert(notes[0].contains("temp_min"), "\(notes)")
+        var untimed = set
+        untimed.series[0].times = nil
+        XCTAssertThrowsError(try m.evaluate(untimed)) { XCTAssert("\($0)".contains("need timestamps"), "\($0)") }
         var short = future
         short.series[0].values[col][n] = 1
         XCTAssertThrowsError(try m.predict(short, samples: 10)) { XCTAssert("\($0)".contains("rows without target values"), "\($0)") }

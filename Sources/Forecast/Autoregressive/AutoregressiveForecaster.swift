@@ -348,9 +348,13 @@ public final class AutoregressiveForecaster: @unchecked Sendable {
         return inputs.known(series, columns: columns, rows: (origin - spec.context)..<(origin + spec.horizon), offsetMinutes: set.timeFormat?.offsetMinutes ?? 0)
     }
 
-    /// The data columns of the model's covariates in `set`.
+    /// The data columns of the model's covariates in `set` (which must have timestamps when the
+    /// model reads calendar inputs).
     func covariateColumns(_ set: TimeSeriesSet) throws -> [Int] {
-        try (spec.inputs?.covariates ?? []).map { name in
+        if let calendar = spec.inputs?.calendar, !calendar.isEmpty, !set.series.allSatisfy({ $0.times != nil }) {
+            throw DataError.invalidArgument("\(set.source): the model reads calendar inputs, which need timestamps (give a time column, or --step and --start)")
+        }
+        return try (spec.inputs?.covariates ?? []).map { name in
             guard let c = set.columnIndex(name) else { throw DataError.invalidArgument("\(set.source): no column '\(name)', a covariate of this model") }
             return c
         }
