@@ -305,4 +305,19 @@ final class AutoregressiveTests: XCTestCase {
         short.series[0].values[col][n] = 1
         XCTAssertThrowsError(try m.predict(short, samples: 10)) { XCTAssert("\($0)".contains("rows without target values"), "\($0)") }
     }
+    /// A Student-t model file of the family's first form (no inputs, no spread; written by the
+    /// release before lags and covariates, on dated monthly data) forecasts byte for byte as it
+    /// did: quantile levels and sample paths.
+    func testFirstFormStudentTFileForecastsAsBefore() throws {
+        let path = fixturePath("models/legacy-autoregressive-student-t.safetensors")
+        let m = try AutoregressiveForecaster.load(from: path)
+        XCTAssertNil(m.spec.inputs); XCTAssertNil(m.spec.spread)
+        XCTAssertEqual(m.features, 1)
+        for (args, file) in [(["--level", "80,95"], "predict"), (["--samples", "5"], "samples")] {
+            let run = try ForecastBinary.run(["predict", "--model", path, "--data", fixturePath("sunspots_monthly.csv")] + args)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let expected = try String(contentsOfFile: fixturePath("models/legacy-autoregressive-student-t.\(file).csv"), encoding: .utf8)
+            XCTAssertEqual(run.stdout, expected, "\(args): forecasts of a first-form file changed")
+        }
+    }
 }
