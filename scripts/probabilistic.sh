@@ -23,8 +23,8 @@ row() {
   case "$method" in
     conformal) extra=(--intervals conformal ${CONFORMAL_SCORE:+--conformal-score "$CONFORMAL_SCORE"}) ;;
     gaussian) extra=(--loss gaussian) ;;
-    deepar) extra=(--model deepar) ;;
-    deepar-nb) extra=(--model deepar --likelihood negative_binomial) ;;
+    deepar) extra=(--model deepar ${DEEPAR_ARGS:-}) ;;
+    deepar-nb) extra=(--model deepar --likelihood negative_binomial ${DEEPAR_ARGS:-}) ;;
   esac
   "$BIN" train --data "$file" --out "$OUT/$name-$method.safetensors" --quiet "${extra[@]}" "$@"
   "$BIN" evaluate --model "$OUT/$name-$method.safetensors" --data "$file" --json ${SERIES_KEY:+--series-key "$SERIES_KEY"} |
@@ -40,18 +40,16 @@ echo "| data set | intervals | CRPS | CRPS seasonal naive | MSIS | MSIS seasonal
 echo "|---|---|---|---|---|---|---|---|---|"
 # METHODS (default "conformal gaussian deepar count") picks the rows, SETS (default all: names as
 # in the first column, space-separated) the data sets, e.g. to run them as parallel jobs.
-# CONFORMAL_SCORE (default: the CLI's, auto) is passed as --conformal-score to the conformal rows.
+# CONFORMAL_SCORE (default: the CLI's, auto) is passed as --conformal-score to the conformal rows;
+# DEEPAR_ARGS (default none) adds flags to the deepar rows (e.g. "--likelihood student_t --lags none").
 for method in ${METHODS:-conformal gaussian deepar}; do
   [ "$method" = count ] && continue
   row air_passengers $method "$DATA/air_passengers.csv" --target value
   row sunspots_monthly $method "$DATA/sunspots_monthly.csv" --target value
   row seattle_weather_daily $method "$DATA/seattle_weather_daily.csv" --target temp_max
   SERIES_KEY=origin row nyc_weather_hourly $method "$NYC" --target temp --series-key origin
-  if [ "$method" = deepar ]; then   # the autoregressive family reads the target's own past only
-    row elecdemand_halfhourly $method "$DATA/elecdemand_halfhourly.csv" --target Demand
-  else
-    row elecdemand_halfhourly $method "$DATA/elecdemand_halfhourly.csv" --target Demand --features Temperature,WorkDay
-  fi
+  # (the deepar family reads covariates at every step, the forecast ones too: DeepAR's known covariates)
+  row elecdemand_halfhourly $method "$DATA/elecdemand_halfhourly.csv" --target Demand --features Temperature,WorkDay
 done
 # Counts: monthly sunspot numbers rounded to integers, negative binomial against Gaussian.
 python3 -c "

@@ -10,12 +10,14 @@ extension AutoregressiveForecaster: SeriesForecasting {
     public func fineTuned(on set: TimeSeriesSet, training: TrainingConfig, dataFile: String?, checkpointPath: String?, resume: Bool,
                           onEvent: ((TrainingEvent) -> Void)?) throws -> AutoregressiveForecaster {
         guard let col = set.columnIndex(spec.target) else { throw DataError.invalidArgument("\(set.source): no column '\(spec.target)'") }
-        var train = AutoregressiveSamples(context: spec.context, horizon: spec.horizon)
+        var train = AutoregressiveSamples(context: spec.context, horizon: spec.horizon, inputs: spec.inputs)
         var validation = train
+        let columns = try covariateColumns(set)
         for s in set.series {
             let (v, t) = spec.split.boundaries(rows: s.count)
-            train.append(s.values[col], rows: 0..<v, stride: 1)
-            validation.append(s.values[col], rows: max(0, v - spec.context)..<t, stride: 1)
+            let known = knownCount == 0 ? [] : spec.inputs?.known(s, columns: columns, rows: 0..<s.count, offsetMinutes: set.timeFormat?.offsetMinutes ?? 0) ?? []
+            train.append(s.values[col], known: known, rows: 0..<v, stride: 1)
+            validation.append(s.values[col], known: known, rows: max(0, v - spec.context)..<t, stride: 1)
         }
         if train.isEmpty { throw TrainingError.emptyTrainingSet }
         var cfg = training
@@ -24,11 +26,15 @@ extension AutoregressiveForecaster: SeriesForecasting {
         trainer.onEvent = onEvent
         try trainer.fit(train: train, validation: validation.isEmpty ? nil : validation, checkpointPath: checkpointPath,
                         checkpointSections: try Trainer<AutoregressiveRegressor>.specSection(spec))
-        let tuned = AutoregressiveForecaster(spec: spec, params: trainer.params, provenance: nil)
+        var calibrated = spec
+        if spec.spread != nil {
+            calibrated.spread = try AutoregressiveForecaster(spec: spec, params: trainer.params, provenance: nil).spreadFactors(set, workers: cfg.workers)
+        }
+        let tuned = AutoregressiveForecaster(spec: calibrated, params: trainer.params, provenance: nil)
         let report = try? tuned.evaluate(set)
         let prov = Provenance(dataFile: dataFile, source: set.source, training: cfg, history: (provenance?.history ?? []) + trainer.history, bestEpoch: trainer.bestEpoch,
                               trainWindows: train.count, validationWindows: validation.count, testWindows: report?.windows ?? 0,
             extra: SeriesRecord(rows: set.rowCount, series: set.series.count, testMetrics: report))
-        return AutoregressiveForecaster(spec: spec, params: trainer.params, provenance: prov)
+        return AutoregressiveForecaster(spec: calibrated, params: trainer.params, provenance: prov)
     }
 }

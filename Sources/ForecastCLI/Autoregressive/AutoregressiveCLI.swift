@@ -6,7 +6,10 @@ import Forecast
 /// `backtest` do for the autoregressive probabilistic family (docs/probabilistic.md).
 enum AutoregressiveCLI {
     /// The library options the shared flags describe (`--hidden`, `--layers` default 40 × 2,
-    /// `--lookback` is the context, `--horizon`, `--likelihood`, `--samples`).
+    /// `--lookback` is the context, `--horizon`, `--likelihood`, `--samples`, `--lags`;
+    /// `--features` and `--known-future` are covariates known at every step, `--calendar` the
+    /// time inputs (none: no time inputs). `--epochs`, `--batch`, `--patience` and
+    /// `--windows-per-epoch` default by data size (``AutoregressiveOptions/sized(windows:)``).
     static func options(settings: ModelOptions, likelihood: Likelihood, samples: Int?) -> AutoregressiveOptions {
         let base = settings.forecasterOptions()
         var o = AutoregressiveOptions()
@@ -17,19 +20,28 @@ enum AutoregressiveCLI {
         o.horizon = settings.horizon
         o.split = base.split
         if let samples { o.samples = samples }
+        o.lags = settings.parsedLags()
+        o.scaling = settings.scaling
+        o.calibrateSpread = !settings.noSpreadCalibration
+        for c in base.features + base.knownFuture where !o.covariates.contains(c) { o.covariates.append(c) }
+        if let c = settings.calendar {
+            if c.lowercased() == "none" { o.timeFeatures = false } else { o.calendar = base.calendar }
+        }
         var t = base.training
-        t.epochs = settings.epochs ?? 40
-        t.batchSize = settings.batch ?? 64
+        t.epochs = 40
+        t.batchSize = 64
+        t.patience = 8
         o.training = t
+        o.epochs = settings.epochs
+        o.batchSize = settings.batch
+        o.patience = settings.patience
+        o.windowsPerEpoch = settings.windowsPerEpoch
         return o
     }
 
     static func train(input: DataOptions, settings: ModelOptions, options: AutoregressiveOptions, out: String,
                       checkpoint: String?, resume: Bool, json: Bool, quiet: Bool) throws {
         guard settings.target.count == 1 else { throw CLIError.data("--model deepar forecasts one --target column") }
-        if settings.features != nil || settings.knownFuture != nil || settings.calendar != nil {
-            throw CLIError.data("--model deepar reads the target's own past only (no --features, --known-future or --calendar yet)")
-        }
         let start = Date()
         let set = try input.load()
         let reporter = ProgressReporter(json: json, quiet: quiet)
@@ -50,6 +62,7 @@ enum AutoregressiveCLI {
             Output.json(obj)
         } else if !quiet {
             Output.note("deepar (\(spec.likelihood.rawValue)): context \(spec.context), horizon \(spec.horizon), season \(spec.seasonLength), \(model.model.layout.parameterCount) parameters, \(spec.samples) sample paths")
+            if let i = spec.inputs { Output.note("inputs per step: \(AutoregressiveCLI.describe(i))") }
             if let m = model.provenance?.testMetrics, let d = m.model.distribution, let r = m.seasonalNaive.distribution {
                 Output.note("test split (\(m.windows) origins): CRPS \(Output.format(d.crps)) (seasonal naive \(Output.format(r.crps))), MASE \(Output.format(m.model.mase))")
             }
@@ -63,7 +76,7 @@ enum AutoregressiveCLI {
         BLASRuntime.setThreads(1)
         let set = try input.load()
         let q = levels.flatMap { l -> [Float] in let b = QuantileLevels.bounds(percent: l); return [b.lower, b.upper] }
-        let forecasts = try m.predict(set, samples: samples, levels: q.isEmpty ? nil : q, workers: defaultWorkers())
+        let forecasts = try m.predict(set, samples: samples, levels: q.isEmpty ? nil : q, workers: defaultWorkers(), onNote: { Output.note($0) })
         let text: String
         if samples != nil {
             var lines = [[ForecastCSV.quote(m.spec.seriesKey ?? "series"), ForecastCSV.quote(m.spec.timeColumn ?? "step"), "sample", ForecastCSV.quote(m.spec.target)].joined(separator: ",")]
@@ -85,6 +98,14 @@ enum AutoregressiveCLI {
         } else {
             print(text, terminator: "")
         }
+    }
+
+    /// The inputs per step in words, e.g. `y[t-1], y[t-12], Temperature, doy sin/cos`.
+    static func describe(_ i: AutoregressiveInputs) -> String {
+        var parts = ["y[t-1]"] + i.lags.map { "y[t-\($0)]" } + i.covariates
+        parts += i.calendar.map { "\($0.rawValue) sin/cos" }
+        if let p = i.phasePeriod { parts.append("phase of \(p) rows sin/cos") }
+        return parts.joined(separator: ", ")
     }
 
     static func evaluate(_ m: AutoregressiveForecaster, input: DataOptions, json: Bool, perSeries: PerSeriesOutput = PerSeriesOutput()) throws {
@@ -109,6 +130,8 @@ enum AutoregressiveCLI {
         print("parameters:   \(m.model.layout.parameterCount) in \(m.model.layout.entries.count) tensors")
         print("likelihood:   \(spec.likelihood.rawValue), \(spec.samples) sample paths, seed \(spec.seed)")
         print("window:       context \(spec.context), horizon \(spec.horizon)")
+        if let i = spec.inputs { print("inputs:       \(describe(i)), \(i.scaling.rawValue) scaling") }
+        if let f = spec.spread { print("spread:       x\(f.map { String(format: "%.2f", $0) }.joined(separator: " "))") }
         print("target:       \(spec.target)")
         print("time:         \(spec.timeColumn ?? "row order")\(spec.frequency.map { ", frequency \($0)" } ?? ""), season \(spec.seasonLength)")
         if let key = spec.seriesKey { print("series key:   \(key)") }

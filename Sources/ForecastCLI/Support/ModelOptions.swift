@@ -79,6 +79,15 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("--model deepar: sample paths per series for evaluation (default 200).", valueName: "n"))
     var samples: Int?
 
+    @Option(help: ArgumentHelp("--model deepar: lags of the target fed at every step besides the previous value, comma-separated steps (e.g. 12,24), or none (default: one season back).", valueName: "list"))
+    var lags: String?
+
+    @Option(help: ArgumentHelp("--model deepar: window scaling: standard (centre on the context mean, divide by its standard deviation; default for gaussian and student_t) or mean (divide by 1 + mean |y|, DeepAR's; default and required for negative_binomial).", valueName: "name"))
+    var scaling: AutoregressiveScaling?
+
+    @Flag(name: .customLong("no-spread-calibration"), help: "--model deepar: keep the sample paths as drawn (default: stretch each step's spread to the validation split's coverage).")
+    var noSpreadCalibration = false
+
     @Option(help: ArgumentHelp("Maximum epochs; early stopping usually ends sooner (default 60; with --grid 40).", valueName: "n"))
     var epochs: Int?
 
@@ -149,7 +158,10 @@ struct ModelOptions: ParsableArguments {
             try OptionLimits.require([("--quantiles", q.values.count, 1...99)])
             switch loss { case .mse, .quantile: break; default: throw ValidationError("--quantiles needs --loss quantile (or no --loss), not \(loss.name)") }
         }
-        if (likelihood != nil || samples != nil) && model != .deepar { throw ValidationError("--likelihood and --samples need --model deepar") }
+        if (likelihood != nil || samples != nil || lags != nil || scaling != nil || noSpreadCalibration) && model != .deepar {
+            throw ValidationError("--likelihood, --samples, --lags, --scaling and --no-spread-calibration need --model deepar")
+        }
+        if lags != nil && parsedLags() == nil { throw ValidationError("--lags takes steps from 1 to 100000, comma-separated, or none; got '\(lags ?? "")'") }
         if let n = samples { try OptionLimits.require([("--samples", n, 1...100_000)]) }
         if conformalScore != nil && intervals != .conformal { throw ValidationError("--conformal-score needs --intervals conformal") }
         if intervals == .conformal {
@@ -160,7 +172,7 @@ struct ModelOptions: ParsableArguments {
             }
             if model == .seq2seq || model == .deepar { throw ValidationError("--intervals conformal is available for --model lstm|gru|rnn; not for \(model)") }
         }
-        for c in splitList(calendar) where ModelOptions.calendarFeature(c) == nil {
+        for c in splitList(calendar) where ModelOptions.calendarFeature(c) == nil && !(model == .deepar && c.lowercased() == "none") {
             throw ValidationError("--calendar takes \(CalendarFeature.acceptedNames), got '\(c)'")
         }
         if dilations != nil || tau != nil || learnTau {
@@ -180,6 +192,15 @@ struct ModelOptions: ParsableArguments {
     mutating func requireTarget(data: String? = nil) throws {
         if target.isEmpty, let data, LongFormat.recognises(path: data) { target = [LongFormat.target] }
         if target.isEmpty { throw ValidationError("--target is required: the column to forecast") }
+    }
+
+    /// `--lags` as steps (empty for none, nil when malformed or not given).
+    func parsedLags() -> [Int]? {
+        guard let lags else { return nil }
+        if lags.lowercased() == "none" { return [] }
+        let parts = splitList(lags).map { Int($0) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0.map { (1...100_000).contains($0) } ?? false }) else { return nil }
+        return parts.compactMap { $0 }
     }
 
     /// `--dilations` as integers (empty when not given), nil when malformed.
