@@ -86,7 +86,14 @@ extension Recurrent {
         let h0: UnsafePointer<Float>? = cache.useInitialState ? UnsafePointer(cache.h0.pointer) : nil
         let c0: UnsafePointer<Float>? = cache.useInitialState && Cell.hasCellState ? UnsafePointer(cache.c0.pointer) : nil
 
-        WorkerPool.forEach(parts, threads: cache.pipelineThreads) { part in
+        // One thread or two by measured time per call (AdaptiveThreads): the parts never wait
+        // for each other, but the call waits for its slowest part, and on oversubscribed cores
+        // (a loaded machine, or callers that are already parallel, like the sampler's chunks)
+        // the pool's second thread is often descheduled. The bits do not depend on the choice.
+        let threads = cache.threadChoice.next(limit: min(parts, cache.pipelineThreads))
+        let started = AdaptiveThreads.now()
+        defer { cache.threadChoice.record(threads: threads, nanoseconds: AdaptiveThreads.now() - started) }
+        WorkerPool.forEach(parts, threads: threads) { part in
             let r0 = WorkerPool.chunk(part, of: parts, count: B)
             let rows = r0.count, b0 = r0.lowerBound
             let hh = scratches[part]
