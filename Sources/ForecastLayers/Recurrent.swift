@@ -343,7 +343,7 @@ public struct Recurrent: Sendable {
     func backward<Cell: RecurrentCell>(_: Cell.Type, _ cache: RecurrentCache, dTop: UnsafePointer<Float>?, dhN: UnsafePointer<Float>?,
                                        dcN: UnsafePointer<Float>?, params: ParameterStore, grads: ParameterStore) {
         if !cache.activationsKept {
-            // The forward was inference-only (the batch split's LSTM steps): run its keeping
+            // The forward was inference-only (the batch split's LSTM/GRU steps): run its keeping
             // twin, which gives the same outputs and keeps the gates read below.
             forwardBatchSplit(Cell.self, cache, params: params, keepActivations: true)
         }

@@ -19,8 +19,8 @@ import ForecastCore
 /// `[rows, G*H]` buffer reused every step. The activations are kept in `cache.gates` as the
 /// general plan keeps them, so a backward pass may follow.
 ///
-/// An inference-only forward of an LSTM (what a forecast runs) keeps no activations: per part
-/// and step, layer after layer, `fk_lstm_infer_step` (InferenceKernels.c) forms both products
+/// An inference-only forward of an LSTM or GRU (what a forecast runs) keeps no activations: per
+/// part and step, layer after layer, `fk_infer_step` (InferenceKernels.c) forms both products
 /// of a few rows at a time in registers and a small L1 scratch and updates their cells at once,
 /// so neither the `[T, B, G*H]` gates nor the step's hidden projection go through memory, and
 /// layer l+1 reads layer l's rows of the step while they are in L1. Its arithmetic is the
@@ -54,8 +54,8 @@ extension Recurrent {
         max(min(2, batch / Recurrent.batchSplitMinBatch), (batch + Recurrent.batchSplitMaxRows - 1) / Recurrent.batchSplitMaxRows)
     }
 
-    /// Runs the batch split; with `keepActivations` false an LSTM takes the inference-only steps
-    /// (the same bits) and leaves ``RecurrentCache/activationsKept`` false.
+    /// Runs the batch split; with `keepActivations` false an LSTM or GRU takes the inference-only
+    /// steps (the same bits) and leaves ``RecurrentCache/activationsKept`` false.
     func forwardBatchSplit<Cell: RecurrentCell>(_: Cell.Type, _ cache: RecurrentCache, params: ParameterStore, keepActivations: Bool) {
         let cfg = config
         let T = cache.length, B = cache.batch, H = cfg.hiddenSize, GH = Cell.gates * H, L = cfg.numLayers
@@ -65,10 +65,11 @@ extension Recurrent {
         for l in 0..<L { prepareUnitFactors(Cell.self, cache, layer: l, direction: 0, params: p) }
         let parts = Recurrent.batchSplitParts(batch: B)
         let partRows = (B + parts - 1) / parts
-        let inferenceOnly = !keepActivations && Cell.self == LSTMCell.self
+        let gru = Cell.self == GRUCell.self
+        let inferenceOnly = !keepActivations && (Cell.self == LSTMCell.self || gru)
         cache.activationsKept = !inferenceOnly
         if cache.batchScratch.count != parts {
-            let scratch = max(partRows * GH, Int(fk_lstm_infer_scratch(Int32(H))))
+            let scratch = max(partRows * GH, Int(fk_infer_scratch(Int32(H))))
             cache.batchScratch = (0..<parts).map { _ in FloatBuffer(count: scratch) }
         }
         // Raw pointers only inside the threads (no reference counting across them).
@@ -99,8 +100,8 @@ extension Recurrent {
             let hh = scratches[part]
             if inferenceOnly {
                 // Step by step, each layer's rows of the step right after the layer below's.
-                var s = fk_lstm_infer()
-                s.rows = Int32(rows); s.H = Int32(H); s.ldh = Int32(H); s.ldy = Int32(H)
+                var s = fk_infer()
+                s.rows = Int32(rows); s.H = Int32(H); s.ldh = Int32(H); s.ldy = Int32(H); s.gru = gru ? 1 : 0
                 s.scratch = hh
                 for t in 0..<T {
                     let row = t * B + b0
@@ -111,14 +112,14 @@ extension Recurrent {
                         s.w_hh = wHH[l]; s.b_ih = biases[l].0; s.b_hh = biases[l].1
                         if t > 0 {
                             s.h_prev = UnsafePointer(ys[l] + (row - B) * H)
-                            s.c_prev = UnsafePointer(cells[l]! + (row - B) * H)
+                            s.c_prev = cells[l].map { UnsafePointer($0 + (row - B) * H) }
                         } else {
                             s.h_prev = h0.map { $0 + (l * B + b0) * H }
                             s.c_prev = c0.map { $0 + (l * B + b0) * H }
                         }
-                        s.c = cells[l]! + row * H
+                        s.c = cells[l].map { $0 + row * H }        // LSTM only
                         s.h = ys[l] + row * H
-                        fk_lstm_infer_step(&s)
+                        fk_infer_step(&s)
                     }
                 }
                 return

@@ -41,7 +41,7 @@ public final class RecurrentCache: @unchecked Sendable {
     /// Whether the last forward ran with dropout active (training).
     var droppedOut = false
     /// Whether the last forward kept the activations ``Recurrent/backward`` reads. The
-    /// inference-only steps of a batch-split LSTM (RecurrentBatchSplit.swift) do not; backward
+    /// inference-only steps of a batch-split LSTM or GRU (RecurrentBatchSplit.swift) do not; backward
     /// then runs the keeping plan first (same outputs, same bits).
     public internal(set) var activationsKept = true
 

@@ -3,17 +3,17 @@ import XCTest
 import ForecastCore
 import _TestSupport
 
-/// The inference-only LSTM steps of a batch split (`fk_lstm_infer_step`, InferenceKernels.c)
+/// The inference-only LSTM and GRU steps of a batch split (`fk_infer_step`, InferenceKernels.c)
 /// against the keeping plan they stand in for: the same bits for every output, tile remainders
 /// included, and a backward pass after an inference-only forward gets the gradients it gets after
 /// the keeping forward.
 final class InferenceStepTests: XCTestCase {
     struct Outputs: Equatable { var y: [[Float]]; var hN: [Float]; var cN: [Float] }
 
-    func makeLayer(L: Int, H: Int, I: Int, seed: UInt64) -> (Recurrent, ParameterStore) {
+    func makeLayer(_ cell: CellKind = .lstm, L: Int, H: Int, I: Int, seed: UInt64) -> (Recurrent, ParameterStore) {
         var rng = SeededGenerator(seed: seed)
         var layout = ParameterLayout()
-        let layer = Recurrent(RecurrentConfig(cell: .lstm, inputSize: I, hiddenSize: H, numLayers: L), layout: &layout)
+        let layer = Recurrent(RecurrentConfig(cell: cell, inputSize: I, hiddenSize: H, numLayers: L), layout: &layout)
         let params = ParameterStore(layout: layout)
         layer.initialize(params, rng: &rng)
         return (layer, params)
@@ -23,10 +23,10 @@ final class InferenceStepTests: XCTestCase {
         let cache = RecurrentCache(config: layer.config, batch: B, length: T)
         cache.pipelineThreads = threads
         cache.x.pointer.update(from: x, count: x.count)
-        if let h0, let c0 {
+        if let h0 {
             cache.useInitialState = true
             cache.h0.pointer.update(from: h0, count: h0.count)
-            cache.c0.pointer.update(from: c0, count: c0.count)
+            if let c0 { cache.c0.pointer.update(from: c0, count: c0.count) }
         }
         return cache
     }
@@ -35,31 +35,33 @@ final class InferenceStepTests: XCTestCase {
         Outputs(y: cache.ys.map { $0.toArray() }, hN: cache.hN.toArray(), cN: cache.cN.toArray())
     }
 
-    /// Shapes with whole tiles (H = 64), a column remainder (4H = 80: one 64-wide tile and 16
-    /// single columns), row remainders (parts of 9, 19 and 100 rows against blocks of 6), one to
-    /// three layers, with and without initial states.
+    /// LSTM and GRU; shapes with whole tiles (H = 64), column remainders (LSTM 4H = 80: one
+    /// 64-wide tile and 16 single columns; GRU 3H = 96, 60), row remainders (parts of 9, 19 and
+    /// 100 rows against blocks of 6), one to three layers, with and without initial states.
     func testInferenceStepsHaveTheKeepingPlansBits() {
         var checked = 0
+        for cell in [CellKind.lstm, .gru] {
         for (L, B, T, H, I) in [(2, 256, 6, 64, 8), (1, 9, 5, 32, 3), (3, 19, 4, 20, 5), (2, 300, 3, 64, 70)] {
             for initial in [false, true] {
-                let (layer, params) = makeLayer(L: L, H: H, I: I, seed: UInt64(900 + checked))
+                let (layer, params) = makeLayer(cell, L: L, H: H, I: I, seed: UInt64(900 + checked))
                 XCTAssertTrue(layer.splitsBatch(batch: B))
                 var rng = SeededGenerator(seed: UInt64(50 + checked))
                 let x = randomArray(T * B * I, &rng, scale: 2)
                 let h0 = initial ? randomArray(L * B * H, &rng, scale: 0.5) : nil
-                let c0 = initial ? randomArray(L * B * H, &rng, scale: 0.5) : nil
-                let label = "L\(L) B\(B) T\(T) H\(H) I\(I) initial \(initial)"
+                let c0 = initial && cell == .lstm ? randomArray(L * B * H, &rng, scale: 0.5) : nil
+                let label = "\(cell) L\(L) B\(B) T\(T) H\(H) I\(I) initial \(initial)"
 
                 var outs: [Outputs] = []
                 for threads in [1, 2] {
                     let cache = makeCache(layer, B: B, T: T, x: x, h0: h0, c0: c0, threads: threads)
                     var r = SeededGenerator(seed: 1)
                     layer.forward(cache, params: params, training: false, rng: &r)
-                    XCTAssertFalse(cache.activationsKept, "\(label): an inference forward of an LSTM batch split keeps nothing")
+                    XCTAssertFalse(cache.activationsKept, "\(label): an inference forward of a batch split keeps nothing")
                     outs.append(outputs(cache))
                 }
                 let keeping = makeCache(layer, B: B, T: T, x: x, h0: h0, c0: c0, threads: 1)
-                layer.forwardBatchSplit(LSTMCell.self, keeping, params: params, keepActivations: true)
+                if cell == .lstm { layer.forwardBatchSplit(LSTMCell.self, keeping, params: params, keepActivations: true) }
+                else { layer.forwardBatchSplit(GRUCell.self, keeping, params: params, keepActivations: true) }
                 XCTAssertTrue(keeping.activationsKept)
                 let kept = outputs(keeping)
                 XCTAssertEqual(outs[0], outs[1], "\(label): depends on the thread count")
@@ -71,14 +73,19 @@ final class InferenceStepTests: XCTestCase {
                 checked += 1
             }
         }
-        XCTAssertEqual(checked, 8)
+        }
+        XCTAssertEqual(checked, 16)
     }
 
     /// A backward pass right after an inference-only forward (as gradient checks do) runs the
     /// keeping plan first: the gradients are those after a keeping forward, bit for bit.
     func testBackwardAfterInferenceForwardGetsTheKeepingGradients() {
+        for cell in [CellKind.lstm, .gru] { backwardAfterInference(cell) }
+    }
+
+    func backwardAfterInference(_ cell: CellKind) {
         let (L, B, T, H, I) = (2, 40, 5, 16, 3)
-        let (layer, params) = makeLayer(L: L, H: H, I: I, seed: 77)
+        let (layer, params) = makeLayer(cell, L: L, H: H, I: I, seed: 77)
         var rng = SeededGenerator(seed: 78)
         let x = randomArray(T * B * I, &rng)
         let dTop = randomArray(T * B * H, &rng)
@@ -88,8 +95,10 @@ final class InferenceStepTests: XCTestCase {
                 var r = SeededGenerator(seed: 1)
                 layer.forward(cache, params: params, training: false, rng: &r)
                 XCTAssertFalse(cache.activationsKept)
-            } else {
+            } else if cell == .lstm {
                 layer.forwardBatchSplit(LSTMCell.self, cache, params: params, keepActivations: true)
+            } else {
+                layer.forwardBatchSplit(GRUCell.self, cache, params: params, keepActivations: true)
             }
             let grads = ParameterStore(layout: params.layout)
             dTop.withUnsafeBufferPointer { layer.backward(cache, dTop: $0.baseAddress!, params: params, grads: grads) }
