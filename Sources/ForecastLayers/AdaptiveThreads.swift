@@ -1,7 +1,8 @@
 import Foundation
 
 /// Picks one or two threads for the lock-step inference plans (the unit split of a single
-/// window, the layer pipeline of a few), whose threads wait for each other at every step.
+/// window, the layer pipeline of a few), whose threads wait for each other at every step, and
+/// for the batch split, whose call waits for its slowest part.
 ///
 /// On an idle machine two threads win (performance.md); with more runnable threads than cores a
 /// partner is often descheduled for a whole time slice while the other waits, and one call took

@@ -109,13 +109,14 @@ public struct Recurrent: Sendable {
         // Moderate hidden sizes: a register-blocked product against W_hhᵀ (transposed once per
         // weight version) beats a BLAS call per step, which repacks W_hh every time.
         let stepKernel = usesStepKernel
+        cache.activationsKept = true
         if !training && splitsUnits(batch: B) && forwardSplit(cache, params: params) { return }
         if !training && pipelines(batch: B) {
             forwardPipelined(Cell.self, cache, params: params)
             return
         }
         if !training && splitsBatch(batch: B) {
-            forwardBatchSplit(Cell.self, cache, params: params)
+            forwardBatchSplit(Cell.self, cache, params: params, keepActivations: false)
             return
         }
         if stepKernel || usesPanelKernel { refreshTransposedWeights(cache, params) }
@@ -341,6 +342,11 @@ public struct Recurrent: Sendable {
 
     func backward<Cell: RecurrentCell>(_: Cell.Type, _ cache: RecurrentCache, dTop: UnsafePointer<Float>?, dhN: UnsafePointer<Float>?,
                                        dcN: UnsafePointer<Float>?, params: ParameterStore, grads: ParameterStore) {
+        if !cache.activationsKept {
+            // The forward was inference-only (the batch split's LSTM/GRU steps): run its keeping
+            // twin, which gives the same outputs and keeps the gates read below.
+            forwardBatchSplit(Cell.self, cache, params: params, keepActivations: true)
+        }
         cache.prepareBackward()
         let cfg = config
         let T = cache.length, B = cache.batch, H = cfg.hiddenSize, D = cfg.directions, G = Cell.gates

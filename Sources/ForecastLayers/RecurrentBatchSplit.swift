@@ -19,6 +19,15 @@ import ForecastCore
 /// `[rows, G*H]` buffer reused every step. The activations are kept in `cache.gates` as the
 /// general plan keeps them, so a backward pass may follow.
 ///
+/// An inference-only forward of an LSTM or GRU (what a forecast runs) keeps no activations: per
+/// part and step, layer after layer, `fk_infer_step` (InferenceKernels.c) forms both products
+/// of a few rows at a time in registers and a small L1 scratch and updates their cells at once,
+/// so neither the `[T, B, G*H]` gates nor the step's hidden projection go through memory, and
+/// layer l+1 reads layer l's rows of the step while they are in L1. Its arithmetic is the
+/// keeping plan's, operation for operation (the same bits, tested), and
+/// ``RecurrentCache/activationsKept`` tells ``Recurrent/backward`` to run the keeping plan
+/// first when a backward pass follows such a forward.
+///
 /// Every output of the products is summed over k in order whatever the row blocking
 /// (fk_step_matmul), and the cell kernels work row by row, so a row's result depends neither on
 /// the part it falls in nor on the number of threads: forecasts are identical for any thread
@@ -45,7 +54,9 @@ extension Recurrent {
         max(min(2, batch / Recurrent.batchSplitMinBatch), (batch + Recurrent.batchSplitMaxRows - 1) / Recurrent.batchSplitMaxRows)
     }
 
-    func forwardBatchSplit<Cell: RecurrentCell>(_: Cell.Type, _ cache: RecurrentCache, params: ParameterStore) {
+    /// Runs the batch split; with `keepActivations` false an LSTM or GRU takes the inference-only
+    /// steps (the same bits) and leaves ``RecurrentCache/activationsKept`` false.
+    func forwardBatchSplit<Cell: RecurrentCell>(_: Cell.Type, _ cache: RecurrentCache, params: ParameterStore, keepActivations: Bool) {
         let cfg = config
         let T = cache.length, B = cache.batch, H = cfg.hiddenSize, GH = Cell.gates * H, L = cfg.numLayers
         let p = params.base
@@ -54,8 +65,12 @@ extension Recurrent {
         for l in 0..<L { prepareUnitFactors(Cell.self, cache, layer: l, direction: 0, params: p) }
         let parts = Recurrent.batchSplitParts(batch: B)
         let partRows = (B + parts - 1) / parts
+        let gru = Cell.self == GRUCell.self
+        let inferenceOnly = !keepActivations && (Cell.self == LSTMCell.self || gru)
+        cache.activationsKept = !inferenceOnly
         if cache.batchScratch.count != parts {
-            cache.batchScratch = (0..<parts).map { _ in FloatBuffer(count: partRows * GH) }
+            let scratch = max(partRows * GH, Int(fk_infer_scratch(Int32(H))))
+            cache.batchScratch = (0..<parts).map { _ in FloatBuffer(count: scratch) }
         }
         // Raw pointers only inside the threads (no reference counting across them).
         let scratches = cache.batchScratch.map { $0.pointer }
@@ -72,10 +87,43 @@ extension Recurrent {
         let h0: UnsafePointer<Float>? = cache.useInitialState ? UnsafePointer(cache.h0.pointer) : nil
         let c0: UnsafePointer<Float>? = cache.useInitialState && Cell.hasCellState ? UnsafePointer(cache.c0.pointer) : nil
 
-        WorkerPool.forEach(parts, threads: cache.pipelineThreads) { part in
+        // One thread or two by measured time per call (AdaptiveThreads): the parts never wait
+        // for each other, but the call waits for its slowest part, and on oversubscribed cores
+        // (a loaded machine, or callers that are already parallel, like the sampler's chunks)
+        // the pool's second thread is often descheduled. The bits do not depend on the choice.
+        let threads = cache.threadChoice.next(limit: min(parts, cache.pipelineThreads))
+        let started = AdaptiveThreads.now()
+        defer { cache.threadChoice.record(threads: threads, nanoseconds: AdaptiveThreads.now() - started) }
+        WorkerPool.forEach(parts, threads: threads) { part in
             let r0 = WorkerPool.chunk(part, of: parts, count: B)
             let rows = r0.count, b0 = r0.lowerBound
             let hh = scratches[part]
+            if inferenceOnly {
+                // Step by step, each layer's rows of the step right after the layer below's.
+                var s = fk_infer()
+                s.rows = Int32(rows); s.H = Int32(H); s.ldh = Int32(H); s.ldy = Int32(H); s.gru = gru ? 1 : 0
+                s.scratch = hh
+                for t in 0..<T {
+                    let row = t * B + b0
+                    for l in 0..<L {
+                        let inSize = inSizes[l]
+                        let input = l == 0 ? x : UnsafePointer(ys[l - 1])
+                        s.in = Int32(inSize); s.x = input + row * inSize; s.ldx = Int32(inSize); s.w_ih = wIH[l]
+                        s.w_hh = wHH[l]; s.b_ih = biases[l].0; s.b_hh = biases[l].1
+                        if t > 0 {
+                            s.h_prev = UnsafePointer(ys[l] + (row - B) * H)
+                            s.c_prev = cells[l].map { UnsafePointer($0 + (row - B) * H) }
+                        } else {
+                            s.h_prev = h0.map { $0 + (l * B + b0) * H }
+                            s.c_prev = c0.map { $0 + (l * B + b0) * H }
+                        }
+                        s.c = cells[l].map { $0 + row * H }        // LSTM only
+                        s.h = ys[l] + row * H
+                        fk_infer_step(&s)
+                    }
+                }
+                return
+            }
             for l in 0..<L {
                 let inSize = inSizes[l]
                 let input = l == 0 ? x : UnsafePointer(ys[l - 1])              // [T, B, in]

@@ -40,6 +40,10 @@ public final class RecurrentCache: @unchecked Sendable {
     public let cN: FloatBuffer
     /// Whether the last forward ran with dropout active (training).
     var droppedOut = false
+    /// Whether the last forward kept the activations ``Recurrent/backward`` reads. The
+    /// inference-only steps of a batch-split LSTM or GRU (RecurrentBatchSplit.swift) do not; backward
+    /// then runs the keeping plan first (same outputs, same bits).
+    public internal(set) var activationsKept = true
 
     /// Small-batch inference: `W_hhᵀ` `[H, G*H]` per (layer, direction), and which weights
     /// (store identity and generation) they were made from.

@@ -150,3 +150,35 @@ int fk_row_kernels_use_portable(int portable);
 void fk_prefetch(const void *p, int bytes);
 
 #endif
+
+#ifndef FORECAST_KERNELS_INFER_H
+#define FORECAST_KERNELS_INFER_H
+/// One inference step of an LSTM (gru == 0) or GRU (gru != 0) layer for `rows` rows
+/// (InferenceKernels.c), keeping no gates. With G = 4 (LSTM) or 3 (GRU):
+///
+///     a = x · W_ihᵀ   [rows, in] x [in, G*H]       p = h_prev · W_hhᵀ   [rows, H] x [H, G*H]
+///     LSTM: i, f, g, o = σ, σ, tanh, σ of a + (p + b_ih + b_hh)   (a + (b_ih + b_hh) without h_prev)
+///           c = f ⊙ c_prev + i ⊙ g,   h = o ⊙ tanh(c)
+///     GRU:  r = σ(a_r + b_ir + p_r + b_hr),  z = σ(a_z + b_iz + p_z + b_hz),
+///           n = tanh(a_n + b_in + r ⊙ (p_n + b_hn)),  h = (1 - z) ⊙ n + z ⊙ h_prev
+///
+/// with the bits of fk_step_matmul followed by fk_lstm_forward / fk_gru_forward on this CPU.
+/// x rows ldx apart, h_prev rows ldh apart (NULL: zeros), c_prev [rows, H] (NULL: zeros) and c
+/// [rows, H] for an LSTM only, h rows ldy apart; w_ih = W_ihᵀ [in, G*H], w_hh = W_hhᵀ [H, G*H];
+/// scratch of fk_infer_scratch(H) floats.
+typedef struct {
+    int rows, H, in, gru;
+    const float *x; int ldx; const float *w_ih;
+    const float *h_prev; int ldh; const float *w_hh;
+    const float *b_ih, *b_hh;
+    const float *c_prev; float *c;
+    float *h; int ldy;
+    float *scratch;
+} fk_infer;
+void fk_infer_step(const fk_infer *step);
+/// Floats of scratch fk_infer_step needs for hidden size H.
+int fk_infer_scratch(int H);
+/// For tests: makes fk_infer_step use the AVX-512 (2), AVX2 (1) or baseline (0) build, or (-1)
+/// the one this CPU gets; returns the one now in use. Not while other threads run it.
+int fk_infer_use_isa(int isa);
+#endif

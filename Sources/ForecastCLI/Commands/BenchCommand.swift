@@ -35,6 +35,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per workload.")
     var json = false
 
+    @Option(help: ArgumentHelp("For --workload sgemm: time C[M,N] = A[M,K] · Bᵀ (B stored [N,K], as the recurrent layers call it) instead of the 2048³ square.", valueName: "MxNxK"))
+    var shape: String?
+
     @Option(name: .customLong("export-onnx"), help: ArgumentHelp("With --workload infer-1 or infer-256: write its network as ONNX to this file and exit.", valueName: "file"))
     var exportONNX: String?
 
@@ -46,6 +49,8 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("--export-onnx needs --workload infer-1 or infer-256")
         }
         if workload == "ingest" && data == nil { throw ValidationError("--workload ingest needs --data FILE") }
+        if shape != nil && workload != "sgemm" { throw ValidationError("--shape needs --workload sgemm") }
+        if let shape, sgemmShape(shape) == nil { throw ValidationError("--shape wants MxNxK with positive integers, e.g. 256x256x64; got '\(shape)'") }
         if let w = workers, w < 1 { throw ValidationError("--workers must be at least 1") }
         if shards < 1 { throw ValidationError("--shards must be at least 1") }
     }
@@ -66,11 +71,13 @@ struct BenchCommand: ParsableCommand {
         let workers = self.workers ?? ProcessInfo.processInfo.activeProcessorCount
         let core = BLASRuntime.coreName
         if workload == "sgemm" {
-            // The hardware reference: large square sgemm on all cores (the ceiling for L-lstm).
-            let n = 2048
-            var a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n), c = [Float](repeating: 0, count: n * n)
+            // The hardware reference: large square sgemm on all cores (the ceiling for L-lstm), or
+            // with --shape one product of the recurrent layers' shapes (the roofline of deploy.md).
+            let (m, n, k) = shape.flatMap(sgemmShape) ?? (2048, 2048, 2048)
+            let transB = shape != nil
+            var a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n), c = [Float](repeating: 0, count: m * n)
             BLASRuntime.setThreads(workers)
-            func once() { gemm(m: n, n: n, k: n, a: &a, lda: n, b: &b, ldb: n, c: &c, ldc: n) }
+            func once() { gemm(transB: transB, m: m, n: n, k: k, a: &a, lda: k, b: &b, ldb: transB ? k : n, c: &c, ldc: n) }
             // Warm up for half a second: the second core of these VMs needs a while to come up
             // to speed, and a short run then reports 60% of the rate.
             let warm = Date()
@@ -79,9 +86,9 @@ struct BenchCommand: ParsableCommand {
             let t0 = Date()
             repeat { once(); runs += 1 } while Date().timeIntervalSince(t0) < seconds || runs < 3
             let per = Date().timeIntervalSince(t0) / Double(runs)
-            let gflops = 2 * Double(n * n * n) / per / 1e9
-            if json { Output.json(["workload": "sgemm", "n": n, "gflops": (gflops * 10).rounded() / 10, "blas_core": core, "threads": workers]) }
-            else { print("sgemm \(n)^3: \(Output.format(gflops)) GFLOP/s  [\(core), \(workers) threads]") }
+            let gflops = 2 * Double(m * n * k) / per / 1e9
+            if json { Output.json(["workload": "sgemm", "n": n, "m": m, "k": k, "gflops": (gflops * 10).rounded() / 10, "blas_core": core, "threads": workers]) }
+            else { print("sgemm \(m)x\(n)x\(k): \(Output.format(gflops)) GFLOP/s  [\(core), \(workers) threads]") }
             return
         }
         if workload == SamplingWorkload.name {
@@ -98,6 +105,7 @@ struct BenchCommand: ParsableCommand {
             if w.inferenceOnly {
                 obj["latency_us"] = (s * 1e7).rounded() / 10
                 obj["samples_per_s"] = (Double(w.batch) / s * 10).rounded() / 10
+                obj["gflops"] = (w.forwardFlops / s / 1e9 * 10).rounded() / 10
             } else {
                 obj["train_step_ms"] = (s * 1e6).rounded() / 1000
                 obj["samples_per_s"] = (Double(w.batch) / s * 10).rounded() / 10
@@ -124,4 +132,11 @@ struct BenchCommand: ParsableCommand {
             try GridCLI.benchConvLSTM(seconds: seconds, workers: workers, shards: shards, json: json)
         }
     }
+}
+
+/// "MxNxK" as three positive integers, or nil.
+private func sgemmShape(_ text: String) -> (Int, Int, Int)? {
+    let parts = text.split(separator: "x").compactMap { Int($0) }
+    guard parts.count == 3, parts.allSatisfy({ $0 > 0 }) else { return nil }
+    return (parts[0], parts[1], parts[2])
 }
