@@ -297,9 +297,13 @@ public final class AutoregressiveForecaster: @unchecked Sendable {
         var out = [[Float]](repeating: [], count: paths)
         let lock = NSLock()
         let likelihood = spec.likelihood, K = likelihood.parameterCount
+        let w = max(1, min(workers, chunks))
         func run(_ c: Int) {
             let lo = c * Self.chunk, n = min(Self.chunk, paths - lo)
             let ws = SequenceRegressor.Workspace(model: reg, batch: n, length: 1)
+            // Chunks already run on `w` threads; a batch split inside each would oversubscribe
+            // the cores (same bits either way).
+            if w > 1 { ws.cache.pipelineThreads = 1 }
             var h = [Float](repeating: 0, count: LD * n * Hd), cs = [Float](repeating: 0, count: rc.cell.hasCellState ? LD * n * Hd : 0)
             for l in 0..<LD { for b in 0..<n {
                 for j in 0..<Hd { h[(l * n + b) * Hd + j] = hN[l * Hd + j] }
@@ -335,7 +339,6 @@ public final class AutoregressiveForecaster: @unchecked Sendable {
             }
             lock.lock(); for b in 0..<n { out[lo + b] = result[b] }; lock.unlock()
         }
-        let w = max(1, min(workers, chunks))
         if w == 1 { for c in 0..<chunks { run(c) } }
         else { DispatchQueue.concurrentPerform(iterations: w) { t in for c in stride(from: t, to: chunks, by: w) { run(c) } } }
         return out
