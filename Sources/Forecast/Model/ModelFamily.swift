@@ -32,7 +32,7 @@ public enum ModelFamily: String, Codable, Sendable, CaseIterable, CustomStringCo
         case .seq2seq: return "seq2seq with attention"
         case .nowcast: return "ConvLSTM nowcaster (grid)"
         case .autoregressive: return "autoregressive probabilistic (DeepAR)"
-        case .ensemble: return "ensemble (LSTM, ETS, Theta; median, chosen on validation)"
+        case .ensemble: return "ensemble (LSTM, ES-hybrid, ETS, Theta; median, chosen on validation)"
         case .eshybrid: return "ES-hybrid (per-series Holt-Winters smoothing + global LSTM)"
         }
     }
