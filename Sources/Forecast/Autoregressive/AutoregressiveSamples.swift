@@ -72,9 +72,12 @@ public struct AutoregressiveSamples: TrainingSamples, Sendable {
 
     public func gather<S: Sequence>(_ indices: S, input: UnsafeMutablePointer<Float>, target: UnsafeMutablePointer<Float>) where S.Element == Int {
         let I = inputCount
-        for (k, i) in indices.enumerated() {
-            inputValues.withUnsafeBufferPointer { (input + k * I).update(from: $0.baseAddress! + i * I, count: I) }
-            for j in 0..<length { target[k * length + j] = targets[i * length + j] }
+        inputValues.withUnsafeBufferPointer { values in
+            guard let base = values.baseAddress else { return }   // no windows: nothing to gather
+            for (k, i) in indices.enumerated() {
+                (input + k * I).update(from: base + i * I, count: I)
+                for j in 0..<length { target[k * length + j] = targets[i * length + j] }
+            }
         }
     }
 }

@@ -285,7 +285,7 @@ public final class ESHybridForecaster: @unchecked Sendable {
 
     /// α, γ per series (after the sigmoid).
     public var smoothing: [(alpha: Double, gamma: Double)] {
-        let a = params.view("es.alpha")!, g = params.view("es.gamma")!
+        guard let a = params.view("es.alpha"), let g = params.view("es.gamma") else { return [] }   // always in the layout
         func sigmoid(_ v: Float) -> Double { 1 / (1 + exp(-Double(v))) }
         var out: [(alpha: Double, gamma: Double)] = []
         for i in 0..<spec.model.series { out.append((sigmoid(a[i]), sigmoid(g[i]))) }
