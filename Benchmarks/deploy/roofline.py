@@ -12,6 +12,8 @@ median of the rounds and their range.
 """
 import argparse, json, os, statistics, subprocess, sys, tempfile
 
+from compare_runtimes import run_json  # the same runner (this folder is on sys.path when run as a script)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 FLOPS = {"infer-1": 2 * 1 * 48 * 256 * (8 + 64 + 64 + 64) + 2 * 64, "infer-256": 2 * 256 * 48 * 256 * (8 + 64 + 64 + 64) + 2 * 256 * 64}
 # Products these workloads are made of (C = A · Bᵀ, MxNxK): one step of 256 or 128 rows (the
@@ -19,13 +21,6 @@ FLOPS = {"infer-1": 2 * 1 * 48 * 256 * (8 + 64 + 64 + 64) + 2 * 64, "infer-256":
 # layer's input weights [256, 8]; the whole window's input projections (48 · 256 rows), as a plan that
 # hoists them would run them; and one window's step (1 row).
 SHAPES = ["2048x2048x2048", "256x256x64", "128x256x64", "256x256x8", "12288x256x8", "12288x256x64", "1x256x64"]
-
-
-def run_json(cmd, env=None):
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if out.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{out.stderr}")
-    return [json.loads(l) for l in out.stdout.splitlines() if l.startswith("{")]
 
 
 def main():
