@@ -444,6 +444,7 @@ public final class AutoregressiveForecaster: @unchecked Sendable {
             let (vStart, tStart) = spec.split.boundaries(rows: series.count)
             let (sum, count) = Metrics.maseScale(values[0..<vStart], season: m)
             let scale = count > 0 && sum > 0 ? sum / Double(count) : 1
+            let residuals = SeasonalNaiveIntervals.Residuals(values[0..<vStart], horizon: H, season: m)
             var origin = max(tStart, historyNeeded)
             while origin + H <= series.count {
                 defer { origin += H }
@@ -456,7 +457,7 @@ public final class AutoregressiveForecaster: @unchecked Sendable {
                 let q = SamplePaths.quantiles(paths, levels: levels)
                 let point = SamplePaths.median(paths)
                 let baselines = Baseline.allCases.map { $0.forecast(history: history, horizon: H, season: m) }
-                let reference = SeasonalNaiveIntervals.quantiles(history: history, residualHistory: values[0..<vStart], horizon: H, season: m, levels: levels)
+                let reference = SeasonalNaiveIntervals.quantiles(history: history, residuals: residuals, horizon: H, season: m, levels: levels)
                 for h in 0..<H {
                     let actual = values[origin + h]
                     acc[0].add(actual: actual, forecast: point[h], scale: scale)
