@@ -37,6 +37,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Input steps per window (default: two seasons).")
     var lookback: Int?
 
+    @Option(help: ArgumentHelp("--model auto: recurrent (LSTM) members, 1 to 9 (default: 3 on sets of at most 2,000 rows in all, else 1; docs/ensembles.md).", valueName: "n"))
+    var members: Int?
+
     @Option(help: "Steps to forecast (default: one season).")
     var horizon: Int?
 
@@ -143,6 +146,10 @@ struct ModelOptions: ParsableArguments {
             if let v, v < 1 { throw ValidationError("\(name) must be at least 1") }
         }
         if let n = windowsPerEpoch, n < 1 { throw ValidationError("--windows-per-epoch must be at least 1") }
+        if let n = members {
+            guard (1...9).contains(n) else { throw ValidationError("--members must be from 1 to 9, got \(n)") }
+            guard case .auto = model else { throw ValidationError("--members needs --model auto, not \(model)") }
+        }
         if statics != nil || scalerScope != nil {
             guard case .recurrent = model else { throw ValidationError("--static and --scaler-scope need --model lstm, gru or rnn, not \(model)") }
         }
