@@ -126,6 +126,12 @@ final class EnsembleCLITests: XCTestCase {
             }
         }
 
+        // The section's format is fixed: a file written when it was introduced forecasts what it did then.
+        let fixture = fixturePath("models/ensemble-conformal.safetensors")
+        let f = try ForecastBinary.run(["predict", "--model", fixture, "--data", air, "--level", "80,95"])
+        XCTAssertEqual(f.status, 0, f.stderr)
+        XCTAssertEqual(f.stdout, try String(contentsOfFile: fixturePath("models/ensemble-conformal.predict.csv"), encoding: .utf8))
+
         // A file without a calibration (written before it existed) refuses --level.
         let legacy = try ForecastBinary.run(["predict", "--model", fixturePath("models/legacy-ensemble.safetensors"), "--data", air, "--level", "80"])
         XCTAssertNotEqual(legacy.status, 0)

@@ -35,7 +35,7 @@ enum EnsembleCLI {
             Output.json(obj)
         } else if !quiet {
             Output.note("lookback \(spec.window.lookback), horizon \(spec.window.horizon), season \(spec.seasonLength), \(spec.networks.count) LSTM member(s)\(spec.eshybrid == nil ? "" : " and an ES-hybrid member"); chosen on validation: median of \(chosen)")
-            if let c = model.conformal { Output.note("conformal intervals: " + conformalSummary(c)) }
+            if let c = model.conformal { Output.note("conformal intervals: " + conformalSummary(c, targets: spec.window.targets.count)) }
             if let m = model.provenance?.testMetrics {
                 Output.note("test split (\(m.windows) windows): MASE \(Output.format(m.model.mase)) (seasonal naive \(Output.format(m.seasonalNaive.mase)), naive \(Output.format(m.naive.mase)), drift \(Output.format(m.drift.mase)))")
             }
@@ -102,7 +102,7 @@ enum EnsembleCLI {
             for c in spec.validation { rows.append([c.components.map(\.rawValue).joined(separator: "+"), Output.format(c.mase)]) }
             print(InspectLines.table("validation:", TextTable.render(rows)))
         }
-        if let c = model.conformal { print("intervals:    conformal, " + conformalSummary(c)) }
+        if let c = model.conformal { print("intervals:    conformal, " + conformalSummary(c, targets: spec.window.targets.count)) }
         if let p = model.provenance {
             print("trained:      \(p.createdAt) by forecast \(p.forecastVersion), seed \(p.training.seed)")
             print("data:         \(p.dataFile) (\(p.rows) rows, \(p.series) series\(p.dataSHA256.isEmpty ? "" : ", sha256 \(p.dataSHA256.prefix(16))…"))")
@@ -114,8 +114,8 @@ enum EnsembleCLI {
     /// One line on a calibration: score, rule, residuals, pooling and the 80% and 95%
     /// half-widths at the first and last step of the first target (data units; times the
     /// window's local scale for a scaled score).
-    static func conformalSummary(_ c: ConformalCalibration) -> String {
-        let M = c.residuals.count, P = max(1, c.scaleFloor?.count ?? 1)
+    static func conformalSummary(_ c: ConformalCalibration, targets: Int) -> String {
+        let M = c.residuals.count, P = max(1, targets)
         let steps = max(1, M / P)
         func half(_ m: Int, _ level: Double) -> String {
             guard m < M else { return "-" }
