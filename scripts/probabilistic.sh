@@ -21,7 +21,8 @@ row() {
   [ -z "${SETS:-}" ] || [[ " $SETS " == *" $name "* ]] || return 0
   local extra=()
   case "$method" in
-    conformal) extra=(--intervals conformal ${CONFORMAL_SCORE:+--conformal-score "$CONFORMAL_SCORE"}) ;;
+    conformal) extra=(--intervals conformal ${CONFORMAL_SCORE:+--conformal-score "$CONFORMAL_SCORE"}
+                      ${CONFORMAL_CALIBRATION:+--conformal-calibration "$CONFORMAL_CALIBRATION"}) ;;
     gaussian) extra=(--loss gaussian) ;;
     deepar) extra=(--model deepar ${DEEPAR_ARGS:-}) ;;
     deepar-nb) extra=(--model deepar --likelihood negative_binomial ${DEEPAR_ARGS:-}) ;;
@@ -33,14 +34,18 @@ import json, sys
 r = json.load(sys.stdin); m, s = r['model'], r['seasonal_naive']
 f = lambda v: '-' if v is None else '%.3f' % v
 pct = lambda d, k: '-' if k not in d.get('coverage_levels', {}) else '%.1f' % (100 * d['coverage_levels'][k])
-print('| $name | $method | %s | %s | %s | %s | %s / %s | %s / %s | %s |' % (f(m['crps']), f(s['crps']), f(m['msis']), f(s['msis']),
-      pct(m, '80'), pct(s, '80'), pct(m, '95'), pct(s, '95'), f(m['mase'])))"
+wid = lambda d, k: '-' if k not in d.get('width_levels', {}) else '%.4g' % d['width_levels'][k]
+row = '| $name | $method | %s | %s | %s | %s | %s / %s | %s / %s | %s |' % (f(m['crps']), f(s['crps']), f(m['msis']), f(s['msis']),
+      pct(m, '80'), pct(s, '80'), pct(m, '95'), pct(s, '95'), f(m['mase']))
+print(row + (' %s / %s |' % (wid(m, '80'), wid(m, '95')) if '${WIDTH:-}' else ''))"
 }
-echo "| data set | intervals | CRPS | CRPS seasonal naive | MSIS | MSIS seasonal naive | cover 80% (model / s. naive) | cover 95% (model / s. naive) | MASE |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| data set | intervals | CRPS | CRPS seasonal naive | MSIS | MSIS seasonal naive | cover 80% (model / s. naive) | cover 95% (model / s. naive) | MASE |${WIDTH:+ mean width 80% / 95% (model) |}"
+echo "|---|---|---|---|---|---|---|---|---|${WIDTH:+---|}"
 # METHODS (default "conformal gaussian deepar count") picks the rows, SETS (default all: names as
 # in the first column, space-separated) the data sets, e.g. to run them as parallel jobs.
-# CONFORMAL_SCORE (default: the CLI's, auto) is passed as --conformal-score to the conformal rows;
+# CONFORMAL_SCORE (default: the CLI's, auto) is passed as --conformal-score to the conformal rows,
+# CONFORMAL_CALIBRATION (default: the CLI's, rolling; windows: the earlier rule) as --conformal-calibration;
+# WIDTH=1 adds the model's mean interval widths (data units) as a last column;
 # DEEPAR_ARGS (default none) adds flags to the deepar rows (e.g. "--likelihood student_t --lags none").
 for method in ${METHODS:-conformal gaussian deepar}; do
   [ "$method" = count ] && continue
@@ -59,8 +64,8 @@ w.writerow(next(r))
 for row in r: row[-1] = str(int(round(float(row[-1])))); w.writerow(row)"
 if [ -z "${METHODS:-}" ] || [[ "${METHODS}" == *count* ]]; then
   echo
-  echo "| count series | likelihood | CRPS | CRPS seasonal naive | MSIS | MSIS seasonal naive | cover 80% (model / s. naive) | cover 95% (model / s. naive) | MASE |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| count series | likelihood | CRPS | CRPS seasonal naive | MSIS | MSIS seasonal naive | cover 80% (model / s. naive) | cover 95% (model / s. naive) | MASE |${WIDTH:+ mean width 80% / 95% (model) |}"
+  echo "|---|---|---|---|---|---|---|---|---|${WIDTH:+---|}"
   row sunspot_counts deepar "$OUT/sunspot_counts.csv" --target value
   row sunspot_counts deepar-nb "$OUT/sunspot_counts.csv" --target value
 fi

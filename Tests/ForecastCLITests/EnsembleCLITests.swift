@@ -48,10 +48,20 @@ final class EnsembleCLITests: XCTestCase {
         XCTAssertEqual(p.status, 0, p.stderr)
         XCTAssertEqual(p.stdout.split(separator: "\n").count, 13, p.stdout)
 
-        // --model auto is the default.
-        let d = try ForecastBinary.run(["train", "--data", air, "--target", "value", "--epochs", "2", "--hidden", "4", "--out", dir + "/d.safetensors", "--quiet"])
+        // --model auto is the default; --members sets the number of LSTM members.
+        let d = try ForecastBinary.run(["train", "--data", air, "--target", "value", "--epochs", "2", "--hidden", "4", "--members", "2",
+                                        "--out", dir + "/d.safetensors", "--quiet"])
         XCTAssertEqual(d.status, 0, d.stderr)
-        XCTAssert(try ForecastBinary.run(["inspect", dir + "/d.safetensors"]).stdout.contains("family:       ensemble"))
+        let di = try ForecastBinary.run(["inspect", dir + "/d.safetensors"]).stdout
+        XCTAssert(di.contains("family:       ensemble"), di)
+        XCTAssert(di.contains("member1  lstm") && !di.contains("member2  lstm"), "two members:\n\(di)")
+        for (args, message) in [(["--members", "0"], "--members must be from 1 to 9"), (["--members", "10"], "--members must be from 1 to 9"),
+                                (["--members", "2", "--model", "lstm"], "--members needs --model auto")] {
+            let r = try ForecastBinary.run(["train", "--data", air, "--target", "value", "--out", dir + "/m.safetensors"] + args)
+            XCTAssertNotEqual(r.status, 0)
+            XCTAssert(r.stderr.contains(message), r.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/m.safetensors"))
+        }
 
         let plot = try ForecastBinary.run(["plot", "--model", model, "--data", air, "--out", dir + "/x.svg"])
         XCTAssertNotEqual(plot.status, 0)

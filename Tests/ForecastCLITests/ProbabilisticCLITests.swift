@@ -47,6 +47,35 @@ final class ProbabilisticCLITests: XCTestCase {
         }
     }
 
+    /// The rolling conformal rule (default) and the windows rule on a real monthly series:
+    /// `--level` columns present and nested around the point on every row, and `evaluate`
+    /// reports the mean width of each interval (95% wider than 80%).
+    func testConformalRulesOnSunspots() throws {
+        let dir = try ForecastBinary.temporaryDirectory("conformal-rule")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sun = fixturePath("sunspots_monthly.csv")
+        for rule in ["rolling", "windows"] {
+            let m = dir + "/\(rule).st"
+            let t = try ForecastBinary.run(["train", "--data", sun, "--target", "value", "--epochs", "2", "--hidden", "8", "--horizon", "6",
+                                            "--intervals", "conformal", "--conformal-calibration", rule, "--out", m, "--quiet"])
+            XCTAssertEqual(t.status, 0, t.stderr)
+            let p = try ForecastBinary.run(["predict", "--model", m, "--data", sun, "--level", "80,95"])
+            XCTAssertEqual(p.status, 0, p.stderr)
+            let lines = p.stdout.split(separator: "\n")
+            XCTAssertEqual(lines.first, "time,value,lo-95,lo-80,hi-80,hi-95")
+            XCTAssertEqual(lines.count, 7)
+            for line in lines.dropFirst() {
+                let v = line.split(separator: ",").dropFirst().map { Double($0)! }
+                XCTAssert(v[1] < v[2] && v[2] < v[0] && v[0] < v[3] && v[3] < v[4], "\(rule): nested intervals around the point: \(line)")
+            }
+            let e = try ForecastBinary.run(["evaluate", "--model", m, "--data", sun, "--json"])
+            XCTAssertEqual(e.status, 0, e.stderr)
+            let model = try XCTUnwrap(try json(e.stdout)["model"] as? [String: Any])
+            let width = try XCTUnwrap(model["width_levels"] as? [String: Double])
+            XCTAssert(width["80"]! > 0 && width["95"]! > width["80"]!, "\(rule): \(width)")
+        }
+    }
+
     func testUsageErrors() throws {
         let dir = try ForecastBinary.temporaryDirectory("prob-usage")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -60,6 +89,8 @@ final class ProbabilisticCLITests: XCTestCase {
             (["train", "--data", air, "--target", "value", "--loss", "gaussian", "--intervals", "conformal", "--out", dir + "/x.st"], 2, "point losses"),
             (["train", "--data", air, "--target", "value", "--likelihood", "student_t", "--out", dir + "/x.st"], 2, "--model deepar"),
             (["train", "--data", air, "--target", "value", "--conformal-score", "signed", "--out", dir + "/x.st"], 2, "--conformal-score needs --intervals conformal"),
+            (["train", "--data", air, "--target", "value", "--conformal-calibration", "windows", "--out", dir + "/x.st"], 2, "--conformal-calibration needs --intervals conformal"),
+            (["train", "--data", air, "--target", "value", "--intervals", "conformal", "--conformal-calibration", "max", "--out", dir + "/x.st"], 2, "conformal-calibration"),
             (["train", "--data", air, "--target", "value", "--intervals", "conformal", "--conformal-score", "wide", "--out", dir + "/x.st"], 2, "conformal-score"),
             (["train", "--data", fixturePath("sunspots_monthly.csv"), "--target", "value", "--model", "deepar", "--likelihood", "negative_binomial",
               "--out", dir + "/x.st"], 1, "counts"),

@@ -19,18 +19,6 @@ final class InferenceStepTests: XCTestCase {
         return (layer, params)
     }
 
-    func makeCache(_ layer: Recurrent, B: Int, T: Int, x: [Float], h0: [Float]?, c0: [Float]?, threads: Int) -> RecurrentCache {
-        let cache = RecurrentCache(config: layer.config, batch: B, length: T)
-        cache.pipelineThreads = threads
-        cache.x.pointer.update(from: x, count: x.count)
-        if let h0 {
-            cache.useInitialState = true
-            cache.h0.pointer.update(from: h0, count: h0.count)
-            if let c0 { cache.c0.pointer.update(from: c0, count: c0.count) }
-        }
-        return cache
-    }
-
     func outputs(_ cache: RecurrentCache) -> Outputs {
         Outputs(y: cache.ys.map { $0.toArray() }, hN: cache.hN.toArray(), cN: cache.cN.toArray())
     }
@@ -53,13 +41,13 @@ final class InferenceStepTests: XCTestCase {
 
                 var outs: [Outputs] = []
                 for threads in [1, 2] {
-                    let cache = makeCache(layer, B: B, T: T, x: x, h0: h0, c0: c0, threads: threads)
+                    let cache = RecurrentCache.loaded(layer, B: B, T: T, x: x, h0: h0, c0: c0, threads: threads)
                     var r = SeededGenerator(seed: 1)
                     layer.forward(cache, params: params, training: false, rng: &r)
                     XCTAssertFalse(cache.activationsKept, "\(label): an inference forward of a batch split keeps nothing")
                     outs.append(outputs(cache))
                 }
-                let keeping = makeCache(layer, B: B, T: T, x: x, h0: h0, c0: c0, threads: 1)
+                let keeping = RecurrentCache.loaded(layer, B: B, T: T, x: x, h0: h0, c0: c0, threads: 1)
                 if cell == .lstm { layer.forwardBatchSplit(LSTMCell.self, keeping, params: params, keepActivations: true) }
                 else { layer.forwardBatchSplit(GRUCell.self, keeping, params: params, keepActivations: true) }
                 XCTAssertTrue(keeping.activationsKept)
@@ -90,7 +78,7 @@ final class InferenceStepTests: XCTestCase {
         let x = randomArray(T * B * I, &rng)
         let dTop = randomArray(T * B * H, &rng)
         func gradients(inferenceForward: Bool) -> ([Float], [Float]) {
-            let cache = makeCache(layer, B: B, T: T, x: x, h0: nil, c0: nil, threads: 2)
+            let cache = RecurrentCache.loaded(layer, B: B, T: T, x: x, h0: nil, c0: nil, threads: 2)
             if inferenceForward {
                 var r = SeededGenerator(seed: 1)
                 layer.forward(cache, params: params, training: false, rng: &r)

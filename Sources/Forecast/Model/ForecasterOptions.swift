@@ -39,6 +39,9 @@ public struct ForecasterOptions: Sendable {
     public var conformal = false
     /// The nonconformity score of the conformal calibration (``ConformalScore``).
     public var conformalScore: ConformalScore = .auto
+    /// Which residuals the conformal calibration keeps and how it reads quantiles
+    /// (``ConformalRule``; `.windows` is the rule of models written before it).
+    public var conformalRule: ConformalRule = .rolling
     public var training: TrainingConfig
     /// Multi-process training: shares shard gradients between processes (MPI ranks); nil in
     /// one process. The result is bit-identical either way.

@@ -21,6 +21,16 @@
 /// windows), the scores of all steps of that target are pooled instead, and `pooled` says so.
 /// When k exceeds n the largest score is used (the interval is then the widest the data
 /// supports, and may under-cover by at most 1/(n+1)).
+///
+/// **The rolling rule** (``ConformalRule/rolling``, new models; ``stepScales`` and
+/// ``interpolated`` set). Pooling divides each element's scores by ``stepScales`` `σ_m`, the
+/// model's mean score at that step over training windows (in-sample, so optimistic, but fixed
+/// before the calibration residuals are read: it only sets the shape of the widths over the
+/// steps, the conformal quantile sets their level), and a quantile at level L interpolates the
+/// sorted scores at position p = (n + 1) L: `r_(⌊p⌋) + (p − ⌊p⌋)(r_(⌊p⌋+1) − r_(⌊p⌋))`, p
+/// clamped to [1, n]. It lies between r_(⌊p⌋) and r_(⌈p⌉), so under exchangeability it covers
+/// with probability ≥ ⌊(n + 1) L⌋ / (n + 1) > L − 1/(n + 1) (a little less than the order
+/// statistic's ≥ L, in exchange for widths that move smoothly with L and n).
 public struct ConformalCalibration: Codable, Sendable, Equatable {
     /// Sorted scores per element `[steps × P]` (step-major, as the head's blocks): absolute
     /// residuals divided by the window's local scale (by 1 without ``scaleRows``).
@@ -38,6 +48,18 @@ public struct ConformalCalibration: Codable, Sendable, Equatable {
     /// Whether the scores are signed, `(y − ŷ) / s`, each tail of an interval taken from its
     /// own order statistic (nil or false: absolute scores, symmetric intervals).
     public var signed: Bool?
+    /// Per element `[steps × P]`: the in-sample mean score the pooled scores of that element
+    /// were divided by (``ConformalRule/rolling`` when pooled); quantiles multiply it back.
+    /// nil: pooled raw, or not pooled.
+    public var stepScales: [Float]?
+    /// Whether quantiles interpolate between order statistics at position (n + 1) L
+    /// (``ConformalRule/rolling``); nil or false: the ⌈(n + 1) L⌉-th order statistic.
+    public var interpolated: Bool?
+
+    /// Training windows' forecasts and actuals `[N][steps × P]` (data units) and raw local
+    /// scales `[N][P]` (nil without local scaling): the in-sample scores that set
+    /// ``stepScales``.
+    public typealias InSample = (forecasts: [[Float]], actuals: [[Float]], scales: [[Float]]?)
 
     /// Residuals per element below which the steps are pooled: with 19 residuals a 95% interval
     /// is a proper order statistic (⌈20 × 0.95⌉ = 19).
@@ -51,9 +73,11 @@ public struct ConformalCalibration: Codable, Sendable, Equatable {
     /// Calibrates from validation forecasts and actuals, both `[N][steps × P]` in data units
     /// (NaN actuals skipped). `scales [N][P]` are the windows' raw local scales (data units, from
     /// their last `scaleRows` input rows; NaN when undefined); nil calibrates on plain absolute
-    /// residuals.
+    /// residuals. `rule` ``ConformalRule/rolling`` interpolates quantiles and, when it pools,
+    /// divides each element's scores by its mean score over `inSample` (called only then; nil
+    /// or no finite score at a step: the mean of the target's other steps, else 1).
     public init(forecasts: [[Float]], actuals: [[Float]], targets P: Int, scales: [[Float]]? = nil, scaleRows: Int? = nil,
-                signed: Bool = false) {
+                signed: Bool = false, rule: ConformalRule = .windows, inSample: (() -> InSample)? = nil) {
         let M = forecasts.first?.count ?? 0, P = max(P, 1)
         var floor: [Float]? = nil
         if let scales {
@@ -74,6 +98,12 @@ public struct ConformalCalibration: Codable, Sendable, Equatable {
         windows = forecasts.count
         self.signed = signed ? true : nil
         pooled = r.contains { $0.count < (signed ? ConformalCalibration.minimumPerStepSigned : ConformalCalibration.minimumPerStep) }
+        interpolated = rule == .rolling ? true : nil
+        if pooled && rule == .rolling {
+            let sigma = ConformalCalibration.meanScores(inSample?(), elements: M, targets: P, floor: floor, signed: signed)
+            stepScales = sigma
+            for m in 0..<M { r[m] = r[m].map { $0 / sigma[m] } }
+        }
         if pooled {
             for p in 0..<P {
                 let all = stride(from: p, to: M, by: P).flatMap { r[$0] }
@@ -156,12 +186,57 @@ public struct ConformalCalibration: Codable, Sendable, Equatable {
     }
 
     /// Half-width of the central interval of `level` (0 ≤ level < 1) for element `m`, in score
-    /// units (multiply by the window's scale); NaN without residuals.
+    /// units (multiply by the window's scale and the step's ``stepScales``); NaN without residuals.
     public func halfWidth(element m: Int, level: Double) -> Float {
         let r = residuals[m]
         guard !r.isEmpty else { return .nan }
+        if interpolated == true { return ConformalCalibration.interpolatedQuantile(r, position: Double(r.count + 1) * level) }
         let k = Int((Double(r.count + 1) * level - 1e-9).rounded(.up))   // tolerance: 0.8 from a Float is 0.800000012
         return r[min(max(k, 1), r.count) - 1]
+    }
+
+    /// The sorted values `r` read at 1-based position `p`, linearly between r_(⌊p⌋) and
+    /// r_(⌊p⌋+1), p clamped to [1, n] (a position within 1e-9 of an integer is that integer).
+    static func interpolatedQuantile(_ r: [Float], position p: Double) -> Float {
+        let n = r.count
+        guard n > 1 else { return r.first ?? .nan }
+        let q = min(max(p, 1), Double(n))
+        var f = (q + 1e-9).rounded(.down)
+        if f >= Double(n) { return r[n - 1] }
+        f = max(f, 1)
+        let frac = max(0, q - f), lo = r[Int(f) - 1], hi = r[Int(f)]
+        return frac < 1e-9 ? lo : lo + Float(frac) * (hi - lo)
+    }
+
+    /// The mean score per element `[M]` over `inSample`'s windows (absolute or signed
+    /// residuals alike: |y − ŷ| / s, s the floored local scale or 1). A step without a finite
+    /// positive mean takes the mean of its target's other steps, or 1.
+    static func meanScores(_ inSample: InSample?, elements M: Int, targets P: Int, floor: [Float]?, signed: Bool) -> [Float] {
+        var sum = [Double](repeating: 0, count: M), count = [Int](repeating: 0, count: M)
+        if let inSample {
+            for (w, (f, a)) in zip(inSample.forecasts, inSample.actuals).enumerated() {
+                for m in 0..<min(M, f.count, a.count) where a[m].isFinite && f[m].isFinite {
+                    var s: Float = 1
+                    if let floor, let sc = inSample.scales { s = effectiveScale(sc[w][m % P], floor: floor[m % P]) }
+                    sum[m] += Double(abs(a[m] - f[m]) / s); count[m] += 1
+                }
+            }
+        }
+        var sigma = (0..<M).map { m -> Float in count[m] == 0 ? .nan : Float(sum[m] / Double(count[m])) }
+        for p in 0..<P {
+            let good = stride(from: p, to: M, by: P).map { sigma[$0] }.filter { $0.isFinite && $0 > 0 }
+            let fill = good.isEmpty ? 1 : good.reduce(0, +) / Float(good.count)
+            for m in stride(from: p, to: M, by: P) where !(sigma[m].isFinite && sigma[m] > 0) { sigma[m] = fill }
+        }
+        return sigma
+    }
+
+    /// The rule this calibration was made with.
+    public var rule: ConformalRule { interpolated == true ? .rolling : .windows }
+
+    /// Window scale times step scale: what a score at element `m` is multiplied by.
+    func width(element m: Int, scales: [Float]?) -> Float {
+        scale(element: m, scales: scales) * (stepScales.map { $0[m] } ?? 1)
     }
 
     /// The quantile at level τ of element `m` around the point forecast `point`, for a window
@@ -173,11 +248,12 @@ public struct ConformalCalibration: Codable, Sendable, Equatable {
             let r = residuals[m]
             guard !r.isEmpty else { return .nan }
             let t = (Double(tau) * 1e6).rounded() / 1e6, x = Double(r.count + 1) * t
+            if interpolated == true { return point + width(element: m, scales: scales) * ConformalCalibration.interpolatedQuantile(r, position: x) }
             let k = t >= 0.5 ? Int((x - 1e-9).rounded(.up)) : Int((x + 1e-9).rounded(.down))
-            return point + scale(element: m, scales: scales) * r[min(max(k, 1), r.count) - 1]
+            return point + width(element: m, scales: scales) * r[min(max(k, 1), r.count) - 1]
         }
         if abs(tau - 0.5) < 1e-6 { return point }
-        let w = scale(element: m, scales: scales) * halfWidth(element: m, level: (Double(abs(2 * tau - 1)) * 1e6).rounded() / 1e6)
+        let w = width(element: m, scales: scales) * halfWidth(element: m, level: (Double(abs(2 * tau - 1)) * 1e6).rounded() / 1e6)
         return tau > 0.5 ? point + w : point - w
     }
 }

@@ -9,6 +9,7 @@
 ///     MSIS     = mean over pairs of [(U − L) + (2/α)(L − y)⁺ + (2/α)(y − U)⁺] / scale, α = 0.05
 ///                (M4's definition; U, L the 97.5% and 2.5% quantiles; scale as MASE's)
 ///     coverage = share of actuals inside [q_τ, q_{1−τ}], per central interval the levels bound
+///     width    = mean of q_{1−τ} − q_τ over pairs, per central interval (data units)
 ///
 /// Lower is better for CRPS, wQL and MSIS; coverage should be close to nominal. Pairs without
 /// a finite actual or with a non-finite quantile are not scored.
@@ -22,6 +23,9 @@ public struct DistributionScores: Codable, Sendable, Equatable {
     /// Observed coverage of every central interval the levels bound, keyed by nominal percent
     /// ("80", "95").
     public var coverage: [String: Double]
+    /// Mean width of every central interval the levels bound (data units), keyed like
+    /// ``coverage``; nil in reports written before widths were kept.
+    public var width: [String: Double]?
     /// The quantile levels scored.
     public var levels: [Float]
     /// Pairs scored.
@@ -37,6 +41,7 @@ struct DistributionAccumulator {
     private var pinball: [Double]
     private var crps = 0.0, absActual = 0.0, msis = 0.0
     private var inside: [Int]
+    private var widths: [Double]
     private(set) var count = 0
 
     init(levels: [Float]) {
@@ -48,6 +53,7 @@ struct DistributionAccumulator {
         msisBounds = intervals.first { $0.percent == 95 }.map { ($0.lower, $0.upper) }
         pinball = [Double](repeating: 0, count: K)
         inside = [Int](repeating: 0, count: intervals.count)
+        widths = [Double](repeating: 0, count: intervals.count)
     }
 
     /// One pair: the actual, the quantiles `[K]` at `levels`, the MASE scale of its series.
@@ -61,7 +67,10 @@ struct DistributionAccumulator {
             crps += 2 * weights[k] * r
         }
         absActual += Swift.abs(y)
-        for (i, iv) in intervals.enumerated() where a >= q[iv.lower] && a <= q[iv.upper] { inside[i] += 1 }
+        for (i, iv) in intervals.enumerated() {
+            if a >= q[iv.lower] && a <= q[iv.upper] { inside[i] += 1 }
+            widths[i] += Double(q[iv.upper]) - Double(q[iv.lower])
+        }
         if let (l, u) = msisBounds {
             let L = Double(q[l]), U = Double(q[u]), alpha = 0.05
             let s = (U - L) + (2 / alpha) * max(0, L - y) + (2 / alpha) * max(0, y - U)
@@ -74,9 +83,12 @@ struct DistributionAccumulator {
         guard count > 0 else { return nil }
         let n = Double(count)
         let wql = absActual > 0 ? pinball.map { 2 * $0 / absActual }.reduce(0, +) / Double(levels.count) : .nan
-        var coverage: [String: Double] = [:]
-        for (i, iv) in intervals.enumerated() { coverage[QuantileLevels.key(percent: iv.percent)] = Double(inside[i]) / n }
+        var coverage: [String: Double] = [:], width: [String: Double] = [:]
+        for (i, iv) in intervals.enumerated() {
+            coverage[QuantileLevels.key(percent: iv.percent)] = Double(inside[i]) / n
+            width[QuantileLevels.key(percent: iv.percent)] = widths[i] / n
+        }
         return DistributionScores(crps: crps / n, wql: wql, msis: msisBounds == nil ? nil : msis / n,
-                                  coverage: coverage, levels: levels, count: count)
+                                  coverage: coverage, width: width, levels: levels, count: count)
     }
 }

@@ -67,7 +67,7 @@ struct BacktestCommand: ParsableCommand {
             result = try Backtest.run(set, targets: settings.target, options: options, folds: folds, refit: refit, onFold: onFold)
         case .auto:
             result = try Backtest.run(set, targets: settings.target, options: options, folds: folds, refit: refit, onFold: onFold) { history, o in
-                try EnsembleForecaster.fit(history, targets: settings.target, options: o)
+                try EnsembleForecaster.fit(history, targets: settings.target, options: o, networkMembers: settings.members)
             }
         case .eshybrid:
             let eo = try ESHybridCLI.options(settings: settings)

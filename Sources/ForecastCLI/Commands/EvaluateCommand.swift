@@ -104,6 +104,7 @@ struct EvaluateCommand: ParsableCommand {
             o["wql"] = ScoreCheck.json(d.wql)
             o["msis"] = d.msis.map(ScoreCheck.json) ?? NSNull()
             o["coverage_levels"] = d.coverage
+            if let w = d.width { o["width_levels"] = w }
             o["quantile_levels"] = d.levels.map(Double.init)
         }
         return o

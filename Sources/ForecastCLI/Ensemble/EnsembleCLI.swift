@@ -16,7 +16,8 @@ enum EnsembleCLI {
             preamble += "\n" + note
         }
         reporter.preamble = preamble
-        let model = try EnsembleForecaster.fit(set, targets: settings.target, options: options, dataFile: input.data, onEvent: reporter.handle)
+        let model = try EnsembleForecaster.fit(set, targets: settings.target, options: options, dataFile: input.data,
+                                                 networkMembers: settings.members, onEvent: reporter.handle)
         try model.save(to: out)
         let spec = model.spec
         let seconds = Date().timeIntervalSince(start)

@@ -69,6 +69,7 @@ enum IntervalMethod: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension ConformalScore: ExpressibleByArgument {}
+extension ConformalRule: ExpressibleByArgument {}
 extension AutoregressiveScaling: ExpressibleByArgument {}
 
 /// `--level 80,95` / `--quantiles 0.05,0.5,0.95`: a comma-separated list of numbers in an open

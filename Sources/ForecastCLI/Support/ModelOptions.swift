@@ -37,6 +37,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Input steps per window (default: two seasons).")
     var lookback: Int?
 
+    @Option(help: ArgumentHelp("--model auto: recurrent (LSTM) members, 1 to 9 (default: 3 on sets of at most 2,000 rows in all, else 1; docs/ensembles.md).", valueName: "n"))
+    var members: Int?
+
     @Option(help: "Steps to forecast (default: one season).")
     var horizon: Int?
 
@@ -72,6 +75,9 @@ struct ModelOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("--intervals conformal: the nonconformity score: auto (absolute or scaled, picked on the validation windows; default), absolute, scaled (|residual| / the window's mean absolute one-step change), signed or scaled-signed (separate tails).", valueName: "score"))
     var conformalScore: ConformalScore?
+
+    @Option(help: ArgumentHelp("--intervals conformal: the residuals and quantile rule: rolling (every forecast origin and step whose target is a validation row; short series pool the steps, each divided by the model's in-sample error at that step; quantiles interpolated at (n+1)L; default) or windows (whole validation windows only, order statistic ⌈(n+1)L⌉: the rule before rolling).", valueName: "rule"))
+    var conformalCalibration: ConformalRule?
 
     @Option(help: ArgumentHelp("--model deepar: the likelihood of the next value: gaussian, student_t or negative_binomial (counts).", valueName: "name"))
     var likelihood: Likelihood?
@@ -143,6 +149,10 @@ struct ModelOptions: ParsableArguments {
             if let v, v < 1 { throw ValidationError("\(name) must be at least 1") }
         }
         if let n = windowsPerEpoch, n < 1 { throw ValidationError("--windows-per-epoch must be at least 1") }
+        if let n = members {
+            guard (1...9).contains(n) else { throw ValidationError("--members must be from 1 to 9, got \(n)") }
+            guard case .auto = model else { throw ValidationError("--members needs --model auto, not \(model)") }
+        }
         if statics != nil || scalerScope != nil {
             guard case .recurrent = model else { throw ValidationError("--static and --scaler-scope need --model lstm, gru or rnn, not \(model)") }
         }
@@ -164,6 +174,7 @@ struct ModelOptions: ParsableArguments {
         if lags != nil && parsedLags() == nil { throw ValidationError("--lags takes steps from 1 to 100000, comma-separated, or none; got '\(lags ?? "")'") }
         if let n = samples { try OptionLimits.require([("--samples", n, 1...100_000)]) }
         if conformalScore != nil && intervals != .conformal { throw ValidationError("--conformal-score needs --intervals conformal") }
+        if conformalCalibration != nil && intervals != .conformal { throw ValidationError("--conformal-calibration needs --intervals conformal") }
         if intervals == .conformal {
             if quantiles != nil { throw ValidationError("--intervals conformal is for point losses; a quantile head gives its own intervals") }
             switch loss {
@@ -234,6 +245,7 @@ struct ModelOptions: ParsableArguments {
         if let q = quantiles { options.training.loss = .quantile(q.values.map { Float($0) }) }
         options.conformal = intervals == .conformal
         if let c = conformalScore { options.conformalScore = c }
+        if let c = conformalCalibration { options.conformalRule = c }
         options.training.epochs = epochs ?? 60
         options.training.batchSize = batch ?? 32
         options.training.learningRate = lr ?? 3e-3

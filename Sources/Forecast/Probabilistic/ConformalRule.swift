@@ -1,0 +1,14 @@
+/// Which residuals a split conformal calibration (``ConformalCalibration``) keeps and how it
+/// turns them into quantiles, chosen with `train --conformal-calibration`.
+///
+/// | rule | residuals (never trained on) | pooled when a step has too few | quantile of n scores at level L |
+/// |---|---|---|---|
+/// | `rolling` (default) | every forecast origin and step whose target row is a validation row (the origin's lookback may reach into the training rows, its other steps are not read): n per step = validation rows per series | over steps, each step's scores divided by the model's in-sample mean score at that step (training windows) | interpolated at position (n + 1) L between neighbouring order statistics |
+/// | `windows` (models written before the rule) | whole validation windows, every step of which is a validation row: n per step = validation windows | over steps, raw | the ⌈(n + 1) L⌉-th order statistic |
+///
+/// On a 144-row monthly series (air_passengers: 15 validation rows, horizon 12) `windows` keeps
+/// 4 residuals per step and `rolling` 15; both pool over the 12 steps.
+public enum ConformalRule: String, Codable, Sendable, CaseIterable {
+    case rolling
+    case windows
+}
