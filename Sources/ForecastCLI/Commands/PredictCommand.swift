@@ -239,7 +239,7 @@ enum ForecastCSV {
         } else {
             var pieces = [[UInt8]](repeating: [], count: parts)
             pieces.withUnsafeMutableBufferPointer { buffer in
-                let base = buffer.baseAddress!
+                guard let base = buffer.baseAddress else { return }
                 WorkerPool.forEach(parts, threads: ProcessInfo.processInfo.activeProcessorCount) { j in
                     rows(WorkerPool.chunk(j, of: parts, count: forecasts.count), into: &base[j])
                 }
