@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces the table of docs/probabilistic.md: on each real data set, trains a point model with
-# split conformal intervals (--intervals conformal) and a Gaussian-head model (--loss gaussian),
+# split conformal intervals (--model lstm --intervals conformal; METHODS=auto-conformal: the default
+# ensemble, --model auto --intervals conformal) and a Gaussian-head model (--loss gaussian),
 # evaluates both on the held-out test split and prints CRPS, MSIS at 95% and the coverage of the
 # 80% and 95% intervals next to seasonal naive's empirical intervals, as a Markdown table.
 #   bash scripts/probabilistic.sh [DATA_DIR] [NYC_FILE]
@@ -21,8 +22,10 @@ row() {
   [ -z "${SETS:-}" ] || [[ " $SETS " == *" $name "* ]] || return 0
   local extra=()
   case "$method" in
-    conformal) extra=(--intervals conformal ${CONFORMAL_SCORE:+--conformal-score "$CONFORMAL_SCORE"}
+    conformal) extra=(--model lstm --intervals conformal ${CONFORMAL_SCORE:+--conformal-score "$CONFORMAL_SCORE"}
                       ${CONFORMAL_CALIBRATION:+--conformal-calibration "$CONFORMAL_CALIBRATION"}) ;;
+    auto-conformal) extra=(--model auto --intervals conformal ${CONFORMAL_SCORE:+--conformal-score "$CONFORMAL_SCORE"}
+                           ${CONFORMAL_CALIBRATION:+--conformal-calibration "$CONFORMAL_CALIBRATION"}) ;;
     gaussian) extra=(--loss gaussian) ;;
     deepar) extra=(--model deepar ${DEEPAR_ARGS:-}) ;;
     deepar-nb) extra=(--model deepar --likelihood negative_binomial ${DEEPAR_ARGS:-}) ;;
@@ -41,7 +44,7 @@ print(row + (' %s / %s |' % (wid(m, '80'), wid(m, '95')) if '${WIDTH:-}' else ''
 }
 echo "| data set | intervals | CRPS | CRPS seasonal naive | MSIS | MSIS seasonal naive | cover 80% (model / s. naive) | cover 95% (model / s. naive) | MASE |${WIDTH:+ mean width 80% / 95% (model) |}"
 echo "|---|---|---|---|---|---|---|---|---|${WIDTH:+---|}"
-# METHODS (default "conformal gaussian deepar count") picks the rows, SETS (default all: names as
+# METHODS (default "conformal gaussian deepar count"; also auto-conformal) picks the rows, SETS (default all: names as
 # in the first column, space-separated) the data sets, e.g. to run them as parallel jobs.
 # CONFORMAL_SCORE (default: the CLI's, auto) is passed as --conformal-score to the conformal rows,
 # CONFORMAL_CALIBRATION (default: the CLI's, rolling; windows: the earlier rule) as --conformal-calibration;

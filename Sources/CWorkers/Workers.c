@@ -23,7 +23,7 @@ enum { FW_MAX_POOL = 63 };
 /// How long a pool thread keeps spinning for the next job before it sleeps. The gaps between one
 /// minibatch's jobs are microseconds, so 0.2 ms covers them; longer spinning only takes the
 /// processor from working threads on a busy machine (2 ms before 2026-12-03: EWR training 4
-/// epochs at load 5-7 took 1.27x as long, median of 6 alternating pairs, range 1.20-1.67).
+/// epochs at load 5-7 took 1.27x as long, median of 6 alternating pairs, range 1.19-1.67).
 static const int64_t FW_SPIN_NS = 200000;
 
 static pthread_mutex_t fw_busy = PTHREAD_MUTEX_INITIALIZER;     // one job at a time (trylock)

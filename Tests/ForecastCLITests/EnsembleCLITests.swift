@@ -69,6 +69,75 @@ final class EnsembleCLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.svg"))
     }
 
+    /// `--intervals conformal` keeps the default `auto`: the ensemble stores a calibration of its
+    /// combination, `inspect` shows it, `predict --level` adds lo-/hi- columns, `evaluate` scores
+    /// the intervals; an edited calibration is refused with its field; a file without one
+    /// refuses `--level`.
+    func testConformalEnsembleIntervals() throws {
+        let dir = try ForecastBinary.temporaryDirectory("ensemble-conformal")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = dir + "/air.safetensors"
+        let t = try ForecastBinary.run(["train", "--data", air, "--target", "value", "--intervals", "conformal", "--epochs", "4", "--hidden", "8",
+                                        "--members", "1", "--out", model])
+        XCTAssertEqual(t.status, 0, t.stderr)
+        XCTAssert(t.stderr.contains("conformal intervals: score"), t.stderr)
+
+        let i = try ForecastBinary.run(["inspect", model])
+        XCTAssertEqual(i.status, 0, i.stderr)
+        for fragment in ["family:       ensemble", "intervals:    conformal, score", "rule rolling", "180 scores per step (pooled over the steps)"] {
+            XCTAssert(i.stdout.contains(fragment), "inspect shows \(fragment):\n\(i.stdout)")
+        }
+
+        let p = try ForecastBinary.run(["predict", "--model", model, "--data", air, "--level", "80,95"])
+        XCTAssertEqual(p.status, 0, p.stderr)
+        let lines = p.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(lines.first, ["time", "value", "lo-95", "lo-80", "hi-80", "hi-95"], p.stdout)
+        XCTAssertEqual(lines.count, 13)
+        for row in lines.dropFirst() {
+            let v = row.dropFirst().compactMap(Double.init)
+            XCTAssertEqual(v.count, 5, "\(row)")
+            if v.count == 5 { XCTAssert(v[1] < v[2] && v[2] < v[0] && v[0] < v[3] && v[3] < v[4], "\(row)") }
+        }
+
+        let e = try ForecastBinary.run(["evaluate", "--model", model, "--data", air, "--json"])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        let o = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: [String: Any]])
+        let levels = try XCTUnwrap(o["model"]?["coverage_levels"] as? [String: Double], e.stdout)
+        XCTAssertNotNil(levels["80"])
+        XCTAssertNotNil(levels["95"])
+        XCTAssertNotNil(o["model"]?["crps"] as? Double)
+        XCTAssertNotNil(o["model"]?["msis"] as? Double)
+
+        // An edited calibration is refused with its field, by every command.
+        let cases: [(String, (inout ModelEdit.Config) -> Void, String)] = [
+            ("count", { c in c.object["residuals"] = [[0.5]] }, "conformal.residuals: holds 1 score lists for 12"),
+            ("negative", { c in c.object["residuals"] = [[Double]](repeating: [-1], count: 12) }, "conformal.residuals[0]: a score is negative"),
+            ("unsorted", { c in c.object["residuals"] = [[Double]](repeating: [2, 1], count: 12) }, "conformal.residuals[0]: not sorted"),
+            ("step-scales", { c in c.object["stepScales"] = [Double](repeating: 0, count: 12) }, "conformal.stepScales"),
+            ("floor", { c in c.object["scaleRows"] = 24; c.object["scaleFloor"] = [1.0, 2.0] }, "conformal.scaleFloor"),
+        ]
+        for (name, edit, fragment) in cases {
+            let path = dir + "/\(name).safetensors"
+            try ModelEdit.write(model, to: path, section: "conformal", config: edit)
+            for args in [["evaluate", "--model", path, "--data", air], ["predict", "--model", path, "--data", air, "--level", "80"], ["inspect", path]] {
+                let r = try ForecastBinary.run(args)
+                XCTAssertEqual(r.status, 1, "\(name) \(args[0]): \(r.stderr)")
+                XCTAssert(r.stderr.contains(fragment), "\(name) \(args[0]): \(r.stderr)")
+            }
+        }
+
+        // The section's format is fixed: a file written when it was introduced forecasts what it did then.
+        let fixture = fixturePath("models/ensemble-conformal.safetensors")
+        let f = try ForecastBinary.run(["predict", "--model", fixture, "--data", air, "--level", "80,95"])
+        XCTAssertEqual(f.status, 0, f.stderr)
+        XCTAssertEqual(f.stdout, try String(contentsOfFile: fixturePath("models/ensemble-conformal.predict.csv"), encoding: .utf8))
+
+        // A file without a calibration (written before it existed) refuses --level.
+        let legacy = try ForecastBinary.run(["predict", "--model", fixturePath("models/legacy-ensemble.safetensors"), "--data", air, "--level", "80"])
+        XCTAssertNotEqual(legacy.status, 0)
+        XCTAssert(legacy.stderr.contains("--intervals conformal"), legacy.stderr)
+    }
+
     /// Edited ensemble files get one clear error naming the field; nothing crashes.
     func testHostileEnsembleFilesAreRefusedWithTheField() throws {
         let dir = try ForecastBinary.temporaryDirectory("ensemble-hostile")

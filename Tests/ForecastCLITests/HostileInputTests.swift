@@ -222,7 +222,7 @@ final class HostileInputTests: XCTestCase {
     }
 }
 
-/// Edits a model file's `config` section or tensors, then writes it with the checksums
+/// Edits a model file's `config` (or another) section or tensors, then writes it with the checksums
 /// recomputed (what a hostile user would do) or left stale.
 enum ModelEdit {
     struct Config {
@@ -236,15 +236,16 @@ enum ModelEdit {
         }
     }
 
-    static func write(_ source: String, to destination: String, recompute: Bool = true,
+    /// `section`: the metadata section `config` edits (default `config`).
+    static func write(_ source: String, to destination: String, recompute: Bool = true, section: String = "config",
                       tensors: ((inout [(name: String, tensor: Tensor)]) -> Void)? = nil,
                       config edit: ((inout Config) -> Void)? = nil) throws {
         var file = try SafeTensorsFile.read(path: source)
         if let edit {
-            let json = try JSONSerialization.jsonObject(with: Data((file.metadata["config"] ?? "{}").utf8))
+            let json = try JSONSerialization.jsonObject(with: Data((file.metadata[section] ?? "{}").utf8))
             var c = Config(object: json as? [String: Any] ?? [:])
             edit(&c)
-            file.metadata["config"] = String(decoding: try JSONSerialization.data(withJSONObject: c.object, options: [.sortedKeys]), as: UTF8.self)
+            file.metadata[section] = String(decoding: try JSONSerialization.data(withJSONObject: c.object, options: [.sortedKeys]), as: UTF8.self)
         }
         tensors?(&file.tensors)
         if recompute {

@@ -16,7 +16,7 @@ final class ProbabilisticCLITests: XCTestCase {
         let dir = try ForecastBinary.temporaryDirectory("conformal")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let m = dir + "/c.st"
-        let t = try ForecastBinary.run(["train", "--data", air, "--target", "value", "--epochs", "3", "--hidden", "8", "--intervals", "conformal", "--out", m, "--quiet"])
+        let t = try ForecastBinary.run(["train", "--data", air, "--target", "value", "--model", "lstm", "--epochs", "3", "--hidden", "8", "--intervals", "conformal", "--out", m, "--quiet"])
         XCTAssertEqual(t.status, 0, t.stderr)
         let p = try ForecastBinary.run(["predict", "--model", m, "--data", air, "--level", "95,80"])
         XCTAssertEqual(p.status, 0, p.stderr)
@@ -56,7 +56,7 @@ final class ProbabilisticCLITests: XCTestCase {
         let sun = fixturePath("sunspots_monthly.csv")
         for rule in ["rolling", "windows"] {
             let m = dir + "/\(rule).st"
-            let t = try ForecastBinary.run(["train", "--data", sun, "--target", "value", "--epochs", "2", "--hidden", "8", "--horizon", "6",
+            let t = try ForecastBinary.run(["train", "--data", sun, "--target", "value", "--model", "lstm", "--epochs", "2", "--hidden", "8", "--horizon", "6",
                                             "--intervals", "conformal", "--conformal-calibration", rule, "--out", m, "--quiet"])
             XCTAssertEqual(t.status, 0, t.stderr)
             let p = try ForecastBinary.run(["predict", "--model", m, "--data", sun, "--level", "80,95"])

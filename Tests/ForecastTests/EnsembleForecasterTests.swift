@@ -47,21 +47,92 @@ final class EnsembleForecasterTests: XCTestCase {
         XCTAssertEqual(names["family"]?.trimmingCharacters(in: CharacterSet(charactersIn: "\"")), "ensemble")
     }
 
+    /// Also with `--intervals conformal`: the calibration and the forecasts' quantiles too.
     func testEnsembleIsBitIdenticalForAnyWorkerCount() throws {
         let set = try airSet()
         var forecasts: [[SeriesForecast]] = []
         var tensors: [[[Float]]] = []
+        var calibrations: [ConformalCalibration?] = []
         for w in [1, 2, 3] {
-            let m = try EnsembleForecaster.fit(set, targets: ["value"], options: options(workers: w))
-            forecasts.append(try m.predict(set))
+            var o = options(workers: w)
+            o.conformal = true
+            let m = try EnsembleForecaster.fit(set, targets: ["value"], options: o)
+            forecasts.append(try m.predict(set, levels: [0.025, 0.1, 0.9, 0.975]))
             tensors.append(m.networks.flatMap { $0.params.namedTensors().map { $0.tensor.scalars } }
                            + (m.hybrid?.params.namedTensors().map(\.tensor.scalars) ?? []))
+            calibrations.append(m.conformal)
             XCTAssertNotNil(m.hybrid)
         }
+        XCTAssertNotNil(calibrations[0])
+        XCTAssertNotNil(forecasts[0][0].quantiles)
         XCTAssertEqual(forecasts[0], forecasts[1])
         XCTAssertEqual(forecasts[0], forecasts[2])
         XCTAssertEqual(tensors[0], tensors[1])
         XCTAssertEqual(tensors[0], tensors[2])
+        XCTAssertEqual(calibrations[0], calibrations[1])
+        XCTAssertEqual(calibrations[0], calibrations[2])
+    }
+
+    /// `--intervals conformal` on the ensemble: the calibration of the chosen combination reads
+    /// validation rows as actuals and never a test row; it round-trips through the model file,
+    /// gives nested quantiles around the point forecast and is scored by `evaluate`; the point
+    /// forecasts are those of the same ensemble without it.
+    func testConformalEnsembleCalibratesOnValidationRowsOnly() throws {
+        let set = try airSet()
+        var o = options(workers: 2)
+        o.training.epochs = 5
+        o.conformal = true
+        let model = try EnsembleForecaster.fit(set, targets: ["value"], options: o)
+        let c = try XCTUnwrap(model.conformal)
+        XCTAssertEqual(c.rule, .rolling)
+        XCTAssertEqual(c.residuals.count, 12)
+        XCTAssert(c.pooled, "15 validation rows: fewer than 19 scores per step")
+        XCTAssertEqual(c.residuals[0].count, 12 * 15, "each of the 15 validation rows is step h of one origin for every h; pooled over 12 steps")
+
+        // Recomputed from the training-row statistical fits on edited copies of the data.
+        var spec = model.spec
+        spec.statistical = EnsembleForecaster.fitStatistical(EnsembleForecaster.filledTargets(set, targets: ["value"]),
+                                                             season: spec.seasonLength, split: spec.split, throughValidation: false)
+        let untrained = EnsembleForecaster(spec: spec, networks: model.networks, hybrid: model.hybrid, provenance: nil)
+        let column = try XCTUnwrap(set.columnIndex("value"))
+        func calibration(_ edit: (inout [Float], Int, Int) -> Void) throws -> ConformalCalibration {
+            var s = set
+            let (v, t) = spec.split.boundaries(rows: s.series[0].count)
+            edit(&s.series[0].values[column], v, t)
+            return try untrained.calibrate(s, filled: EnsembleForecaster.filledTargets(s, targets: ["value"]), score: c.score, rule: c.rule)
+        }
+        XCTAssert(try calibration { _, _, _ in } == c, "the same calibration from the same rows")
+        XCTAssert(try calibration { y, _, t in for i in t..<y.count { y[i] *= 10 } } == c, "test rows are never read")
+        XCTAssert(try calibration { y, v, _ in y[v + 3] *= 10 } != c, "validation rows are the actuals")
+
+        let plain = try EnsembleForecaster.fit(set, targets: ["value"], options: { var p = o; p.conformal = false; return p }())
+        XCTAssertNil(plain.conformal)
+        XCTAssertEqual(plain.spec, model.spec, "calibrating changes no member and not the choice")
+        let levels: [Float] = [0.025, 0.1, 0.9, 0.975]
+        let f = try model.predict(set, levels: levels)
+        XCTAssertEqual(f[0].values, try plain.predict(set)[0].values)
+        let q = try XCTUnwrap(f[0].quantiles)
+        XCTAssertEqual(f[0].quantileLevels, levels)
+        for h in 0..<12 {
+            let v = f[0].values[h][0], b = q[h][0]
+            XCTAssert(b[0] < b[1] && b[1] < v && v < b[2] && b[2] < b[3], "step \(h): \(b) around \(v)")
+        }
+
+        let report = try model.evaluate(set)
+        let d = try XCTUnwrap(report.model.distribution)
+        XCTAssertNotNil(d.coverage["80"])
+        XCTAssertNotNil(d.coverage["95"])
+        XCTAssert(d.crps.isFinite && (d.msis ?? .nan).isFinite)
+        XCTAssertEqual(report.model.mase, try plain.evaluate(set).model.mase)
+        XCTAssertNil(try plain.evaluate(set).model.distribution)
+
+        let dir = try ForecastBinary.temporaryDirectory("ensemble-conformal")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try model.save(to: dir + "/m.safetensors")
+        guard case .ensemble(let loaded) = try AnyModel.load(from: dir + "/m.safetensors") else { return XCTFail("not an ensemble") }
+        XCTAssertEqual(loaded.conformal, c)
+        XCTAssertEqual(try loaded.predict(set, levels: levels), f)
+        XCTAssertEqual(try loaded.evaluate(set), report)
     }
 
     func testSeasonalNaiveWinsOnAPureSeasonalPattern() throws {

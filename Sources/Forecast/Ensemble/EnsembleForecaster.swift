@@ -14,7 +14,10 @@ import Foundation
 /// 3. Every candidate of ``EnsembleComponent/candidates`` is scored by MASE on the validation
 ///    windows (origins in the validation split, forecasts from the history before each origin);
 ///    the lowest wins. The test split is never looked at.
-/// 4. The statistical members are refitted on the training and validation rows.
+/// 4. With `options.conformal` (`--intervals conformal`), the chosen combination is calibrated
+///    on its validation residuals (``calibrate(_:filled:score:rule:)``, still with the
+///    statistical members of step 2).
+/// 5. The statistical members are refitted on the training and validation rows.
 ///
 /// Forecasts: each component forecasts every window (the recurrent component is the median of
 /// its members), then the chosen components' forecasts are combined by the median per step and
@@ -26,12 +29,17 @@ public final class EnsembleForecaster: @unchecked Sendable {
     /// The ES-hybrid member, when `spec.eshybrid` is set.
     public let hybrid: ESHybridForecaster?
     public let provenance: Provenance?
+    /// Split conformal calibration of the combined forecast (`--intervals conformal`), stored
+    /// as the model file's optional `conformal` section; nil without one (files before it).
+    public let conformal: ConformalCalibration?
 
-    public init(spec: EnsembleSpec, networks: [Forecaster], hybrid: ESHybridForecaster? = nil, provenance: Provenance?) {
+    public init(spec: EnsembleSpec, networks: [Forecaster], hybrid: ESHybridForecaster? = nil, provenance: Provenance?,
+                conformal: ConformalCalibration? = nil) {
         self.spec = spec
         self.networks = networks
         self.hybrid = hybrid
         self.provenance = provenance
+        self.conformal = conformal
     }
 
     /// Series sets of at most this many rows in all get ``defaultNetworkMembers(_:)`` 3.
@@ -77,6 +85,7 @@ public final class EnsembleForecaster: @unchecked Sendable {
             o.horizon = window.horizon
             o.training.seed = options.training.seed &+ UInt64(i)
             o.scalerScope = .global          // the ensemble scores its members on windows of the file's own scaling
+            o.conformal = false              // the ensemble calibrates its combination, not each member
             seeds.append(o.training.seed)
             networks.append(try Forecaster.fit(set, targets: targets, options: o, dataFile: dataFile, onEvent: onEvent))
         }
@@ -86,6 +95,7 @@ public final class EnsembleForecaster: @unchecked Sendable {
         if trainsHybrid(set, targets: targets, options: options), window.lookback + window.horizon <= minTrain {
             var h = ESHybridOptions()
             h.base = options
+            h.base.conformal = false
             h.base.lookback = window.lookback
             h.base.horizon = window.horizon
             hybrid = try ESHybridForecaster.fit(set, target: targets[0], options: h, dataFile: dataFile, onEvent: onEvent)
@@ -111,13 +121,18 @@ public final class EnsembleForecaster: @unchecked Sendable {
             spec.validation = scores
             if let chosen = choose(scores) { spec.combination = chosen.components }
         }
-        // 4. Final statistical fits on the rows before the test split.
+        // 4. Calibration of the chosen combination on its validation residuals.
+        let calibration = options.conformal
+            ? try EnsembleForecaster(spec: spec, networks: networks, hybrid: hybrid, provenance: nil)
+                .calibrate(set, filled: filled, score: options.conformalScore, rule: options.conformalRule)
+            : nil
+        // 5. Final statistical fits on the rows before the test split.
         spec.statistical = fitStatistical(filled, season: season, split: options.split, throughValidation: true)
-        let untested = EnsembleForecaster(spec: spec, networks: networks, hybrid: hybrid, provenance: nil)
+        let untested = EnsembleForecaster(spec: spec, networks: networks, hybrid: hybrid, provenance: nil, conformal: calibration)
         let report = data.test.isEmpty ? nil : try untested.evaluate(set, prepared: data, filled: filled)
         var provenance = networks[0].provenance
         provenance?.testMetrics = report
-        return EnsembleForecaster(spec: spec, networks: networks, hybrid: hybrid, provenance: provenance)
+        return EnsembleForecaster(spec: spec, networks: networks, hybrid: hybrid, provenance: provenance, conformal: calibration)
     }
 
     /// Relative margin within which a combination of more components is preferred to the
@@ -249,16 +264,19 @@ public final class EnsembleForecaster: @unchecked Sendable {
         }
     }
 
-    /// Scores combined forecasts `[window][step][target]` like every `forecast evaluate` table.
-    func score(_ set: TimeSeriesSet, windows: Windows, scaler: Scaler, forecasts: [[[Float]]]) -> EvaluationReport {
+    /// Scores combined forecasts `[window][step][target]` like every `forecast evaluate` table;
+    /// with `conformal`, the intervals too (`localScales [window][P]` for a locally scaled one).
+    func score(_ set: TimeSeriesSet, windows: Windows, scaler: Scaler, forecasts: [[[Float]]],
+               conformal: ConformalCalibration? = nil, localScales: [[Float]]? = nil) -> EvaluationReport {
         let H = spec.window.horizon, P = spec.window.targets.count
         let targets = spec.window.targets
         var raw = [Float](repeating: .nan, count: windows.count * H * P)
         for w in 0..<windows.count {
             for h in 0..<H { for p in 0..<P { raw[(w * H + h) * P + p] = scaler.scaler(for: targets[p]).transform(forecasts[w][h][p]) } }
         }
-        let outputs = SeriesOutputs(loss: .mse, scaler: scaler, targets: targets, steps: H)
-        return outputs.score(set, test: windows, outputs: raw, width: H * P, split: spec.split, season: spec.seasonLength)
+        let outputs = SeriesOutputs(loss: .mse, scaler: scaler, targets: targets, steps: H, conformal: conformal)
+        return outputs.score(set, windows: windows.count, origin: { (windows.series[$0], windows.end[$0]) }, outputs: raw, width: H * P,
+                             split: spec.split, season: spec.seasonLength, localScales: localScales)
     }
 
     // MARK: Evaluate and predict
@@ -275,16 +293,22 @@ public final class EnsembleForecaster: @unchecked Sendable {
         }
         let test = data.test.materialized()
         let forecasts = try componentForecasts(set, filled: filled, windows: test, part: 2)
-        return score(set, windows: test, scaler: data.scaler, forecasts: EnsembleForecaster.combine(forecasts, spec.combination))
+        let scales = conformalScales(filled, origins: (0..<test.count).map { (test.series[$0], test.end[$0]) })
+        return score(set, windows: test, scaler: data.scaler, forecasts: EnsembleForecaster.combine(forecasts, spec.combination),
+                     conformal: conformal, localScales: scales)
     }
 
-    /// Forecasts the `horizon` steps after the end of every series in `set`.
-    public func predict(_ set: TimeSeriesSet) throws -> [SeriesForecast] {
+    /// Forecasts the `horizon` steps after the end of every series in `set`, with quantiles at
+    /// `levels` (default: the levels the model is scored on) when the ensemble holds a conformal
+    /// calibration.
+    public func predict(_ set: TimeSeriesSet, levels: [Float]? = nil) throws -> [SeriesForecast] {
         let H = spec.window.horizon, P = spec.window.targets.count
         let perMember = try networks.map { try $0.predict(set) }
         let hybridForecasts = spec.combination.contains(.eshybrid) ? try hybrid?.predict(set) : nil
         let filled = EnsembleForecaster.filledTargets(set, targets: spec.window.targets)
         let seriesIndex = try statisticalSeriesIndex(set)
+        let qLevels = conformal == nil ? nil : (levels ?? QuantileLevels.standard).sorted()
+        let scales = conformalScales(filled, origins: set.series.indices.map { ($0, set.series[$0].count - 1) })
         return perMember[0].indices.map { s in
             var parts: [[[Float]]] = []
             if spec.combination.contains(.lstm) { parts.append(median(perMember.map { $0[s].values }, steps: H, targets: P)) }
@@ -301,6 +325,10 @@ public final class EnsembleForecaster: @unchecked Sendable {
             var result = perMember[0][s]
             result.values = median(parts.map { $0 }, steps: H, targets: P)
             result.lower = nil; result.upper = nil; result.intervalLevel = nil
+            if let qLevels, let q = conformalQuantiles(result.values, levels: qLevels, scales: scales?[s]) {
+                result.quantileLevels = qLevels
+                result.quantiles = q
+            }
             return result
         }
     }
@@ -319,6 +347,7 @@ public final class EnsembleForecaster: @unchecked Sendable {
         archive.setFamily(.ensemble)
         try archive.setSection("config", spec)
         if let provenance { try archive.setSection("provenance", provenance) }
+        if let conformal { try archive.setSection("conformal", conformal) }
         try archive.write(path: path)
     }
 
@@ -329,6 +358,12 @@ public final class EnsembleForecaster: @unchecked Sendable {
         let provenance = archive.sections["provenance"] == nil ? nil : try archive.section("provenance", as: Provenance.self, path: path)
         do { try spec.check() } catch {
             throw ModelArchive.ArchiveError.badSection(path: path, name: "config", reason: "\(error)")
+        }
+        let conformal = archive.sections["conformal"] == nil ? nil : try archive.section("conformal", as: ConformalCalibration.self, path: path)
+        if let conformal {
+            do { try conformal.check(elements: spec.window.horizon * spec.window.targets.count, targets: spec.window.targets.count) } catch {
+                throw ModelArchive.ArchiveError.badSection(path: path, name: "conformal", reason: "\(error)")
+            }
         }
         var networks: [Forecaster] = []
         for (i, member) in spec.networks.enumerated() {
@@ -351,13 +386,13 @@ public final class EnsembleForecaster: @unchecked Sendable {
             let own = archive.tensors.filter { $0.name.hasPrefix("eshybrid.") }.map { (name: String($0.name.dropFirst("eshybrid.".count)), tensor: $0.tensor) }
             hybrid = try ESHybridForecaster.loadMember(spec: h, tensors: own, path: path, prefix: "eshybrid.")
         }
-        return EnsembleForecaster(spec: spec, networks: networks, hybrid: hybrid, provenance: provenance)
+        return EnsembleForecaster(spec: spec, networks: networks, hybrid: hybrid, provenance: provenance, conformal: conformal)
     }
 
     // MARK: Warm start
 
     /// Fine-tunes every recurrent member on `set` and refits the statistical members on its rows
-    /// before the test split; the combination is kept.
+    /// before the test split; the combination is kept, a conformal calibration recomputed.
     public func fineTuned(on set: TimeSeriesSet, training: TrainingConfig, dataFile: String? = nil, checkpointPath: String? = nil,
                           resume: Bool = false, onEvent: ((TrainingEvent) -> Void)? = nil) throws -> EnsembleForecaster {
         let tuned = try networks.map { try $0.fineTuned(on: set, training: training, dataFile: dataFile, onEvent: onEvent) }
@@ -366,13 +401,21 @@ public final class EnsembleForecaster: @unchecked Sendable {
         s.networks = tuned.map(\.spec)
         s.eshybrid = tunedHybrid?.spec
         s.seriesKeys = set.series.map(\.key)
-        s.statistical = EnsembleForecaster.fitStatistical(EnsembleForecaster.filledTargets(set, targets: spec.window.targets),
-                                                          season: spec.seasonLength, split: spec.split, throughValidation: true)
-        let untested = EnsembleForecaster(spec: s, networks: tuned, hybrid: tunedHybrid, provenance: nil)
+        let filled = EnsembleForecaster.filledTargets(set, targets: spec.window.targets)
+        // A calibrated ensemble is recalibrated on the new validation rows with the same score
+        // and rule (its residuals change with the members), statistical members on the training rows.
+        var calibration: ConformalCalibration? = nil
+        if let c = conformal {
+            s.statistical = EnsembleForecaster.fitStatistical(filled, season: spec.seasonLength, split: spec.split, throughValidation: false)
+            calibration = try EnsembleForecaster(spec: s, networks: tuned, hybrid: tunedHybrid, provenance: nil)
+                .calibrate(set, filled: filled, score: c.score, rule: c.rule)
+        }
+        s.statistical = EnsembleForecaster.fitStatistical(filled, season: spec.seasonLength, split: spec.split, throughValidation: true)
+        let untested = EnsembleForecaster(spec: s, networks: tuned, hybrid: tunedHybrid, provenance: nil, conformal: calibration)
         let data = try PreparedData(set, spec: s.window, split: s.split, scaler: .standard, missing: s.missing)
         var provenance = tuned[0].provenance
         provenance?.testMetrics = data.test.isEmpty ? nil : try untested.evaluate(set)
-        return EnsembleForecaster(spec: s, networks: tuned, hybrid: tunedHybrid, provenance: provenance)
+        return EnsembleForecaster(spec: s, networks: tuned, hybrid: tunedHybrid, provenance: provenance, conformal: calibration)
     }
 }
 

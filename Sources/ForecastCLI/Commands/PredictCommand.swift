@@ -98,9 +98,12 @@ struct PredictCommand: ParsableCommand {
             try AutoregressiveCLI.predict(m, input: input, out: out, levels: levels, samples: samples)
             return
         case .ensemble(let m):
-            if samples != nil || level != nil || follow { throw CLIError.data("\(model): --samples, --level and --follow need a deepar or recurrent model (this one is an ensemble)") }
+            if samples != nil || follow { throw CLIError.data("\(model): --samples and --follow need a deepar or recurrent model (this one is an ensemble)") }
             if attentionOut != nil { throw CLIError.data("\(model): --attention-out needs a seq2seq model") }
-            try EnsembleCLI.predict(m, input: input, out: out, recursive: recursive)
+            if !levels.isEmpty, m.conformal == nil {
+                throw CLIError.data("\(model): --level needs a model with intervals: train the ensemble with --intervals conformal")
+            }
+            try EnsembleCLI.predict(m, input: input, out: out, recursive: recursive, levels: levels)
             return
         case .eshybrid(let m):
             if samples != nil || level != nil || follow { throw CLIError.data("\(model): --samples, --level and --follow need a deepar or recurrent model (this one is ES-hybrid)") }

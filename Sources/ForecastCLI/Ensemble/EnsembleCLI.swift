@@ -31,9 +31,11 @@ enum EnsembleCLI {
                 obj["test_mase"] = m.model.mase
                 obj["seasonal_naive_mase"] = m.seasonalNaive.mase
             }
+            if let c = model.conformal { obj["intervals"] = "conformal"; obj["conformal_score"] = c.score.rawValue; obj["conformal_rule"] = c.rule.rawValue }
             Output.json(obj)
         } else if !quiet {
             Output.note("lookback \(spec.window.lookback), horizon \(spec.window.horizon), season \(spec.seasonLength), \(spec.networks.count) LSTM member(s)\(spec.eshybrid == nil ? "" : " and an ES-hybrid member"); chosen on validation: median of \(chosen)")
+            if let c = model.conformal { Output.note("conformal intervals: " + conformalSummary(c, targets: spec.window.targets.count)) }
             if let m = model.provenance?.testMetrics {
                 Output.note("test split (\(m.windows) windows): MASE \(Output.format(m.model.mase)) (seasonal naive \(Output.format(m.seasonalNaive.mase)), naive \(Output.format(m.naive.mase)), drift \(Output.format(m.drift.mase)))")
             }
@@ -46,11 +48,13 @@ enum EnsembleCLI {
         try EvaluateCommand.print(try model.evaluate(set), source: input.data, json: json, perSeries: perSeries)
     }
 
-    static func predict(_ model: EnsembleForecaster, input: DataOptions, out: String?, recursive: Bool) throws {
+    /// `levels`: central interval levels in percent (`--level`; the model must hold a conformal calibration).
+    static func predict(_ model: EnsembleForecaster, input: DataOptions, out: String?, recursive: Bool, levels: [Double] = []) throws {
         if recursive { throw CLIError.data("--recursive needs a recurrent model; an ensemble forecasts its horizon directly") }
         let set = try input.load()
-        let forecasts = try model.predict(set)
-        let csv = ForecastCSV.render(forecasts, seriesKey: model.spec.seriesKey, timeColumn: model.spec.timeColumn,
+        let quantileLevels = levels.flatMap { l -> [Float] in let b = QuantileLevels.bounds(percent: l); return [b.lower, b.upper] }
+        let forecasts = try model.predict(set, levels: levels.isEmpty ? nil : quantileLevels)
+        let csv = ForecastCSV.render(forecasts, seriesKey: model.spec.seriesKey, timeColumn: model.spec.timeColumn, levels: levels,
                                      longFormat: ForecastCSV.isLongFormat(input, seriesKey: model.spec.seriesKey))
         if let out {
             try AtomicFile.write(csv, to: out)
@@ -63,10 +67,13 @@ enum EnsembleCLI {
     static func inspect(_ model: EnsembleForecaster, path: String, json: Bool) throws {
         let spec = model.spec
         if json {
-            struct Doc: Encodable { let family: String; let config: EnsembleSpec; let provenance: Provenance?; let parameters: Int }
+            struct Doc: Encodable {
+                let family: String; let config: EnsembleSpec; let provenance: Provenance?; let parameters: Int
+                let conformal: ConformalCalibration?
+            }
             Output.json(encodable: Doc(family: ModelFamily.ensemble.rawValue, config: spec, provenance: model.provenance,
                                        parameters: model.networks.reduce(0) { $0 + $1.model.layout.parameterCount }
-                                           + (model.hybrid?.model.layout.parameterCount ?? 0)), pretty: true)
+                                           + (model.hybrid?.model.layout.parameterCount ?? 0), conformal: model.conformal), pretty: true)
             return
         }
         print("model:        \(path)")
@@ -95,11 +102,28 @@ enum EnsembleCLI {
             for c in spec.validation { rows.append([c.components.map(\.rawValue).joined(separator: "+"), Output.format(c.mase)]) }
             print(InspectLines.table("validation:", TextTable.render(rows)))
         }
+        if let c = model.conformal { print("intervals:    conformal, " + conformalSummary(c, targets: spec.window.targets.count)) }
         if let p = model.provenance {
             print("trained:      \(p.createdAt) by forecast \(p.forecastVersion), seed \(p.training.seed)")
             print("data:         \(p.dataFile) (\(p.rows) rows, \(p.series) series\(p.dataSHA256.isEmpty ? "" : ", sha256 \(p.dataSHA256.prefix(16))…"))")
             print(InspectLines.windows(train: p.trainWindows, validation: p.validationWindows, test: p.testWindows))
             if let r = p.testMetrics { print(InspectLines.table("test metrics:", EvaluateCommand.table(r))) }
         }
+    }
+
+    /// One line on a calibration: score, rule, residuals, pooling and the 80% and 95%
+    /// half-widths at the first and last step of the first target (data units; times the
+    /// window's local scale for a scaled score).
+    static func conformalSummary(_ c: ConformalCalibration, targets: Int) -> String {
+        let M = c.residuals.count, P = max(1, targets)
+        let steps = max(1, M / P)
+        func half(_ m: Int, _ level: Double) -> String {
+            guard m < M else { return "-" }
+            return Output.format(Double(c.halfWidth(element: m, level: level) * (c.stepScales?[m] ?? 1)))
+        }
+        let unit = c.isLocallyScaled ? " x local scale" : ""
+        return "score \(c.score.rawValue), rule \(c.rule.rawValue), \(c.residuals.first?.count ?? 0) scores per step"
+            + (c.pooled ? " (pooled over the steps)" : "")
+            + "; half-width 80% \(half(0, 0.8)) / 95% \(half(0, 0.95)) at step 1, \(half((steps - 1) * P, 0.8)) / \(half((steps - 1) * P, 0.95)) at step \(steps)\(unit)"
     }
 }

@@ -17,12 +17,13 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Calendar inputs from the timestamps, comma-separated: hour (hour of day), dow (day of week), doy (day of year), each as sin/cos.", valueName: "features"))
     var calendar: String?
 
-    @Option(name: .customLong("model"), help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor), seq2seq (encoder-decoder with attention), deepar (autoregressive, sampled), auto (median ensemble of LSTMs, ETS and Theta chosen on the validation split; docs/ensembles.md), or eshybrid (per-series Holt-Winters smoothing learned with a global LSTM; docs/eshybrid.md). Default: auto, or lstm when an option only a single network serves is given (--loss other than mse, --quantiles, --intervals, --dilations, --tau, --learn-tau, --bidirectional, --dropout, --checkpoint-dir, --resume).", valueName: "model"))
+    @Option(name: .customLong("model"), help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor), seq2seq (encoder-decoder with attention), deepar (autoregressive, sampled), auto (median ensemble of LSTMs, ETS and Theta chosen on the validation split; docs/ensembles.md), or eshybrid (per-series Holt-Winters smoothing learned with a global LSTM; docs/eshybrid.md). Default: auto (also with --intervals conformal), or lstm when an option only a single network serves is given (--loss other than mse, --quantiles, --dilations, --tau, --learn-tau, --bidirectional, --dropout, --checkpoint-dir, --resume).", valueName: "model"))
     var modelChoice: ModelChoice?
 
     /// The model to train: the one named, else `auto`, unless an option asks for something only a
-    /// single network has (a distributional head, conformal intervals, a cell variant,
-    /// checkpoints): then the single LSTM, as before ensembles became the default.
+    /// single network has (a distributional head, a cell variant, checkpoints): then the single
+    /// LSTM, as before ensembles became the default. `--intervals conformal` keeps `auto` (the
+    /// ensemble calibrates its combined forecast).
     var model: ModelChoice {
         get { modelChoice ?? (asksForSingleNetwork ? .recurrent(.lstm) : .auto) }
         set { modelChoice = newValue }
@@ -30,7 +31,7 @@ struct ModelOptions: ParsableArguments {
 
     /// Options that configure one network (ensembles do not take them).
     var asksForSingleNetwork: Bool {
-        loss != .mse || quantiles != nil || intervals != nil || dilations != nil || tau != nil || learnTau
+        loss != .mse || quantiles != nil || dilations != nil || tau != nil || learnTau
             || bidirectional || dropout != 0 || statics != nil || scalerScope != nil
     }
 
@@ -181,7 +182,9 @@ struct ModelOptions: ParsableArguments {
             case .gaussian, .quantile: throw ValidationError("--intervals conformal is for point losses (mse, mae, huber); --loss \(loss.name) gives its own intervals")
             default: break
             }
-            if model == .seq2seq || model == .deepar { throw ValidationError("--intervals conformal is available for --model lstm|gru|rnn; not for \(model)") }
+            if model == .seq2seq || model == .deepar || model == .eshybrid {
+                throw ValidationError("--intervals conformal is available for --model auto|lstm|gru|rnn; not for \(model)")
+            }
         }
         for c in splitList(calendar) where ModelOptions.calendarFeature(c) == nil && !(model == .deepar && c.lowercased() == "none") {
             throw ValidationError("--calendar takes \(CalendarFeature.acceptedNames), got '\(c)'")
