@@ -158,13 +158,13 @@ struct PredictCommand: ParsableCommand {
         } catch DataError.invalidArgument(let message) where !levels.isEmpty {
             throw CLIError.data("\(model): --level \(level!.defaultValueDescription): \(message)")
         }
-        let csv = ForecastCSV.render(forecasts, seriesKey: forecaster.spec.seriesKey, timeColumn: forecaster.spec.timeColumn, levels: levels,
-                                     longFormat: ForecastCSV.isLongFormat(input, seriesKey: forecaster.spec.seriesKey))
+        let csv = ForecastCSV.renderBytes(forecasts, seriesKey: forecaster.spec.seriesKey, timeColumn: forecaster.spec.timeColumn, levels: levels,
+                                          longFormat: ForecastCSV.isLongFormat(input, seriesKey: forecaster.spec.seriesKey))
         if let out {
             try AtomicFile.write(csv, to: out)
             Output.note("wrote \(forecasts.count) series x \(forecaster.spec.window.horizon) steps to \(out)")
         } else {
-            print(csv, terminator: "")
+            csv.withUnsafeBufferPointer { _ = fwrite($0.baseAddress, 1, $0.count, stdout) }
         }
     }
 }
@@ -179,16 +179,23 @@ enum ForecastCSV {
     /// `unique_id, ds, value[, lo-80, hi-80 …]` (a single target's column is `value`).
     static func render(_ forecasts: [SeriesForecast], seriesKey: String?, timeColumn: String?, levels: [Double] = [],
                        longFormat: Bool = false) -> String {
-        guard let first = forecasts.first else { return "" }
+        String(decoding: renderBytes(forecasts, seriesKey: seriesKey, timeColumn: timeColumn, levels: levels, longFormat: longFormat),
+               as: UTF8.self)
+    }
+
+    /// ``render(_:seriesKey:timeColumn:levels:longFormat:)`` as UTF-8 bytes, written straight
+    /// into one buffer (numbers by ``DecimalWriter``; no `String` per cell).
+    static func renderBytes(_ forecasts: [SeriesForecast], seriesKey: String?, timeColumn: String?, levels: [Double] = [],
+                            longFormat: Bool = false) -> [UInt8] {
+        guard let first = forecasts.first else { return [] }
         let long = longFormat && first.targets.count == 1
         let named: [(String, Double, Bool)] = levels.reversed().map { ("lo-" + QuantileLevels.key(percent: $0), $0, false) }
             + levels.map { ("hi-" + QuantileLevels.key(percent: $0), $0, true) }
-        func bound(_ f: SeriesForecast, _ h: Int, _ p: Int, _ percent: Double, upper: Bool) -> Float {
-            guard let lv = f.quantileLevels, let q = f.quantiles else { return .nan }
+        // Per level: the quantile index of each named bound in a forecast with these levels.
+        func boundIndex(_ lv: [Float], _ percent: Double, upper: Bool) -> Int? {
             let b = QuantileLevels.bounds(percent: percent)
             let t = upper ? b.upper : b.lower
-            guard let k = lv.firstIndex(where: { abs($0 - t) < 1e-4 }) else { return .nan }
-            return q[h][p][k]
+            return lv.firstIndex(where: { abs($0 - t) < 1e-4 })
         }
         var header: [String] = []
         let keyed = forecasts.contains { $0.key != nil }
@@ -199,21 +206,75 @@ enum ForecastCSV {
             if first.lower != nil { header.append("\(t)_lower"); header.append("\(t)_upper") }
             for (name, _, _) in named { header.append(first.targets.count > 1 ? "\(t)-\(name)" : name) }
         }
-        var lines = [header.map(quote).joined(separator: ",")]
-        for f in forecasts {
-            for (h, label) in f.labels.enumerated() where h < f.values.count {
-                var row: [String] = []
-                if keyed || long { row.append(quote(f.key ?? "")) }
-                row.append(quote(label))
-                for p in 0..<f.targets.count {
-                    row.append(number(f.values[h][p]))
-                    if let lo = f.lower, let hi = f.upper { row.append(number(lo[h][p])); row.append(number(hi[h][p])) }
-                    for (_, percent, upper) in named { row.append(number(bound(f, h, p, percent, upper: upper))) }
+        var out: [UInt8] = []
+        for (i, h) in header.enumerated() {
+            if i > 0 { out.append(comma) }
+            appendQuoted(h, to: &out)
+        }
+        // The rows of series `range`, each after a newline.
+        func rows(_ range: Range<Int>, into out: inout [UInt8]) {
+            out.reserveCapacity(range.count * (first.labels.count + 1) * (24 + 12 * first.targets.count * (1 + named.count)))
+            for f in forecasts[range] {
+                let boundIndices: [Int?] = named.map { n in f.quantileLevels.flatMap { boundIndex($0, n.1, upper: n.2) } }
+                for (h, label) in f.labels.enumerated() where h < f.values.count {
+                    out.append(newline)
+                    if keyed || long { appendQuoted(f.key ?? "", to: &out); out.append(comma) }
+                    appendQuoted(label, to: &out)
+                    for p in 0..<f.targets.count {
+                        out.append(comma); appendNumber(f.values[h][p], to: &out)
+                        if let lo = f.lower, let hi = f.upper {
+                            out.append(comma); appendNumber(lo[h][p], to: &out)
+                            out.append(comma); appendNumber(hi[h][p], to: &out)
+                        }
+                        for k in boundIndices {
+                            out.append(comma)
+                            if let k, let q = f.quantiles { appendNumber(q[h][p][k], to: &out) }
+                        }
+                    }
                 }
-                lines.append(row.joined(separator: ","))
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        // Many series: parts of about 512 series rendered on the worker pool, joined in order
+        // (the bytes do not depend on the split).
+        let parts = max(1, min(64, forecasts.count / 512))
+        if parts == 1 {
+            rows(0..<forecasts.count, into: &out)
+        } else {
+            var pieces = [[UInt8]](repeating: [], count: parts)
+            pieces.withUnsafeMutableBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                WorkerPool.forEach(parts, threads: ProcessInfo.processInfo.activeProcessorCount) { j in
+                    rows(WorkerPool.chunk(j, of: parts, count: forecasts.count), into: &base[j])
+                }
+            }
+            out.reserveCapacity(out.count + pieces.reduce(1) { $0 + $1.count })
+            for piece in pieces { out.append(contentsOf: piece) }
+        }
+        out.append(newline)
+        return out
+    }
+
+    static let comma = UInt8(ascii: ",")
+    static let newline = UInt8(ascii: "\n")
+
+    /// A CSV cell: the number's `%.6g`, nothing for NaN and ±inf.
+    static func appendNumber(_ v: Float, to out: inout [UInt8]) {
+        if v.isFinite { DecimalWriter.appendG6(v, to: &out) }
+    }
+
+    /// A CSV cell: `s`, in double quotes (inner quotes doubled) when it holds a delimiter,
+    /// quote, CR or LF byte.
+    static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { u in
+            if u.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
+                out.append(0x22)
+                for b in u { if b == 0x22 { out.append(0x22) }; out.append(b) }
+                out.append(0x22)
+            } else {
+                out.append(contentsOf: u)
+            }
+        }
     }
 
     /// Whether `input` is read as the long format (`unique_id, ds, y`, no --series-key or
@@ -223,7 +284,7 @@ enum ForecastCSV {
     }
 
     static func number(_ v: Float) -> String {
-        v.isFinite ? String(format: "%.6g", Double(v)) : ""
+        v.isFinite ? DecimalWriter.g6(v) : ""
     }
 
     static func quote(_ s: String) -> String {

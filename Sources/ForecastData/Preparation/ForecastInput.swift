@@ -27,6 +27,8 @@ public struct ForecastInput: Sendable {
         futureLabels = []
         inputNames = spec.inputNames
         lookback = spec.lookback
+        // Series that end together share their future timestamps: each is formatted once.
+        var labels: [Int64: String] = [:]
         for (s, series) in set.series.enumerated() {
             guard series.count >= spec.lookback else {
                 throw DataError.invalidArgument("\(set.source): series\(series.key.map { " '\($0)'" } ?? "") has \(series.count) rows, fewer than the lookback of \(spec.lookback)")
@@ -36,7 +38,12 @@ public struct ForecastInput: Sendable {
             seriesKeys.append(series.key)
             let future = set.futureTimes(series: s, horizon: spec.horizon)
             futureTimes.append(future)
-            futureLabels.append(future.map { set.format($0) })
+            futureLabels.append(future.map { t in
+                if let label = labels[t] { return label }
+                let label = set.format(t)
+                labels[t] = label
+                return label
+            })
         }
     }
 }
