@@ -24,9 +24,13 @@ final class WorkerPoolTests: XCTestCase {
         DispatchQueue.concurrentPerform(iterations: 4) { caller in
             for _ in 0..<50 {
                 WorkerPool.forEach(6, threads: 2) { i in
-                    var inner = 0
-                    WorkerPool.forEach(10, threads: 2) { j in inner += j }
-                    total[caller * 6 + i] += inner
+                    // The inner call may find the pool free (another caller's job just ended) and
+                    // run on two threads: each iteration writes its own slot.
+                    let parts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 10)
+                    defer { parts.deallocate() }
+                    parts.initialize(repeating: 0)
+                    WorkerPool.forEach(10, threads: 2) { j in parts[j] = j }
+                    total[caller * 6 + i] += parts.reduce(0, +)
                 }
             }
         }
