@@ -210,9 +210,11 @@ public final class Forecaster: @unchecked Sendable {
                                 targets: spec.window.targets.count, checkpointPath: checkpointPath,
                                 checkpointSections: try Forecaster.specSection(spec))
         // A conformal model is recalibrated on the new validation windows (its residuals change with the weights).
-        let calibration = conformal == nil || validation.isEmpty ? conformal
-            : Forecaster(spec: spec, params: trainer.params, provenance: nil)
-                .calibrate(data, set: scaled.set, score: conformal!.score, rule: conformal!.rule)
+        var calibration = conformal
+        if let c = conformal, !validation.isEmpty {
+            calibration = Forecaster(spec: spec, params: trainer.params, provenance: nil)
+                .calibrate(data, set: scaled.set, score: c.score, rule: c.rule)
+        }
         let tuned = Forecaster(spec: spec, params: trainer.params, provenance: nil, conformal: calibration)
         let report = data.test.isEmpty ? nil : try tuned.evaluate(set, prepared: data, factors: scaled.factors)
         let prov = Provenance(

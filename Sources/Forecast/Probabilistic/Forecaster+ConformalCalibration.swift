@@ -24,7 +24,7 @@ extension Forecaster {
             // The later half of each series' validation windows (in time) checks the earlier half's calibration.
             var perSeries: [Int: Int] = [:], position = [Int](repeating: 0, count: validation.count)
             for w in 0..<validation.count { position[w] = perSeries[validation.series[w], default: 0]; perSeries[validation.series[w], default: 0] += 1 }
-            let later = (0..<validation.count).map { position[$0] >= perSeries[validation.series[$0]]! / 2 }
+            let later = (0..<validation.count).map { position[$0] >= perSeries[validation.series[$0], default: 0] / 2 }
             chosen = ConformalCalibration.select(forecasts: byWindow.forecasts, actuals: byWindow.actuals, targets: P, scales: scales,
                                                  scaleRows: rows, later: later)
         }
