@@ -3,7 +3,7 @@ import CWorkers
 /// Parallel loops over a process-wide pool of worker threads (Sources/CWorkers).
 ///
 /// Jobs here are short (a training step's shards take a few milliseconds, a forecast a few
-/// dozen microseconds), so the pool's threads spin for about 2 ms after each job before they
+/// dozen microseconds), so the pool's threads spin for about 0.2 ms after each job before they
 /// sleep: back-to-back jobs start at once, which `DispatchQueue.concurrentPerform` does not
 /// manage on virtual machines whose idle vCPUs are slow to wake.
 ///

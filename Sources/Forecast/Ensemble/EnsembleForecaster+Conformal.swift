@@ -133,14 +133,7 @@ extension EnsembleForecaster {
         let seriesIndex = try statisticalSeriesIndex(set)
         for c in spec.combination {
             guard let kind = c.statisticalKind, let fits = spec.statistical.first(where: { $0.kind == kind }) else { continue }
-            parts[c] = origins.map { o in
-                var f = [[Float]](repeating: [Float](repeating: .nan, count: P), count: H)
-                for p in 0..<P {
-                    let v = fits.models[seriesIndex[o.series]][p].forecast(history: filled[o.series][p][0...o.end], horizon: H)
-                    for h in 0..<H { f[h][p] = Float(v[h]) }
-                }
-                return f
-            }
+            parts[c] = statisticalForecasts(fits, filled: filled, origins: origins, seriesIndex: seriesIndex)
         }
         return EnsembleForecaster.combine(parts, spec.combination)
     }

@@ -107,7 +107,8 @@ public final class EnsembleForecaster: @unchecked Sendable {
                                 seriesKeys: set.series.map(\.key), networks: networks.map(\.spec), networkSeeds: seeds,
                                 statistical: [], combination: [.lstm, .ets, .theta], validation: [])
         spec.eshybrid = hybrid?.spec
-        spec.statistical = fitStatistical(filled, season: season, split: options.split, throughValidation: false)
+        spec.statistical = fitStatistical(filled, season: season, split: options.split, throughValidation: false,
+                                          workers: options.training.workers)
         let data = try PreparedData(set, spec: window, split: options.split, scaler: .standard, missing: options.missing)
         let candidate = EnsembleForecaster(spec: spec, networks: networks, hybrid: hybrid, provenance: nil)
         if !data.validation.isEmpty {
@@ -127,7 +128,8 @@ public final class EnsembleForecaster: @unchecked Sendable {
                 .calibrate(set, filled: filled, score: options.conformalScore, rule: options.conformalRule)
             : nil
         // 5. Final statistical fits on the rows before the test split.
-        spec.statistical = fitStatistical(filled, season: season, split: options.split, throughValidation: true)
+        spec.statistical = fitStatistical(filled, season: season, split: options.split, throughValidation: true,
+                                          workers: options.training.workers)
         let untested = EnsembleForecaster(spec: spec, networks: networks, hybrid: hybrid, provenance: nil, conformal: calibration)
         let report = data.test.isEmpty ? nil : try untested.evaluate(set, prepared: data, filled: filled)
         var provenance = networks[0].provenance
@@ -156,12 +158,15 @@ public final class EnsembleForecaster: @unchecked Sendable {
 
     /// Statistical fits `[kind][series][target]` on each series' rows before the validation
     /// split (or, with `throughValidation`, before the test split).
-    static func fitStatistical(_ filled: [[[Double]]], season: Int, split: SplitSpec, throughValidation: Bool) -> [EnsembleSpec.StatisticalFits] {
+    /// The fits run on up to `workers` threads; the result does not depend on it.
+    static func fitStatistical(_ filled: [[[Double]]], season: Int, split: SplitSpec, throughValidation: Bool,
+                               workers: Int = 1) -> [EnsembleSpec.StatisticalFits] {
         StatisticalModel.Kind.allCases.map { kind in
             EnsembleSpec.StatisticalFits(kind: kind, models: filled.map { columns in
                 columns.map { y in
                     let b = split.boundaries(rows: y.count)
-                    return StatisticalModel.fit(kind, Array(y[0..<(throughValidation ? b.testStart : b.validationStart)]), season: season)
+                    return StatisticalModel.fit(kind, Array(y[0..<(throughValidation ? b.testStart : b.validationStart)]), season: season,
+                                                workers: workers)
                 }
             })
         }
@@ -220,14 +225,25 @@ public final class EnsembleForecaster: @unchecked Sendable {
         }
         for fits in spec.statistical {
             guard let component = EnsembleComponent.allCases.first(where: { $0.statisticalKind == fits.kind }) else { continue }
-            out[component] = (0..<N).map { i in
-                let s = windows.series[i], e = windows.end[i]
-                var f = [[Float]](repeating: [Float](repeating: .nan, count: P), count: H)
-                for p in 0..<P {
-                    let v = fits.models[seriesIndex[s]][p].forecast(history: filled[s][p][0...e], horizon: H)
-                    for h in 0..<H { f[h][p] = Float(v[h]) }
-                }
-                return f
+            out[component] = statisticalForecasts(fits, filled: filled, origins: (0..<N).map { (windows.series[$0], windows.end[$0]) },
+                                                  seriesIndex: seriesIndex)
+        }
+        return out
+    }
+
+    /// Forecasts `[origin][step][target]` (data units) of the statistical member `fits` from every
+    /// origin (series, last history row), one pass per series and target
+    /// (``StatisticalModel/forecasts(history:ends:horizon:)``).
+    func statisticalForecasts(_ fits: EnsembleSpec.StatisticalFits, filled: [[[Double]]], origins: [(series: Int, end: Int)],
+                              seriesIndex: [Int]) -> [[[Float]]] {
+        let H = spec.window.horizon, P = spec.window.targets.count
+        var out = [[[Float]]](repeating: [[Float]](repeating: [Float](repeating: .nan, count: P), count: H), count: origins.count)
+        var bySeries: [Int: [Int]] = [:]
+        for (i, o) in origins.enumerated() { bySeries[o.series, default: []].append(i) }
+        for (s, members) in bySeries {
+            for p in 0..<P {
+                let v = fits.models[seriesIndex[s]][p].forecasts(history: filled[s][p][...], ends: members.map { origins[$0].end }, horizon: H)
+                for (k, i) in members.enumerated() { for h in 0..<H { out[i][h][p] = Float(v[k][h]) } }
             }
         }
         return out
@@ -406,11 +422,11 @@ public final class EnsembleForecaster: @unchecked Sendable {
         // and rule (its residuals change with the members), statistical members on the training rows.
         var calibration: ConformalCalibration? = nil
         if let c = conformal {
-            s.statistical = EnsembleForecaster.fitStatistical(filled, season: spec.seasonLength, split: spec.split, throughValidation: false)
+            s.statistical = EnsembleForecaster.fitStatistical(filled, season: spec.seasonLength, split: spec.split, throughValidation: false, workers: training.workers)
             calibration = try EnsembleForecaster(spec: s, networks: tuned, hybrid: tunedHybrid, provenance: nil)
                 .calibrate(set, filled: filled, score: c.score, rule: c.rule)
         }
-        s.statistical = EnsembleForecaster.fitStatistical(filled, season: spec.seasonLength, split: spec.split, throughValidation: true)
+        s.statistical = EnsembleForecaster.fitStatistical(filled, season: spec.seasonLength, split: spec.split, throughValidation: true, workers: training.workers)
         let untested = EnsembleForecaster(spec: s, networks: tuned, hybrid: tunedHybrid, provenance: nil, conformal: calibration)
         let data = try PreparedData(set, spec: s.window, split: s.split, scaler: .standard, missing: s.missing)
         var provenance = tuned[0].provenance

@@ -17,11 +17,11 @@ public enum StatisticalModel: Codable, Sendable, Equatable {
         case seasonalNaive = "snaive"
     }
 
-    /// Fits `kind` to `y` (season length m); falls back to the naive forecast when `y` is too
-    /// short for the model.
-    public static func fit(_ kind: Kind, _ y: [Double], season m: Int) -> StatisticalModel {
+    /// Fits `kind` to `y` (season length m), on up to `workers` threads (the result does not
+    /// depend on it); falls back to the naive forecast when `y` is too short for the model.
+    public static func fit(_ kind: Kind, _ y: [Double], season m: Int, workers: Int = 1) -> StatisticalModel {
         switch kind {
-        case .ets: return ExponentialSmoothing.fit(y, season: m).map { .ets($0) } ?? .naive
+        case .ets: return ExponentialSmoothing.fit(y, season: m, workers: workers).map { .ets($0) } ?? .naive
         case .theta: return ThetaMethod.fit(y, season: m).map { .theta($0) } ?? .naive
         case .naive: return .naive
         case .seasonalNaive: return .seasonalNaive(period: max(1, m))
@@ -40,6 +40,18 @@ public enum StatisticalModel: Codable, Sendable, Equatable {
                 let i = history.endIndex - 1 - (m * ((h + m - 1) / m) - h)
                 return i >= history.startIndex ? history[i] : (history.last ?? .nan)
             }
+        }
+    }
+
+    /// The forecasts after `history[history.startIndex...e]` for every `e` of `ends`, in the
+    /// order of `ends`: bit for bit what ``forecast(history:horizon:)`` gives for each prefix, in
+    /// one pass over the history for ETS (and the seasonal indices of Theta).
+    public func forecasts(history: ArraySlice<Double>, ends: [Int], horizon: Int) -> [[Double]] {
+        switch self {
+        case .ets(let m): return m.forecasts(history: history, ends: ends, horizon: horizon)
+        case .theta(let m): return m.forecasts(history: history, ends: ends, horizon: horizon)
+        case .naive, .seasonalNaive:
+            return ends.map { forecast(history: history[history.startIndex...$0], horizon: horizon) }
         }
     }
 

@@ -50,71 +50,117 @@ public struct ExponentialSmoothing: Codable, Sendable, Equatable {
         return "ETS(A,\(t),\(s))"
     }
 
-    /// Runs the recursions over `y` and returns the sum of squared one-step errors and the
-    /// `horizon`-step forecast from the end of `y`.
-    public func run(_ y: ArraySlice<Double>, horizon: Int) -> (sse: Double, forecast: [Double]) {
-        let m = max(1, period)
-        var l = level0, b = trend == .none ? 0 : trend0
-        let ph = trend == .damped ? phi : 1
-        var s = season == .none ? [Double](repeating: season == .multiplicative ? 1 : 0, count: m) : seasonal0
+    /// The recursion's state after some prefix of a series: level ℓ, trend b, the m seasonal
+    /// values (s[k] is s_{t-m} for the next t) and the running sum of squared one-step errors.
+    struct State {
+        var level: Double
+        var trend: Double
+        var seasonal: [Double]
+        var k = 0
         var sse = 0.0
-        var k = 0                                          // s[k] is s_{t-m} for the current t
-        for v in y {
-            let base = l + ph * b
-            let st = season == .none ? (0.0) : s[k]
-            let yhat: Double
-            switch season {
-            case .none: yhat = base
-            case .additive: yhat = base + st
-            case .multiplicative: yhat = base * st
-            }
-            let e = v - yhat
-            sse += e * e
-            let deseason: Double
-            switch season {
-            case .none: deseason = v
-            case .additive: deseason = v - st
-            case .multiplicative: deseason = v / st
-            }
-            let newL = alpha * deseason + (1 - alpha) * base
-            if trend != .none { b = beta * (newL - l) + (1 - beta) * ph * b }
-            switch season {
-            case .none: break
-            case .additive: s[k] = gamma * (v - base) + (1 - gamma) * st
-            case .multiplicative: s[k] = gamma * (v / base) + (1 - gamma) * st
-            }
-            l = newL
-            k = (k + 1) % m
+    }
+
+    /// The state before the first value: the start states ℓ_0, b_0, s_{1-m} … s_0.
+    func initialState() -> State {
+        let m = max(1, period)
+        return State(level: level0, trend: trend == .none ? 0 : trend0,
+                     seasonal: season == .none ? [Double](repeating: season == .multiplicative ? 1 : 0, count: m) : seasonal0)
+    }
+
+    /// One step of the recursions with the observation `v` (and its squared one-step error).
+    @inline(__always)
+    func step(_ state: inout State, _ v: Double) {
+        let m = max(1, period)
+        let ph = trend == .damped ? phi : 1
+        let l = state.level, b = state.trend, k = state.k
+        let base = l + ph * b
+        let st = season == .none ? (0.0) : state.seasonal[k]
+        let yhat: Double
+        switch season {
+        case .none: yhat = base
+        case .additive: yhat = base + st
+        case .multiplicative: yhat = base * st
         }
+        let e = v - yhat
+        state.sse += e * e
+        let deseason: Double
+        switch season {
+        case .none: deseason = v
+        case .additive: deseason = v - st
+        case .multiplicative: deseason = v / st
+        }
+        let newL = alpha * deseason + (1 - alpha) * base
+        if trend != .none { state.trend = beta * (newL - l) + (1 - beta) * ph * b }
+        switch season {
+        case .none: break
+        case .additive: state.seasonal[k] = gamma * (v - base) + (1 - gamma) * st
+        case .multiplicative: state.seasonal[k] = gamma * (v / base) + (1 - gamma) * st
+        }
+        state.level = newL
+        state.k = (k + 1) % m
+    }
+
+    /// The `horizon`-step forecast from `state`.
+    func forecast(from state: State, horizon: Int) -> [Double] {
+        let m = max(1, period)
+        let ph = trend == .damped ? phi : 1
         var out = [Double](repeating: 0, count: horizon)
         var damp = 0.0, p = 1.0
         for h in 0..<horizon {
             p *= ph; damp += p
-            let base = l + (trend == .none ? 0 : damp * b)
-            let st = season == .none ? 0 : s[(k + h) % m]
+            let base = state.level + (trend == .none ? 0 : damp * state.trend)
+            let st = season == .none ? 0 : state.seasonal[(state.k + h) % m]
             switch season {
             case .none: out[h] = base
             case .additive: out[h] = base + st
             case .multiplicative: out[h] = base * st
             }
         }
-        return (sse, out)
+        return out
+    }
+
+    /// Runs the recursions over `y` and returns the sum of squared one-step errors and the
+    /// `horizon`-step forecast from the end of `y`.
+    public func run(_ y: ArraySlice<Double>, horizon: Int) -> (sse: Double, forecast: [Double]) {
+        var state = initialState()
+        for v in y { step(&state, v) }
+        return (state.sse, forecast(from: state, horizon: horizon))
     }
 
     /// The `horizon`-step forecast after `history` (which starts at the row the model was fitted
     /// from).
     public func forecast(history: ArraySlice<Double>, horizon: Int) -> [Double] { run(history, horizon: horizon).forecast }
 
-    /// Fits every admissible model to `y` and returns the one with the lowest AICc. Needs at
-    /// least 4 values.
-    public static func fit(_ y: [Double], season m: Int) -> ExponentialSmoothing? {
-        var best: ExponentialSmoothing? = nil
-        for season in Season.allCases {
-            for trend in Trend.allCases {
-                guard let model = fit(y, season: m, trend: trend, seasonality: season) else { continue }
-                if best == nil || model.aicc < best!.aicc { best = model }
+    /// The forecasts after `history[history.startIndex...e]` for every `e` of `ends` (indices of
+    /// `history`, any order, repeats allowed), in the order of `ends`: bit for bit what
+    /// ``forecast(history:horizon:)`` gives for each prefix, in one pass over the history
+    /// (O(n + origins × horizon) instead of O(origins × n)).
+    public func forecasts(history: ArraySlice<Double>, ends: [Int], horizon: Int) -> [[Double]] {
+        var out = [[Double]](repeating: [], count: ends.count)
+        let order = ends.indices.sorted { ends[$0] < ends[$1] }
+        var state = initialState()
+        var t = history.startIndex
+        for i in order {
+            let e = ends[i]
+            while t <= e && t < history.endIndex { step(&state, history[t]); t += 1 }
+            out[i] = forecast(from: state, horizon: horizon)
+        }
+        return out
+    }
+
+    /// Fits every admissible model to `y` and returns the one with the lowest AICc (the first
+    /// in (season, trend) order on a tie). Needs at least 4 values. The nine forms are fitted on
+    /// up to `workers` threads; each fit is independent, so the result does not depend on it.
+    public static func fit(_ y: [Double], season m: Int, workers: Int = 1) -> ExponentialSmoothing? {
+        let forms = Season.allCases.flatMap { season in Trend.allCases.map { (season, $0) } }
+        var fits = [ExponentialSmoothing?](repeating: nil, count: forms.count)
+        fits.withUnsafeMutableBufferPointer { out in
+            WorkerPool.forEach(forms.count, threads: max(1, workers)) { i in
+                out[i] = fit(y, season: m, trend: forms[i].1, seasonality: forms[i].0)
             }
         }
+        var best: ExponentialSmoothing? = nil
+        for case let model? in fits where best.map({ model.aicc < $0.aicc }) ?? true { best = model }
         return best
     }
 

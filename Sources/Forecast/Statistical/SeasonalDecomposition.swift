@@ -16,31 +16,61 @@ public enum SeasonalDecomposition {
 
     /// The m seasonal indices of `y`; nil when `y` has fewer than two full seasons.
     public static func indices(_ y: ArraySlice<Double>, period m: Int, kind: Kind) -> [Double]? {
-        let n = y.count
-        guard m >= 2, n >= 2 * m else { return nil }
-        let base = y.startIndex
-        var sums = [Double](repeating: 0, count: m), counts = [Double](repeating: 0, count: m)
-        let half = m / 2
-        // Running sum over y[t-half ... t+half] (2×m average for even m: ends weighted 1/2).
+        var sums = Sums(period: m)
+        sums.extend(y, to: y.endIndex, kind: kind)
+        return sums.indices(rows: y.count, kind: kind)
+    }
+
+    /// The running sums behind ``indices(_:period:kind:)`` over a growing prefix of one series, so
+    /// that the indices of every prefix cost O(m) each after one pass (the ensemble forecasts
+    /// from thousands of origins of one series). The sums accumulate in the same order as a
+    /// fresh computation on the prefix, so the indices are the same bit for bit.
+    struct Sums {
+        let m: Int
+        var sums: [Double]
+        var counts: [Double]
+        /// The next centre t whose trend is not yet in the sums, and the running window sum.
+        var t: Int
         var window = 0.0
-        for k in 0...(2 * half) { window += y[base + k] }
-        for t in half..<(n - half) {
-            if t > half { window += y[base + t + half] - y[base + t - half - 1] }
-            let trend = (m % 2 == 0 ? window - 0.5 * (y[base + t - half] + y[base + t + half]) : window) / Double(m)
-            let v = y[base + t]
-            switch kind {
-            case .multiplicative: guard trend != 0 else { continue }; sums[t % m] += v / trend
-            case .additive: sums[t % m] += v - trend
+
+        init(period m: Int) {
+            self.m = m
+            sums = [Double](repeating: 0, count: max(m, 0)); counts = sums
+            t = m / 2
+        }
+
+        /// Adds every centre t whose window y[t-half ... t+half] lies in the first `end - base`
+        /// values (`base` is `y.startIndex`); `y` must be the same series each call.
+        mutating func extend(_ y: ArraySlice<Double>, to end: Int, kind: Kind) {
+            guard m >= 2 else { return }
+            let base = y.startIndex, half = m / 2, n = end - base
+            // Running sum over y[t-half ... t+half] (2×m average for even m: ends weighted 1/2).
+            while t < n - half {
+                if t == half { for k in 0...(2 * half) { window += y[base + k] } }
+                else { window += y[base + t + half] - y[base + t - half - 1] }
+                let trend = (m % 2 == 0 ? window - 0.5 * (y[base + t - half] + y[base + t + half]) : window) / Double(m)
+                let v = y[base + t]
+                let j = t % m
+                t += 1
+                switch kind {
+                case .multiplicative: guard trend != 0 else { continue }; sums[j] += v / trend
+                case .additive: sums[j] += v - trend
+                }
+                counts[j] += 1
             }
-            counts[t % m] += 1
         }
-        var idx = (0..<m).map { counts[$0] > 0 ? sums[$0] / counts[$0] : (kind == .multiplicative ? 1 : 0) }
-        let mean = idx.reduce(0, +) / Double(m)
-        switch kind {
-        case .multiplicative: guard mean > 0 else { return nil }; idx = idx.map { $0 / mean }
-        case .additive: idx = idx.map { $0 - mean }
+
+        /// The normalised indices of a prefix of `rows` values whose centres have been added.
+        func indices(rows n: Int, kind: Kind) -> [Double]? {
+            guard m >= 2, n >= 2 * m else { return nil }
+            var idx = (0..<m).map { counts[$0] > 0 ? sums[$0] / counts[$0] : (kind == .multiplicative ? 1 : 0) }
+            let mean = idx.reduce(0, +) / Double(m)
+            switch kind {
+            case .multiplicative: guard mean > 0 else { return nil }; idx = idx.map { $0 / mean }
+            case .additive: idx = idx.map { $0 - mean }
+            }
+            return idx
         }
-        return idx
     }
 
     /// Whether `y` is seasonal with period m at the 90% level (two-sided 95% quantile on the

@@ -26,7 +26,12 @@ public struct ThetaMethod: Codable, Sendable, Equatable {
 
     /// The deseasonalised history and the seasonal indices used (nil without adjustment).
     func adjusted(_ y: ArraySlice<Double>) -> (x: [Double], indices: [Double]?) {
-        guard let kind = decomposition, let idx = SeasonalDecomposition.indices(y, period: period, kind: kind) else { return (Array(y), nil) }
+        adjusted(y, indices: decomposition.flatMap { SeasonalDecomposition.indices(y, period: period, kind: $0) })
+    }
+
+    /// `y` divided by (or less) the given seasonal indices.
+    func adjusted(_ y: ArraySlice<Double>, indices: [Double]?) -> (x: [Double], indices: [Double]?) {
+        guard let kind = decomposition, let idx = indices else { return (Array(y), nil) }
         let x = y.enumerated().map { t, v in kind == .multiplicative ? v / idx[t % period] : v - idx[t % period] }
         return (x, idx)
     }
@@ -39,9 +44,35 @@ public struct ThetaMethod: Codable, Sendable, Equatable {
 
     /// The `horizon`-step forecast after `history`.
     public func forecast(history y: ArraySlice<Double>, horizon: Int) -> [Double] {
+        forecast(history: y, indices: decomposition.flatMap { SeasonalDecomposition.indices(y, period: period, kind: $0) }, horizon: horizon)
+    }
+
+    /// The forecasts after `history[history.startIndex...e]` for every `e` of `ends` (indices of
+    /// `history`, any order), in the order of `ends`: bit for bit what
+    /// ``forecast(history:horizon:)`` gives for each prefix. The seasonal indices of each prefix
+    /// come from running sums (one pass); the level and slope are still recomputed per origin,
+    /// since they depend on the indices.
+    public func forecasts(history: ArraySlice<Double>, ends: [Int], horizon: Int) -> [[Double]] {
+        var out = [[Double]](repeating: [], count: ends.count)
+        let order = ends.indices.sorted { ends[$0] < ends[$1] }
+        var sums = SeasonalDecomposition.Sums(period: period)
+        for i in order {
+            let prefix = history[history.startIndex...min(ends[i], history.endIndex - 1)]
+            var idx: [Double]? = nil
+            if let kind = decomposition {
+                sums.extend(history, to: prefix.endIndex, kind: kind)
+                idx = sums.indices(rows: prefix.count, kind: kind)
+            }
+            out[i] = forecast(history: prefix, indices: idx, horizon: horizon)
+        }
+        return out
+    }
+
+    /// The forecast after `y` with the seasonal indices of `y` (nil: no adjustment).
+    func forecast(history y: ArraySlice<Double>, indices: [Double]?, horizon: Int) -> [Double] {
         let n = y.count
         guard n > 0 else { return [Double](repeating: .nan, count: horizon) }
-        let (x, idx) = adjusted(y)
+        let (x, idx) = adjusted(y, indices: indices)
         let level = ThetaMethod.sesSSE(x, alpha: alpha, level0: level0).level
         // Least-squares slope of x on t = 0..n-1.
         let tMean = Double(n - 1) / 2, xMean = x.reduce(0, +) / Double(n)
