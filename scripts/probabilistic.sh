@@ -52,7 +52,7 @@ echo "|---|---|---|---|---|---|---|---|---|${WIDTH:+---|}${SECONDS_COLUMN:+---|}
 # METHODS (default "conformal gaussian deepar count"; also auto-conformal) picks the rows, SETS (default all: names as
 # in the first column, space-separated) the data sets, e.g. to run them as parallel jobs.
 # CONFORMAL_SCORE (default: the CLI's, auto) is passed as --conformal-score to the conformal rows,
-# CONFORMAL_CALIBRATION (default: the CLI's; rolling, windows: the earlier rule, cross: refits) as --conformal-calibration,
+# CONFORMAL_CALIBRATION (default: the CLI's, cross up to 5,000 rows else rolling; windows: the earlier rule) as --conformal-calibration,
 # CONFORMAL_FOLDS (default: the CLI's, 3) as --conformal-folds;
 # SECONDS_COLUMN=1 adds the train command's wall time (seconds) as a last column;
 # WIDTH=1 adds the model's mean interval widths (data units) as a last column;

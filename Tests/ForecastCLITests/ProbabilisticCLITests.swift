@@ -18,6 +18,8 @@ final class ProbabilisticCLITests: XCTestCase {
         let m = dir + "/c.st"
         let t = try ForecastBinary.run(["train", "--data", air, "--target", "value", "--model", "lstm", "--epochs", "3", "--hidden", "8", "--intervals", "conformal", "--out", m, "--quiet"])
         XCTAssertEqual(t.status, 0, t.stderr)
+        let i = try ForecastBinary.run(["inspect", m])
+        XCTAssert(i.stdout.contains("rule cross ("), "a 144-row file gets the cross rule by default: \(i.stdout)")
         let p = try ForecastBinary.run(["predict", "--model", m, "--data", air, "--level", "95,80"])
         XCTAssertEqual(p.status, 0, p.stderr)
         let lines = p.stdout.split(separator: "\n")
@@ -88,9 +90,9 @@ final class ProbabilisticCLITests: XCTestCase {
             let t = try ForecastBinary.run(["train", "--data", sun, "--target", "value", "--model", model, "--epochs", "2", "--hidden", "8", "--horizon", "6",
                                             "--intervals", "conformal", "--conformal-calibration", "cross", "--conformal-folds", "2", "--out", m, "--quiet"])
             XCTAssertEqual(t.status, 0, t.stderr)
-            let i = try ForecastBinary.run(["inspect", "--model", m])
+            let i = try ForecastBinary.run(["inspect", m])
             XCTAssertEqual(i.status, 0, i.stderr)
-            XCTAssert(i.stdout.contains("rule cross (2 refits)"), "\(model): \(i.stdout)")
+            XCTAssert(i.stdout.contains("rule cross (") && i.stdout.contains(" of 2 refits kept; error ratios on the validation rows "), "\(model): \(i.stdout)")
             let p = try ForecastBinary.run(["predict", "--model", m, "--data", sun, "--level", "80,95"])
             XCTAssertEqual(p.status, 0, p.stderr)
             let lines = p.stdout.split(separator: "\n")
@@ -124,7 +126,8 @@ final class ProbabilisticCLITests: XCTestCase {
             (["train", "--data", air, "--target", "value", "--conformal-calibration", "windows", "--out", dir + "/x.st"], 2, "--conformal-calibration needs --intervals conformal"),
             (["train", "--data", air, "--target", "value", "--intervals", "conformal", "--conformal-calibration", "max", "--out", dir + "/x.st"], 2, "conformal-calibration"),
             (["train", "--data", air, "--target", "value", "--intervals", "conformal", "--conformal-score", "wide", "--out", dir + "/x.st"], 2, "conformal-score"),
-            (["train", "--data", air, "--target", "value", "--intervals", "conformal", "--conformal-folds", "2", "--out", dir + "/x.st"], 2, "--conformal-folds needs --conformal-calibration cross"),
+            (["train", "--data", air, "--target", "value", "--intervals", "conformal", "--conformal-calibration", "rolling", "--conformal-folds", "2", "--out", dir + "/x.st"], 2, "--conformal-folds needs --conformal-calibration cross"),
+            (["train", "--data", air, "--target", "value", "--conformal-folds", "2", "--out", dir + "/x.st"], 2, "--conformal-folds needs --intervals conformal"),
             (["train", "--data", air, "--target", "value", "--intervals", "conformal", "--conformal-calibration", "cross", "--conformal-folds", "0", "--out", dir + "/x.st"], 2, "--conformal-folds"),
             (["train", "--data", fixturePath("sunspots_monthly.csv"), "--target", "value", "--model", "deepar", "--likelihood", "negative_binomial",
               "--out", dir + "/x.st"], 1, "counts"),

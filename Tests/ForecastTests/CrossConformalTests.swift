@@ -56,6 +56,11 @@ final class CrossConformalTests: XCTestCase {
                                          scales: [[1], [1], [1]], folds: 1))
         XCTAssertEqual(pooled.count, 5)
         XCTAssertEqual(pooled.folds, 1)
+        // Error ratio on common entries: refit |1 − 0| + |3 − 1| = 3 (the NaN actual skipped) against the model's |1 − 2| + |3 − 2| = 2.
+        let refit = ConformalResiduals(forecasts: [[0, 1]], actuals: [[1, 3]]), model = ConformalResiduals(forecasts: [[2, 2]], actuals: [[1, 3]])
+        XCTAssertEqual(ConformalResiduals.errorRatio(refit, model: model), 1.5)
+        XCTAssertEqual(ConformalResiduals.errorRatio(ConformalResiduals(forecasts: [[0, 1]], actuals: [[.nan, 3]]), model: model), 2)
+        XCTAssert(ConformalResiduals.errorRatio(refit, model: ConformalResiduals(forecasts: [[1, 3]], actuals: [[1, 3]])).isNaN)
         var cal = ConformalCalibration(forecasts: pooled.forecasts, actuals: pooled.actuals, targets: 1, rule: .rolling,
                                        inSample: { (forecasts: [[0, 0]], actuals: [[1, 2]], scales: nil) })
         cal.folds = pooled.folds
@@ -103,6 +108,8 @@ final class CrossConformalTests: XCTestCase {
         let cal = try XCTUnwrap(model.conformal)
         XCTAssertEqual(cal.rule, .cross)
         XCTAssertEqual(cal.folds, 3)
+        XCTAssertEqual(cal.foldErrorRatios?.count, 3)
+        XCTAssert(cal.foldErrorRatios!.allSatisfy { $0 <= ConformalFolds.admissibleErrorRatio }, "\(cal.foldErrorRatios!)")
         XCTAssertEqual(cal.windows, 26 + 34 + 29 + 26)
         XCTAssertFalse(cal.pooled)
         XCTAssertNil(cal.stepScales)
@@ -147,8 +154,14 @@ final class CrossConformalTests: XCTestCase {
         let model = try fit(2)
         let cal = try XCTUnwrap(model.conformal)
         XCTAssertEqual(cal.rule, .cross)
-        XCTAssertEqual(cal.folds, 3)
-        XCTAssertGreaterThanOrEqual(cal.residuals[0].count, 15 + 18 + 15)
+        // Three refits tried; those forecasting the model's validation rows more than 1.25 times worse are left out.
+        let ratios = try XCTUnwrap(cal.foldErrorRatios)
+        XCTAssertEqual(ratios.count, 3)
+        XCTAssert(ratios.allSatisfy { $0.isFinite && $0 > 0 }, "\(ratios)")
+        let admitted = ratios.indices.filter { ratios[$0] <= ConformalFolds.admissibleErrorRatio }
+        XCTAssertEqual(cal.folds, admitted.count)
+        let perStep = 15 + admitted.map { [23, 18, 15][$0] }.reduce(0, +)
+        XCTAssertEqual(cal.residuals[0].count, perStep >= 19 ? perStep : 12 * perStep)
         XCTAssertEqual(try fit(1).conformal, cal, "the ensemble's calibration depends on the worker count")
     }
 }

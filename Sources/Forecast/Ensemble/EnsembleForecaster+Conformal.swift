@@ -113,7 +113,10 @@ extension EnsembleForecaster {
             return (f.map { $0.flatMap { $0 } }, conformalActuals(set, origins: picked),
                     chosen.isScaled ? EnsembleForecaster.localScales(filled, origins: picked, rows: rows) : nil)
         })
-        if rule == .cross { calibration.folds = extra?.folds ?? 0 }
+        if rule == .cross {
+            calibration.folds = extra?.folds ?? 0
+            calibration.foldErrorRatios = extra?.foldErrorRatios
+        }
         return calibration
     }
 

@@ -17,9 +17,12 @@
 extension EnsembleForecaster {
     /// The held-out residuals of up to `options.conformalFolds` refits on `set`, each with
     /// `networkMembers` recurrent members (the trained ensemble's count); local scales over the
-    /// `scaleRows` rows up to each origin.
+    /// `scaleRows` rows up to each origin. `model`: the trained ensemble with its statistical
+    /// members still fitted on the training rows; a refit whose error on the model's validation
+    /// rows (origins both reach) exceeds ``ConformalFolds/admissibleErrorRatio`` times the
+    /// model's is left out (its ratio is still recorded).
     static func crossResiduals(_ set: TimeSeriesSet, targets: [String], options: ForecasterOptions, window: WindowSpec,
-                               networkMembers: Int, scaleRows: Int) throws -> ConformalResiduals {
+                               networkMembers: Int, scaleRows: Int, model trained: EnsembleForecaster) throws -> ConformalResiduals {
         let plan = ConformalFolds(rows: set.series.map(\.count), split: options.split, folds: options.conformalFolds,
                                   minimumTrainingRows: window.lookback + window.horizon)
         var o = options
@@ -34,29 +37,51 @@ extension EnsembleForecaster {
             spec.statistical = fitStatistical(EnsembleForecaster.filledTargets(cut, targets: targets), season: spec.seasonLength,
                                               split: spec.split, throughValidation: false)
             let model = EnsembleForecaster(spec: spec, networks: refit.networks, hybrid: refit.hybrid, provenance: nil)
-            let H = spec.window.horizon, P = spec.window.targets.count, reach = model.conformalReach
-            var origins: [Origin] = []
-            for (s, series) in set.series.enumerated() {
-                let block = plan.heldOut(k, series: s)
-                for segment in series.segments {
-                    var first = max(segment.lowerBound + reach - 1, block.lowerBound - H)
-                    if spec.split.boundary == .whole { first = max(first, block.lowerBound + spec.window.lookback - 1) }
-                    let last = min(segment.upperBound - 1 - H, block.upperBound - 2)
-                    guard first <= last else { continue }
-                    for e in first...last { origins.append((s, e)) }
+            let reach = model.conformalReach
+            // Its error on the trained model's validation rows against the model's, from origins both reach.
+            var common = ConformalResiduals(), own = ConformalResiduals()
+            for (m, into) in [(model, 0), (trained, 1)] {
+                let r = try m.heldOutResiduals(set, filled: filled, reach: max(reach, trained.conformalReach), scaleRows: scaleRows) { s in
+                    let (vStart, tStart) = trained.spec.split.boundaries(rows: set.series[s].count)
+                    return vStart..<tStart
                 }
+                if into == 0 { common = r } else { own = r }
             }
-            let forecasts = try model.combinedForecasts(set, filled: filled, origins: origins).map { $0.flatMap { $0 } }
-            var actuals = model.conformalActuals(set, origins: origins)
-            for (i, origin) in origins.enumerated() {
-                let block = plan.heldOut(k, series: origin.series)
-                for h in 1...H where !block.contains(origin.end + h) {
-                    for p in 0..<P { actuals[i][(h - 1) * P + p] = .nan }
-                }
-            }
-            all.append(ConformalResiduals(forecasts: forecasts, actuals: actuals,
-                                          scales: EnsembleForecaster.localScales(filled, origins: origins, rows: scaleRows), folds: 1))
+            let ratio = ConformalResiduals.errorRatio(common, model: own)
+            all.foldErrorRatios.append(ratio)
+            guard ratio <= ConformalFolds.admissibleErrorRatio else { continue }
+            var r = try model.heldOutResiduals(set, filled: filled, reach: reach, scaleRows: scaleRows) { plan.heldOut(k, series: $0) }
+            r.folds = 1
+            all.append(r)
         }
         return all
+    }
+
+    /// The combination's residuals at every origin e ≥ `reach` − 1 (stride 1, whole window in
+    /// its series) and step h with e + h in `heldOut(series)`; other steps masked (NaN actuals).
+    /// Local scales over the `scaleRows` rows up to each origin.
+    func heldOutResiduals(_ set: TimeSeriesSet, filled: [[[Double]]], reach: Int, scaleRows: Int,
+                          heldOut: (Int) -> Range<Int>) throws -> ConformalResiduals {
+        let H = spec.window.horizon, P = spec.window.targets.count
+        var origins: [Origin] = []
+        for (s, series) in set.series.enumerated() {
+            let block = heldOut(s)
+            for segment in series.segments {
+                var first = max(segment.lowerBound + reach - 1, block.lowerBound - H)
+                if spec.split.boundary == .whole { first = max(first, block.lowerBound + spec.window.lookback - 1) }
+                let last = min(segment.upperBound - 1 - H, block.upperBound - 2)
+                guard first <= last else { continue }
+                for e in first...last { origins.append((s, e)) }
+            }
+        }
+        let forecasts = try combinedForecasts(set, filled: filled, origins: origins).map { $0.flatMap { $0 } }
+        var actuals = conformalActuals(set, origins: origins)
+        for (i, origin) in origins.enumerated() {
+            let block = heldOut(origin.series)
+            for h in 1...H where !block.contains(origin.end + h) {
+                for p in 0..<P { actuals[i][(h - 1) * P + p] = .nan }
+            }
+        }
+        return ConformalResiduals(forecasts: forecasts, actuals: actuals, scales: EnsembleForecaster.localScales(filled, origins: origins, rows: scaleRows))
     }
 }

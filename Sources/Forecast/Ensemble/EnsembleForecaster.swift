@@ -123,7 +123,8 @@ public final class EnsembleForecaster: @unchecked Sendable {
         }
         // 4. Calibration of the chosen combination on its validation residuals.
         let extra = options.conformal && options.conformalRule == .cross
-            ? try crossResiduals(set, targets: targets, options: options, window: window, networkMembers: count, scaleRows: window.lookback) : nil
+            ? try crossResiduals(set, targets: targets, options: options, window: window, networkMembers: count, scaleRows: window.lookback,
+                                 model: EnsembleForecaster(spec: spec, networks: networks, hybrid: hybrid, provenance: nil)) : nil
         let calibration = options.conformal
             ? try EnsembleForecaster(spec: spec, networks: networks, hybrid: hybrid, provenance: nil)
                 .calibrate(set, filled: filled, score: options.conformalScore, rule: options.conformalRule, extra: extra)

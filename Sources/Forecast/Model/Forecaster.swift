@@ -126,7 +126,11 @@ public final class Forecaster: @unchecked Sendable {
             }
             let model = Forecaster(spec: spec, params: params, provenance: nil)
             let extra = options.conformalRule == .cross
-                ? try crossResiduals(set, targets: targets, options: options, window: window, scaleRows: model.conformalScaleRows) : nil
+                ? try crossResiduals(set, targets: targets, options: options, window: window, scaleRows: model.conformalScaleRows, factors: scaled?.factors,
+                                     validation: model.heldOutResiduals(data, set: scaled?.set ?? set, rows: model.conformalScaleRows) { s in
+                                         let (vStart, tStart) = options.split.boundaries(rows: set.series[s].count)
+                                         return vStart..<tStart
+                                     }) : nil
             calibration = model.calibrate(data, set: scaled?.set ?? set, score: options.conformalScore, rule: options.conformalRule, extra: extra)
         }
         let untested = Forecaster(spec: spec, params: params, provenance: nil, conformal: calibration)

@@ -24,6 +24,11 @@ extension ConformalCalibration {
             guard (0...ConformalFolds.maximumCount).contains(k) else { throw bad("folds", "\(k) is not in 0...\(ConformalFolds.maximumCount)") }
             guard interpolated == true else { throw bad("folds", "refits (the cross rule) need interpolated quantiles") }
         }
+        if let ratios = foldErrorRatios {
+            guard let k = folds, ratios.count >= k, ratios.count <= ConformalFolds.maximumCount else {
+                throw bad("foldErrorRatios", "holds \(ratios.count) ratios for \(folds.map(String.init) ?? "no") refits")
+            }
+        }
         if let sigma = stepScales {
             guard sigma.count == M else { throw bad("stepScales", "holds \(sigma.count) values for \(M) forecast elements") }
             guard sigma.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw bad("stepScales", "a value is not finite and positive") }

@@ -60,6 +60,10 @@ public struct ConformalCalibration: Codable, Sendable, Equatable {
     /// short for any). nil: no refits (``ConformalRule/rolling`` or ``ConformalRule/windows``,
     /// and every model file written before the rule).
     public var folds: Int? = nil
+    /// ``ConformalRule/cross``: per refit tried, its error on the model's validation rows over
+    /// the model's (``ConformalResiduals/errorRatio(_:model:)``); those above
+    /// ``ConformalFolds/admissibleErrorRatio`` were left out of ``folds``. nil without refits.
+    public var foldErrorRatios: [Float]? = nil
 
     /// Training windows' forecasts and actuals `[N][steps × P]` (data units) and raw local
     /// scales `[N][P]` (nil without local scaling): the in-sample scores that set

@@ -33,6 +33,12 @@ public struct ConformalFolds: Sendable, Equatable {
     public static let defaultCount = 3
     /// The largest `--conformal-folds` accepted (and stored in a model file).
     public static let maximumCount = 20
+    /// A refit joins the calibration only when its error on the trained model's own validation
+    /// rows (out of sample for both) is at most this multiple of the model's
+    /// (``ConformalResiduals/errorRatio(_:model:)``): a refit that forecasts the same rows
+    /// clearly worse is handicapped by its shorter history, and its residuals would over-state
+    /// the model's error rather than show another period's.
+    public static let admissibleErrorRatio: Float = 1.25
 
     /// The refits of `folds` requested for series of `rows` rows under `split` (the first
     /// failing the half-history or `minimumTrainingRows` rule and every later one dropped).

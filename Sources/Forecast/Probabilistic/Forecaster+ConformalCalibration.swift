@@ -56,19 +56,29 @@ extension Forecaster {
             let r = residualSets(w)
             return (r.forecasts, r.actuals, chosen.isScaled ? conformalScales(w.x, windows: w.count, rows: rows) : nil)
         })
-        if rule == .cross { calibration.folds = extra?.folds ?? 0 }
+        if rule == .cross {
+            calibration.folds = extra?.folds ?? 0
+            calibration.foldErrorRatios = extra?.foldErrorRatios
+        }
         return calibration
     }
 
     /// The rolling residuals of this model on `data` (prepared from `set` as for ``calibrate``):
     /// every origin e (stride 1, whole window in its series) and step h with e + h in
     /// `heldOut(series)`; other steps masked (NaN actuals). Local scales over `rows` input rows.
-    func heldOutResiduals(_ data: PreparedData, set: TimeSeriesSet, rows: Int, heldOut: (Int) -> Range<Int>) -> ConformalResiduals {
+    /// `unit [series][P]`: multiplies forecasts, actuals and scales of each series' targets (a
+    /// refit's per-series scaled units re-expressed in the trained model's); nil: 1.
+    func heldOutResiduals(_ data: PreparedData, set: TimeSeriesSet, rows: Int, unit: [[Float]]? = nil,
+                          heldOut: (Int) -> Range<Int>) -> ConformalResiduals {
         let origins = rescale(conformalOrigins(data, set: set, heldOut: heldOut), from: data.scaler).materialized()
         let r = residualSets(origins)
         var out = ConformalResiduals(forecasts: r.forecasts, actuals: r.actuals, scales: conformalScales(origins.x, windows: origins.count, rows: rows))
         let H = spec.window.horizon, P = spec.window.targets.count
         for w in 0..<origins.count {
+            if let u = unit?[origins.series[w]] {
+                for m in 0..<(H * P) { out.forecasts[w][m] *= u[m % P]; out.actuals[w][m] *= u[m % P] }
+                for p in 0..<P { out.scales[w][p] *= u[p] }
+            }
             let keep = heldOut(origins.series[w])
             for h in 1...H where !keep.contains(origins.end[w] + h) {
                 for p in 0..<P { out.actuals[w][(h - 1) * P + p] = .nan }

@@ -14,10 +14,16 @@
 /// training on E_k rows (0.8, 0.64 and 0.51 of the series under the default split).
 extension Forecaster {
     /// The held-out residuals of up to `options.conformalFolds` refits on `set` (unscaled, as
-    /// given to ``fit(_:targets:options:dataFile:checkpointPath:resume:onEvent:)``) for the
-    /// model of window `window`; local scales over `scaleRows` input rows.
+    /// given to ``fit(_:targets:options:dataFile:checkpointPath:resume:onEvent:)``) for
+    /// `model` of window `window`, whose rolling residuals on its validation rows are
+    /// `validation`; local scales over `scaleRows` input rows. A refit whose error on those
+    /// validation rows exceeds ``ConformalFolds/admissibleErrorRatio`` times the model's is
+    /// left out (its ratio is still recorded).
+    /// `factors [series][P]`: the model's per-series scale factors (nil without per-series
+    /// scaling); a refit fits its own on its training rows, and its residuals are re-expressed
+    /// in the model's units.
     static func crossResiduals(_ set: TimeSeriesSet, targets: [String], options: ForecasterOptions, window: WindowSpec,
-                               scaleRows: Int) throws -> ConformalResiduals {
+                               scaleRows: Int, factors: [[Float]]?, validation: ConformalResiduals) throws -> ConformalResiduals {
         let plan = ConformalFolds(rows: set.series.map(\.count), split: options.split, folds: options.conformalFolds,
                                   minimumTrainingRows: window.lookback + window.horizon)
         var o = options
@@ -29,7 +35,18 @@ extension Forecaster {
             let refit = try Forecaster.fit(ConformalFolds.truncated(set, ends: plan.ends[k]), targets: targets, options: o)
             let scaled = refit.seriesScaled(set, split: refit.spec.split)
             let data = try PreparedData(scaled.set, spec: refit.spec.window, split: refit.spec.split, scaler: .standard, missing: refit.spec.missing)
-            var r = refit.heldOutResiduals(data, set: scaled.set, rows: scaleRows) { plan.heldOut(k, series: $0) }
+            let unit: [[Float]]? = scaled.factors.map { f in
+                f.indices.map { s in (0..<targets.count).map { p in f[s][p] / (factors?[s][p] ?? 1) } }
+            }
+            // The same origins as the model's validation residuals (same lookback, horizon and boundaries).
+            let common = refit.heldOutResiduals(data, set: scaled.set, rows: scaleRows, unit: unit) { s in
+                let (vStart, tStart) = options.split.boundaries(rows: set.series[s].count)
+                return vStart..<tStart
+            }
+            let ratio = ConformalResiduals.errorRatio(common, model: validation)
+            all.foldErrorRatios.append(ratio)
+            guard ratio <= ConformalFolds.admissibleErrorRatio else { continue }
+            var r = refit.heldOutResiduals(data, set: scaled.set, rows: scaleRows, unit: unit) { plan.heldOut(k, series: $0) }
             r.folds = 1
             all.append(r)
         }
