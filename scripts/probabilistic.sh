@@ -23,14 +23,19 @@ row() {
   local extra=()
   case "$method" in
     conformal) extra=(--model lstm --intervals conformal ${CONFORMAL_SCORE:+--conformal-score "$CONFORMAL_SCORE"}
-                      ${CONFORMAL_CALIBRATION:+--conformal-calibration "$CONFORMAL_CALIBRATION"}) ;;
+                      ${CONFORMAL_CALIBRATION:+--conformal-calibration "$CONFORMAL_CALIBRATION"}
+                      ${CONFORMAL_FOLDS:+--conformal-folds "$CONFORMAL_FOLDS"}) ;;
     auto-conformal) extra=(--model auto --intervals conformal ${CONFORMAL_SCORE:+--conformal-score "$CONFORMAL_SCORE"}
-                           ${CONFORMAL_CALIBRATION:+--conformal-calibration "$CONFORMAL_CALIBRATION"}) ;;
+                           ${CONFORMAL_CALIBRATION:+--conformal-calibration "$CONFORMAL_CALIBRATION"}
+                           ${CONFORMAL_FOLDS:+--conformal-folds "$CONFORMAL_FOLDS"}) ;;
     gaussian) extra=(--loss gaussian) ;;
     deepar) extra=(--model deepar ${DEEPAR_ARGS:-}) ;;
     deepar-nb) extra=(--model deepar --likelihood negative_binomial ${DEEPAR_ARGS:-}) ;;
   esac
+  local t0 t1
+  t0=$(date +%s.%N)
   "$BIN" train --data "$file" --out "$OUT/$name-$method.safetensors" --quiet "${extra[@]}" "$@"
+  t1=$(date +%s.%N)
   "$BIN" evaluate --model "$OUT/$name-$method.safetensors" --data "$file" --json ${SERIES_KEY:+--series-key "$SERIES_KEY"} |
     python3 -c "
 import json, sys
@@ -40,14 +45,16 @@ pct = lambda d, k: '-' if k not in d.get('coverage_levels', {}) else '%.1f' % (1
 wid = lambda d, k: '-' if k not in d.get('width_levels', {}) else '%.4g' % d['width_levels'][k]
 row = '| $name | $method | %s | %s | %s | %s | %s / %s | %s / %s | %s |' % (f(m['crps']), f(s['crps']), f(m['msis']), f(s['msis']),
       pct(m, '80'), pct(s, '80'), pct(m, '95'), pct(s, '95'), f(m['mase']))
-print(row + (' %s / %s |' % (wid(m, '80'), wid(m, '95')) if '${WIDTH:-}' else ''))"
+print(row + (' %s / %s |' % (wid(m, '80'), wid(m, '95')) if '${WIDTH:-}' else '') + (' %.1f |' % ($t1 - $t0) if '${SECONDS_COLUMN:-}' else ''))"
 }
-echo "| data set | intervals | CRPS | CRPS seasonal naive | MSIS | MSIS seasonal naive | cover 80% (model / s. naive) | cover 95% (model / s. naive) | MASE |${WIDTH:+ mean width 80% / 95% (model) |}"
-echo "|---|---|---|---|---|---|---|---|---|${WIDTH:+---|}"
+echo "| data set | intervals | CRPS | CRPS seasonal naive | MSIS | MSIS seasonal naive | cover 80% (model / s. naive) | cover 95% (model / s. naive) | MASE |${WIDTH:+ mean width 80% / 95% (model) |}${SECONDS_COLUMN:+ train s |}"
+echo "|---|---|---|---|---|---|---|---|---|${WIDTH:+---|}${SECONDS_COLUMN:+---|}"
 # METHODS (default "conformal gaussian deepar count"; also auto-conformal) picks the rows, SETS (default all: names as
 # in the first column, space-separated) the data sets, e.g. to run them as parallel jobs.
 # CONFORMAL_SCORE (default: the CLI's, auto) is passed as --conformal-score to the conformal rows,
-# CONFORMAL_CALIBRATION (default: the CLI's, rolling; windows: the earlier rule) as --conformal-calibration;
+# CONFORMAL_CALIBRATION (default: the CLI's, cross up to 5,000 rows else rolling; windows: the earlier rule) as --conformal-calibration,
+# CONFORMAL_FOLDS (default: the CLI's, 3) as --conformal-folds;
+# SECONDS_COLUMN=1 adds the train command's wall time (seconds) as a last column;
 # WIDTH=1 adds the model's mean interval widths (data units) as a last column;
 # DEEPAR_ARGS (default none) adds flags to the deepar rows (e.g. "--likelihood student_t --lags none").
 for method in ${METHODS:-conformal gaussian deepar}; do
@@ -67,8 +74,8 @@ w.writerow(next(r))
 for row in r: row[-1] = str(int(round(float(row[-1])))); w.writerow(row)"
 if [ -z "${METHODS:-}" ] || [[ "${METHODS}" == *count* ]]; then
   echo
-  echo "| count series | likelihood | CRPS | CRPS seasonal naive | MSIS | MSIS seasonal naive | cover 80% (model / s. naive) | cover 95% (model / s. naive) | MASE |${WIDTH:+ mean width 80% / 95% (model) |}"
-  echo "|---|---|---|---|---|---|---|---|---|${WIDTH:+---|}"
+  echo "| count series | likelihood | CRPS | CRPS seasonal naive | MSIS | MSIS seasonal naive | cover 80% (model / s. naive) | cover 95% (model / s. naive) | MASE |${WIDTH:+ mean width 80% / 95% (model) |}${SECONDS_COLUMN:+ train s |}"
+  echo "|---|---|---|---|---|---|---|---|---|${WIDTH:+---|}${SECONDS_COLUMN:+---|}"
   row sunspot_counts deepar "$OUT/sunspot_counts.csv" --target value
   row sunspot_counts deepar-nb "$OUT/sunspot_counts.csv" --target value
 fi

@@ -77,8 +77,8 @@ final class EnsembleCLITests: XCTestCase {
         let dir = try ForecastBinary.temporaryDirectory("ensemble-conformal")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let model = dir + "/air.safetensors"
-        let t = try ForecastBinary.run(["train", "--data", air, "--target", "value", "--intervals", "conformal", "--epochs", "4", "--hidden", "8",
-                                        "--members", "1", "--out", model])
+        let t = try ForecastBinary.run(["train", "--data", air, "--target", "value", "--intervals", "conformal", "--conformal-calibration", "rolling",
+                                        "--epochs", "4", "--hidden", "8", "--members", "1", "--out", model])
         XCTAssertEqual(t.status, 0, t.stderr)
         XCTAssert(t.stderr.contains("conformal intervals: score"), t.stderr)
 

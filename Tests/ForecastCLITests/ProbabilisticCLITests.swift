@@ -18,6 +18,8 @@ final class ProbabilisticCLITests: XCTestCase {
         let m = dir + "/c.st"
         let t = try ForecastBinary.run(["train", "--data", air, "--target", "value", "--model", "lstm", "--epochs", "3", "--hidden", "8", "--intervals", "conformal", "--out", m, "--quiet"])
         XCTAssertEqual(t.status, 0, t.stderr)
+        let i = try ForecastBinary.run(["inspect", m])
+        XCTAssert(i.stdout.contains("rule cross ("), "a 144-row file gets the cross rule by default: \(i.stdout)")
         let p = try ForecastBinary.run(["predict", "--model", m, "--data", air, "--level", "95,80"])
         XCTAssertEqual(p.status, 0, p.stderr)
         let lines = p.stdout.split(separator: "\n")
@@ -76,6 +78,38 @@ final class ProbabilisticCLITests: XCTestCase {
         }
     }
 
+    /// Cross-conformal refits on a real monthly series (sunspots, 2,820 rows): the single LSTM
+    /// and the ensemble record the rule and refit count (`inspect`), forecast nested intervals,
+    /// and `evaluate` scores them.
+    func testCrossConformalOnSunspots() throws {
+        let dir = try ForecastBinary.temporaryDirectory("conformal-cross")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sun = fixturePath("sunspots_monthly.csv")
+        for model in ["lstm", "auto"] {
+            let m = dir + "/\(model).st"
+            let t = try ForecastBinary.run(["train", "--data", sun, "--target", "value", "--model", model, "--epochs", "2", "--hidden", "8", "--horizon", "6",
+                                            "--intervals", "conformal", "--conformal-calibration", "cross", "--conformal-folds", "2", "--out", m, "--quiet"])
+            XCTAssertEqual(t.status, 0, t.stderr)
+            let i = try ForecastBinary.run(["inspect", m])
+            XCTAssertEqual(i.status, 0, i.stderr)
+            XCTAssert(i.stdout.contains("rule cross (") && i.stdout.contains(" of 2 refits kept; error ratios on the validation rows "), "\(model): \(i.stdout)")
+            let p = try ForecastBinary.run(["predict", "--model", m, "--data", sun, "--level", "80,95"])
+            XCTAssertEqual(p.status, 0, p.stderr)
+            let lines = p.stdout.split(separator: "\n")
+            XCTAssertEqual(lines.first, "time,value,lo-95,lo-80,hi-80,hi-95")
+            XCTAssertEqual(lines.count, 7)
+            for line in lines.dropFirst() {
+                let v = line.split(separator: ",").dropFirst().map { Double($0)! }
+                XCTAssert(v[1] < v[2] && v[2] < v[0] && v[0] < v[3] && v[3] < v[4], "\(model): nested intervals around the point: \(line)")
+            }
+            let e = try ForecastBinary.run(["evaluate", "--model", m, "--data", sun, "--json"])
+            XCTAssertEqual(e.status, 0, e.stderr)
+            let scores = try XCTUnwrap(try json(e.stdout)["model"] as? [String: Any])
+            let coverage = try XCTUnwrap(scores["coverage_levels"] as? [String: Double])
+            XCTAssert(coverage["80"]! > 0.5 && coverage["95"]! >= coverage["80"]!, "\(model): \(coverage)")
+        }
+    }
+
     func testUsageErrors() throws {
         let dir = try ForecastBinary.temporaryDirectory("prob-usage")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -92,6 +126,9 @@ final class ProbabilisticCLITests: XCTestCase {
             (["train", "--data", air, "--target", "value", "--conformal-calibration", "windows", "--out", dir + "/x.st"], 2, "--conformal-calibration needs --intervals conformal"),
             (["train", "--data", air, "--target", "value", "--intervals", "conformal", "--conformal-calibration", "max", "--out", dir + "/x.st"], 2, "conformal-calibration"),
             (["train", "--data", air, "--target", "value", "--intervals", "conformal", "--conformal-score", "wide", "--out", dir + "/x.st"], 2, "conformal-score"),
+            (["train", "--data", air, "--target", "value", "--intervals", "conformal", "--conformal-calibration", "rolling", "--conformal-folds", "2", "--out", dir + "/x.st"], 2, "--conformal-folds needs --conformal-calibration cross"),
+            (["train", "--data", air, "--target", "value", "--conformal-folds", "2", "--out", dir + "/x.st"], 2, "--conformal-folds needs --intervals conformal"),
+            (["train", "--data", air, "--target", "value", "--intervals", "conformal", "--conformal-calibration", "cross", "--conformal-folds", "0", "--out", dir + "/x.st"], 2, "--conformal-folds"),
             (["train", "--data", fixturePath("sunspots_monthly.csv"), "--target", "value", "--model", "deepar", "--likelihood", "negative_binomial",
               "--out", dir + "/x.st"], 1, "counts"),
         ]

@@ -8,6 +8,8 @@
 ///               lookback any chosen component reads (the LSTM members' lookbacks, the
 ///               ES-hybrid's smoothing history); other steps of the origin are masked (NaN)
 ///     windows   the validation windows of the ensemble's own window, every step a validation row
+///     cross     the rolling residuals, plus those of refits of the whole ensemble at
+///               ``ConformalFolds``' earlier origins (``crossResiduals(_:targets:options:networkMembers:)``)
 ///
 /// Every chosen component forecasts any origin from the rows up to it: each LSTM member reads
 /// its own lookback (all of them must reach, so the LSTM component is always the median of every
@@ -44,7 +46,10 @@ extension EnsembleForecaster {
     /// ``ConformalCalibration/select(forecasts:actuals:targets:scales:scaleRows:later:)``).
     /// Call with the statistical members fitted on the training rows only. Throws when no origin
     /// has a validation row to score.
-    func calibrate(_ set: TimeSeriesSet, filled: [[[Double]]], score: ConformalScore, rule: ConformalRule) throws -> ConformalCalibration {
+    /// `extra`: the held-out residuals of ``ConformalRule/cross``'s refits
+    /// (``crossResiduals(_:targets:options:networkMembers:)``), pooled with the rolling ones.
+    func calibrate(_ set: TimeSeriesSet, filled: [[[Double]]], score: ConformalScore, rule: ConformalRule,
+                   extra: ConformalResiduals? = nil) throws -> ConformalCalibration {
         let H = spec.window.horizon, P = spec.window.targets.count, rows = spec.window.lookback
         let reach = conformalReach
         // Origins whose steps reach a validation row, per series and segment, in order.
@@ -58,7 +63,7 @@ extension EnsembleForecaster {
                 guard first <= last else { continue }
                 for e in first...last {
                     let isWhole = e + 1 >= vStart && e + H < tStart
-                    if rule == .rolling || isWhole { origins.append((s, e)); whole.append(isWhole) }
+                    if rule != .windows || isWhole { origins.append((s, e)); whole.append(isWhole) }
                 }
             }
         }
@@ -78,7 +83,7 @@ extension EnsembleForecaster {
             chosen = ConformalCalibration.select(forecasts: w.map { forecasts[$0] }, actuals: w.map { actuals[$0] }, targets: P,
                                                  scales: w.map { scales[$0] }, scaleRows: rows, later: later)
         }
-        guard rule == .rolling else {
+        guard rule != .windows else {
             return ConformalCalibration(forecasts: forecasts, actuals: actuals, targets: P, scales: chosen.isScaled ? scales : nil,
                                         scaleRows: rows, signed: chosen.isSigned)
         }
@@ -88,8 +93,11 @@ extension EnsembleForecaster {
                 for p in 0..<P { actuals[i][(h - 1) * P + p] = .nan }
             }
         }
-        return ConformalCalibration(forecasts: forecasts, actuals: actuals, targets: P, scales: chosen.isScaled ? scales : nil,
-                                    scaleRows: rows, signed: chosen.isSigned, rule: .rolling, inSample: { [self] in
+        var pooled = ConformalResiduals(forecasts: forecasts, actuals: actuals, scales: scales)
+        if let extra { pooled.append(extra) }
+        var calibration = ConformalCalibration(forecasts: pooled.forecasts, actuals: pooled.actuals, targets: P,
+                                               scales: chosen.isScaled ? pooled.scales : nil, scaleRows: rows, signed: chosen.isSigned,
+                                               rule: .rolling, inSample: { [self] in
             // Up to 1,000 training-row origins (whole window in the training rows), evenly spaced.
             var all: [Origin] = []
             for (s, series) in set.series.enumerated() {
@@ -105,6 +113,11 @@ extension EnsembleForecaster {
             return (f.map { $0.flatMap { $0 } }, conformalActuals(set, origins: picked),
                     chosen.isScaled ? EnsembleForecaster.localScales(filled, origins: picked, rows: rows) : nil)
         })
+        if rule == .cross {
+            calibration.folds = extra?.folds ?? 0
+            calibration.foldErrorRatios = extra?.foldErrorRatios
+        }
+        return calibration
     }
 
     /// The combination's forecasts `[origin][step][target]` (data units) from `origins`, each

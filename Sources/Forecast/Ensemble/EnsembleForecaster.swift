@@ -123,9 +123,12 @@ public final class EnsembleForecaster: @unchecked Sendable {
             if let chosen = choose(scores) { spec.combination = chosen.components }
         }
         // 4. Calibration of the chosen combination on its validation residuals.
+        let extra = options.conformal && options.conformalRule == .cross
+            ? try crossResiduals(set, targets: targets, options: options, window: window, networkMembers: count, scaleRows: window.lookback,
+                                 model: EnsembleForecaster(spec: spec, networks: networks, hybrid: hybrid, provenance: nil)) : nil
         let calibration = options.conformal
             ? try EnsembleForecaster(spec: spec, networks: networks, hybrid: hybrid, provenance: nil)
-                .calibrate(set, filled: filled, score: options.conformalScore, rule: options.conformalRule)
+                .calibrate(set, filled: filled, score: options.conformalScore, rule: options.conformalRule, extra: extra)
             : nil
         // 5. Final statistical fits on the rows before the test split.
         spec.statistical = fitStatistical(filled, season: season, split: options.split, throughValidation: true,
@@ -419,12 +422,13 @@ public final class EnsembleForecaster: @unchecked Sendable {
         s.seriesKeys = set.series.map(\.key)
         let filled = EnsembleForecaster.filledTargets(set, targets: spec.window.targets)
         // A calibrated ensemble is recalibrated on the new validation rows with the same score
-        // and rule (its residuals change with the members), statistical members on the training rows.
+        // and rule (its residuals change with the members), statistical members on the training rows;
+        // a cross calibration becomes rolling (a refit at an earlier origin would start from weights that saw its held-out rows).
         var calibration: ConformalCalibration? = nil
         if let c = conformal {
             s.statistical = EnsembleForecaster.fitStatistical(filled, season: spec.seasonLength, split: spec.split, throughValidation: false, workers: training.workers)
             calibration = try EnsembleForecaster(spec: s, networks: tuned, hybrid: tunedHybrid, provenance: nil)
-                .calibrate(set, filled: filled, score: c.score, rule: c.rule)
+                .calibrate(set, filled: filled, score: c.score, rule: c.rule == .cross ? .rolling : c.rule)
         }
         s.statistical = EnsembleForecaster.fitStatistical(filled, season: spec.seasonLength, split: spec.split, throughValidation: true, workers: training.workers)
         let untested = EnsembleForecaster(spec: s, networks: tuned, hybrid: tunedHybrid, provenance: nil, conformal: calibration)

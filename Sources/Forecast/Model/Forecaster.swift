@@ -124,8 +124,14 @@ public final class Forecaster: @unchecked Sendable {
             guard !data.validation.isEmpty else {
                 throw DataError.invalidArgument("\(set.source): conformal intervals need validation windows, and the validation split holds none (lookback \(lookback) + horizon \(horizon)); raise --val-fraction")
             }
-            calibration = Forecaster(spec: spec, params: params, provenance: nil)
-                .calibrate(data, set: scaled?.set ?? set, score: options.conformalScore, rule: options.conformalRule)
+            let model = Forecaster(spec: spec, params: params, provenance: nil)
+            let extra = options.conformalRule == .cross
+                ? try crossResiduals(set, targets: targets, options: options, window: window, scaleRows: model.conformalScaleRows, factors: scaled?.factors,
+                                     validation: model.heldOutResiduals(data, set: scaled?.set ?? set, rows: model.conformalScaleRows) { s in
+                                         let (vStart, tStart) = options.split.boundaries(rows: set.series[s].count)
+                                         return vStart..<tStart
+                                     }) : nil
+            calibration = model.calibrate(data, set: scaled?.set ?? set, score: options.conformalScore, rule: options.conformalRule, extra: extra)
         }
         let untested = Forecaster(spec: spec, params: params, provenance: nil, conformal: calibration)
         // Series-sharded: each process sees only its series, so no test metrics in the file.
@@ -210,10 +216,11 @@ public final class Forecaster: @unchecked Sendable {
                                 targets: spec.window.targets.count, checkpointPath: checkpointPath,
                                 checkpointSections: try Forecaster.specSection(spec))
         // A conformal model is recalibrated on the new validation windows (its residuals change with the weights).
+        // A cross calibration becomes rolling: a refit at an earlier origin would start from weights that saw its held-out rows.
         var calibration = conformal
         if let c = conformal, !validation.isEmpty {
             calibration = Forecaster(spec: spec, params: trainer.params, provenance: nil)
-                .calibrate(data, set: scaled.set, score: c.score, rule: c.rule)
+                .calibrate(data, set: scaled.set, score: c.score, rule: c.rule == .cross ? .rolling : c.rule)
         }
         let tuned = Forecaster(spec: spec, params: trainer.params, provenance: nil, conformal: calibration)
         let report = data.test.isEmpty ? nil : try tuned.evaluate(set, prepared: data, factors: scaled.factors)

@@ -42,6 +42,8 @@ public struct ForecasterOptions: Sendable {
     /// Which residuals the conformal calibration keeps and how it reads quantiles
     /// (``ConformalRule``; `.windows` is the rule of models written before it).
     public var conformalRule: ConformalRule = .rolling
+    /// ``ConformalRule/cross``: refits requested (fewer when the series are short, ``ConformalFolds``).
+    public var conformalFolds = ConformalFolds.defaultCount
     public var training: TrainingConfig
     /// Multi-process training: shares shard gradients between processes (MPI ranks); nil in
     /// one process. The result is bit-identical either way.

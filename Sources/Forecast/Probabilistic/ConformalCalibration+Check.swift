@@ -3,7 +3,7 @@ extension ConformalCalibration {
     /// Checks a calibration read from a file for a model of `M` forecast elements
     /// (steps × targets) and `P` targets: one sorted list of finite scores per element (non-negative
     /// unless signed; an empty list, an element never observed, gives NaN bounds), and local and step scales of the right counts, finite and
-    /// positive. Throws a message naming the field (`conformal.<field>`).
+    /// positive; a refit count (``folds``) in 0...``ConformalFolds/maximumCount``, with interpolated quantiles. Throws a message naming the field (`conformal.<field>`).
     public func check(elements M: Int, targets P: Int) throws {
         func bad(_ field: String, _ why: String) -> DataError { DataError.invalidArgument("conformal.\(field): \(why)") }
         guard residuals.count == M else { throw bad("residuals", "holds \(residuals.count) score lists for \(M) forecast elements") }
@@ -19,6 +19,15 @@ extension ConformalCalibration {
         if let floor = scaleFloor {
             guard floor.count == P else { throw bad("scaleFloor", "holds \(floor.count) values for \(P) targets") }
             guard floor.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw bad("scaleFloor", "a value is not finite and positive") }
+        }
+        if let k = folds {
+            guard (0...ConformalFolds.maximumCount).contains(k) else { throw bad("folds", "\(k) is not in 0...\(ConformalFolds.maximumCount)") }
+            guard interpolated == true else { throw bad("folds", "refits (the cross rule) need interpolated quantiles") }
+        }
+        if let ratios = foldErrorRatios {
+            guard let k = folds, ratios.count >= k, ratios.count <= ConformalFolds.maximumCount else {
+                throw bad("foldErrorRatios", "holds \(ratios.count) ratios for \(folds.map(String.init) ?? "no") refits")
+            }
         }
         if let sigma = stepScales {
             guard sigma.count == M else { throw bad("stepScales", "holds \(sigma.count) values for \(M) forecast elements") }

@@ -55,6 +55,15 @@ public struct ConformalCalibration: Codable, Sendable, Equatable {
     /// Whether quantiles interpolate between order statistics at position (n + 1) L
     /// (``ConformalRule/rolling``); nil or false: the ⌈(n + 1) L⌉-th order statistic.
     public var interpolated: Bool?
+    /// ``ConformalRule/cross``: how many refits at earlier origins (``ConformalFolds``) added
+    /// their held-out residuals to the trained model's rolling ones (0: the series were too
+    /// short for any). nil: no refits (``ConformalRule/rolling`` or ``ConformalRule/windows``,
+    /// and every model file written before the rule).
+    public var folds: Int? = nil
+    /// ``ConformalRule/cross``: per refit tried, its error on the model's validation rows over
+    /// the model's (``ConformalResiduals/errorRatio(_:model:)``); those above
+    /// ``ConformalFolds/admissibleErrorRatio`` were left out of ``folds``. nil without refits.
+    public var foldErrorRatios: [Float]? = nil
 
     /// Training windows' forecasts and actuals `[N][steps × P]` (data units) and raw local
     /// scales `[N][P]` (nil without local scaling): the in-sample scores that set
@@ -232,7 +241,7 @@ public struct ConformalCalibration: Codable, Sendable, Equatable {
     }
 
     /// The rule this calibration was made with.
-    public var rule: ConformalRule { interpolated == true ? .rolling : .windows }
+    public var rule: ConformalRule { folds != nil ? .cross : interpolated == true ? .rolling : .windows }
 
     /// Window scale times step scale: what a score at element `m` is multiplied by.
     func width(element m: Int, scales: [Float]?) -> Float {

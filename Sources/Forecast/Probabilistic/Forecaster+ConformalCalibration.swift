@@ -10,11 +10,17 @@
 /// (training windows lie in the training rows), so each rolling residual is out of sample; the
 /// test rows are never read as actuals. Validation windows do steer early stopping, as with
 /// the `windows` rule.
+///
+///     cross     the rolling residuals above, plus those of ``ConformalFolds``' refits at their
+///               held-out rows (``Forecaster/crossResiduals``), pooled
 extension Forecaster {
     /// Calibration by `rule` from `data` (prepared from `set`, the per-series scaled set, with
     /// the scaler `data.scaler`, re-expressed in this model's), with the score `score`
-    /// (`auto`: chosen on the validation windows, ``ConformalCalibration/select``).
-    func calibrate(_ data: PreparedData, set: TimeSeriesSet, score: ConformalScore, rule: ConformalRule) -> ConformalCalibration {
+    /// (`auto`: chosen on the validation windows, ``ConformalCalibration/select``). `extra`:
+    /// the held-out residuals of ``ConformalRule/cross``'s refits (local scales over this
+    /// model's ``conformalScaleRows``), pooled with this model's rolling ones.
+    func calibrate(_ data: PreparedData, set: TimeSeriesSet, score: ConformalScore, rule: ConformalRule,
+                   extra: ConformalResiduals? = nil) -> ConformalCalibration {
         let validation = rescale(data.validation, from: data.scaler).materialized()
         let P = spec.window.targets.count, rows = conformalScaleRows
         let byWindow = residualSets(validation)
@@ -28,23 +34,18 @@ extension Forecaster {
             chosen = ConformalCalibration.select(forecasts: byWindow.forecasts, actuals: byWindow.actuals, targets: P, scales: scales,
                                                  scaleRows: rows, later: later)
         }
-        guard rule == .rolling, spec.window.mode == .manyToOne else {
+        guard rule != .windows, spec.window.mode == .manyToOne else {
             return ConformalCalibration(forecasts: byWindow.forecasts, actuals: byWindow.actuals, targets: P, scales: chosen.isScaled ? scales : nil,
                                         scaleRows: rows, signed: chosen.isSigned)
         }
-        let origins = rescale(conformalOrigins(data, set: set), from: data.scaler).materialized()
-        var rolling = residualSets(origins)
-        let H = spec.window.horizon
-        for w in 0..<origins.count {
-            let (vStart, tStart) = spec.split.boundaries(rows: set.series[origins.series[w]].count)
-            for h in 1...H where !(vStart..<tStart).contains(origins.end[w] + h) {
-                for p in 0..<P { rolling.actuals[w][(h - 1) * P + p] = .nan }
-            }
+        var rolling = heldOutResiduals(data, set: set, rows: rows) { s in
+            let (vStart, tStart) = spec.split.boundaries(rows: set.series[s].count)
+            return vStart..<tStart
         }
-        let rollingScales = conformalScales(origins.x, windows: origins.count, rows: rows)
+        if let extra { rolling.append(extra) }
         let train = data.train
-        return ConformalCalibration(forecasts: rolling.forecasts, actuals: rolling.actuals, targets: P,
-                                    scales: chosen.isScaled ? rollingScales : nil, scaleRows: rows, signed: chosen.isSigned, rule: .rolling,
+        var calibration = ConformalCalibration(forecasts: rolling.forecasts, actuals: rolling.actuals, targets: P,
+                                    scales: chosen.isScaled ? rolling.scales : nil, scaleRows: rows, signed: chosen.isSigned, rule: .rolling,
                                     inSample: { [self] in
             // Up to 1,000 training windows, evenly spaced: the in-sample mean score per step.
             let n = train.count, take = min(n, 1_000)
@@ -55,6 +56,35 @@ extension Forecaster {
             let r = residualSets(w)
             return (r.forecasts, r.actuals, chosen.isScaled ? conformalScales(w.x, windows: w.count, rows: rows) : nil)
         })
+        if rule == .cross {
+            calibration.folds = extra?.folds ?? 0
+            calibration.foldErrorRatios = extra?.foldErrorRatios
+        }
+        return calibration
+    }
+
+    /// The rolling residuals of this model on `data` (prepared from `set` as for ``calibrate``):
+    /// every origin e (stride 1, whole window in its series) and step h with e + h in
+    /// `heldOut(series)`; other steps masked (NaN actuals). Local scales over `rows` input rows.
+    /// `unit [series][P]`: multiplies forecasts, actuals and scales of each series' targets (a
+    /// refit's per-series scaled units re-expressed in the trained model's); nil: 1.
+    func heldOutResiduals(_ data: PreparedData, set: TimeSeriesSet, rows: Int, unit: [[Float]]? = nil,
+                          heldOut: (Int) -> Range<Int>) -> ConformalResiduals {
+        let origins = rescale(conformalOrigins(data, set: set, heldOut: heldOut), from: data.scaler).materialized()
+        let r = residualSets(origins)
+        var out = ConformalResiduals(forecasts: r.forecasts, actuals: r.actuals, scales: conformalScales(origins.x, windows: origins.count, rows: rows))
+        let H = spec.window.horizon, P = spec.window.targets.count
+        for w in 0..<origins.count {
+            if let u = unit?[origins.series[w]] {
+                for m in 0..<(H * P) { out.forecasts[w][m] *= u[m % P]; out.actuals[w][m] *= u[m % P] }
+                for p in 0..<P { out.scales[w][p] *= u[p] }
+            }
+            let keep = heldOut(origins.series[w])
+            for h in 1...H where !keep.contains(origins.end[w] + h) {
+                for p in 0..<P { out.actuals[w][(h - 1) * P + p] = .nan }
+            }
+        }
+        return out
     }
 
     /// Point forecasts and actuals `[N][steps × P]` in data units of windows scaled like this model.
@@ -73,18 +103,19 @@ extension Forecaster {
 
     /// The rolling rule's origins (views into `data`'s rows, in `data.scaler`'s scaling): per
     /// series and segment, every end row e (stride 1) whose whole window [e − lookback + 1,
-    /// e + horizon] lies in the segment and some step of which is a validation row
-    /// (vStart − horizon ≤ e < tStart − 1); with a `.whole` split boundary its lookback starts
-    /// at vStart or later.
-    func conformalOrigins(_ data: PreparedData, set: TimeSeriesSet) -> WindowViews {
+    /// e + horizon] lies in the segment and some step of which is a held-out row
+    /// (a − horizon ≤ e < b − 1 for `heldOut(series)` = [a, b); the validation rows
+    /// [vStart, tStart) for the trained model); with a `.whole` split boundary its lookback
+    /// starts at a or later.
+    func conformalOrigins(_ data: PreparedData, set: TimeSeriesSet, heldOut: (Int) -> Range<Int>) -> WindowViews {
         let v = data.validation, T = spec.window.lookback, H = spec.window.horizon
         var views = WindowViews(rows: v.rows, lookback: v.lookback, horizon: v.horizon, stride: 1, mode: v.mode, targetColumns: v.targetColumns)
         for (s, series) in set.series.enumerated() where series.count >= T + H {
-            let (vStart, tStart) = spec.split.boundaries(rows: series.count)
+            let block = heldOut(s)
             for segment in series.segments {
-                var first = max(segment.lowerBound + T - 1, vStart - H)
-                if spec.split.boundary == .whole { first = max(first, vStart + T - 1) }
-                let last = min(segment.upperBound - 1 - H, tStart - 2)
+                var first = max(segment.lowerBound + T - 1, block.lowerBound - H)
+                if spec.split.boundary == .whole { first = max(first, block.lowerBound + T - 1) }
+                let last = min(segment.upperBound - 1 - H, block.upperBound - 2)
                 guard first <= last else { continue }
                 for e in first...last { views.append(series: s, end: e) }
             }

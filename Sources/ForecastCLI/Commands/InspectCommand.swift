@@ -52,6 +52,7 @@ struct InspectCommand: ParsableCommand {
         print("parameters:   \(f.model.layout.parameterCount) in \(f.model.layout.entries.count) tensors")
         for e in f.model.layout.entries { print("  \(e.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(e.shape)") }
         print("loss:         \(spec.loss.name)")
+        if let c = f.conformal { print("intervals:    conformal, " + EnsembleCLI.conformalSummary(c, targets: spec.window.targets.count)) }
         print("window:       lookback \(spec.window.lookback), horizon \(spec.window.horizon), stride \(spec.window.stride)\(spec.levelNormalization ? ", level-normalised" : "")")
         print("targets:      \(spec.window.targets.joined(separator: ", "))")
         print("inputs:       \(spec.inputNames.joined(separator: ", "))")

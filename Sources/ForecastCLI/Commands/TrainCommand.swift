@@ -105,6 +105,7 @@ struct TrainCommand: ParsableCommand {
         let (set, statics) = try input.loadTrainingSet(statics: splitList(settings.statics))
         var options = settings.forecasterOptions()
         options.statics = statics
+        if settings.conformalCalibration == nil { options.conformalRule = ConformalRule.default(rows: set.rowCount) }
         try TrainingBudget.checkSeries(set, targets: settings.target, options: options)
         let reporter = ProgressReporter(json: json, quiet: quiet)
         let freq = set.frequency.map { "\($0)" } ?? "row order"

@@ -6,7 +6,8 @@ enum EnsembleCLI {
     static func train(input: DataOptions, settings: ModelOptions, out: String, json: Bool, quiet: Bool) throws {
         let start = Date()
         let set = try input.load()
-        let options = settings.forecasterOptions()
+        var options = settings.forecasterOptions()
+        if settings.conformalCalibration == nil { options.conformalRule = ConformalRule.default(rows: set.rowCount) }
         try TrainingBudget.checkSeries(set, targets: settings.target, options: options)
         let reporter = ProgressReporter(json: json, quiet: quiet)
         let freq = set.frequency.map { "\($0)" } ?? "row order"
@@ -31,7 +32,7 @@ enum EnsembleCLI {
                 obj["test_mase"] = m.model.mase
                 obj["seasonal_naive_mase"] = m.seasonalNaive.mase
             }
-            if let c = model.conformal { obj["intervals"] = "conformal"; obj["conformal_score"] = c.score.rawValue; obj["conformal_rule"] = c.rule.rawValue }
+            if let c = model.conformal { obj["intervals"] = "conformal"; obj["conformal_score"] = c.score.rawValue; obj["conformal_rule"] = c.rule.rawValue; if let k = c.folds { obj["conformal_folds"] = k; obj["conformal_fold_error_ratios"] = (c.foldErrorRatios ?? []).map(Double.init) } }
             Output.json(obj)
         } else if !quiet {
             Output.note("lookback \(spec.window.lookback), horizon \(spec.window.horizon), season \(spec.seasonLength), \(spec.networks.count) LSTM member(s)\(spec.eshybrid == nil ? "" : " and an ES-hybrid member"); chosen on validation: median of \(chosen)")
@@ -122,7 +123,7 @@ enum EnsembleCLI {
             return Output.format(Double(c.halfWidth(element: m, level: level) * (c.stepScales?[m] ?? 1)))
         }
         let unit = c.isLocallyScaled ? " x local scale" : ""
-        return "score \(c.score.rawValue), rule \(c.rule.rawValue), \(c.residuals.first?.count ?? 0) scores per step"
+        return "score \(c.score.rawValue), rule \(c.rule.rawValue)\(c.folds.map { k in " (\(k) of \(c.foldErrorRatios?.count ?? k) refits kept; error ratios on the validation rows \((c.foldErrorRatios ?? []).map { Output.format(Double($0)) }.joined(separator: ", ")))" } ?? ""), \(c.residuals.first?.count ?? 0) scores per step"
             + (c.pooled ? " (pooled over the steps)" : "")
             + "; half-width 80% \(half(0, 0.8)) / 95% \(half(0, 0.95)) at step 1, \(half((steps - 1) * P, 0.8)) / \(half((steps - 1) * P, 0.95)) at step \(steps)\(unit)"
     }

@@ -77,8 +77,11 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("--intervals conformal: the nonconformity score: auto (absolute or scaled, picked on the validation windows; default), absolute, scaled (|residual| / the window's mean absolute one-step change), signed or scaled-signed (separate tails).", valueName: "score"))
     var conformalScore: ConformalScore?
 
-    @Option(help: ArgumentHelp("--intervals conformal: the residuals and quantile rule: rolling (every forecast origin and step whose target is a validation row; short series pool the steps, each divided by the model's in-sample error at that step; quantiles interpolated at (n+1)L; default) or windows (whole validation windows only, order statistic ⌈(n+1)L⌉: the rule before rolling).", valueName: "rule"))
+    @Option(help: ArgumentHelp("--intervals conformal: the residuals and quantile rule (default: cross for files of at most 5,000 rows, else rolling): rolling (every forecast origin and step whose target is a validation row; short series pool the steps, each divided by the model's in-sample error at that step; quantiles interpolated at (n+1)L) windows (whole validation windows only, order statistic ⌈(n+1)L⌉: the rule before rolling) or cross (rolling, plus the held-out residuals of --conformal-folds refits at earlier origins inside the training rows; costs a training per refit).", valueName: "rule"))
     var conformalCalibration: ConformalRule?
+
+    @Option(help: ArgumentHelp("--conformal-calibration cross: refits of the model at earlier origins whose held-out residuals join the calibration (default 3; fewer when a refit would train on less than half the model's rows; a refit forecasting the model's validation rows more than 1.25 times worse is left out).", valueName: "k"))
+    var conformalFolds: Int?
 
     @Option(help: ArgumentHelp("--model deepar: the likelihood of the next value: gaussian, student_t or negative_binomial (counts).", valueName: "name"))
     var likelihood: Likelihood?
@@ -182,6 +185,11 @@ struct ModelOptions: ParsableArguments {
         if let n = samples { try OptionLimits.require([("--samples", n, 1...100_000)]) }
         if conformalScore != nil && intervals != .conformal { throw ValidationError("--conformal-score needs --intervals conformal") }
         if conformalCalibration != nil && intervals != .conformal { throw ValidationError("--conformal-calibration needs --intervals conformal") }
+        if let k = conformalFolds {
+            if conformalCalibration == .rolling || conformalCalibration == .windows { throw ValidationError("--conformal-folds needs --conformal-calibration cross") }
+            if intervals != .conformal { throw ValidationError("--conformal-folds needs --intervals conformal") }
+            try OptionLimits.require([("--conformal-folds", k, 1...ConformalFolds.maximumCount)])
+        }
         if intervals == .conformal {
             if quantiles != nil { throw ValidationError("--intervals conformal is for point losses; a quantile head gives its own intervals") }
             switch loss {
@@ -255,6 +263,7 @@ struct ModelOptions: ParsableArguments {
         options.conformal = intervals == .conformal
         if let c = conformalScore { options.conformalScore = c }
         if let c = conformalCalibration { options.conformalRule = c }
+        if let k = conformalFolds { options.conformalFolds = k }
         options.training.epochs = epochs ?? 60
         options.training.batchSize = batch ?? 32
         options.training.learningRate = lr ?? 3e-3
