@@ -35,7 +35,7 @@ extension EnsembleForecaster {
             let refit = try EnsembleForecaster.fit(cut, targets: targets, options: o, networkMembers: networkMembers)
             var spec = refit.spec
             spec.statistical = fitStatistical(EnsembleForecaster.filledTargets(cut, targets: targets), season: spec.seasonLength,
-                                              split: spec.split, throughValidation: false)
+                                              split: spec.split, throughValidation: false, workers: options.training.workers)
             let model = EnsembleForecaster(spec: spec, networks: refit.networks, hybrid: refit.hybrid, provenance: nil)
             let reach = model.conformalReach
             // Its error on the trained model's validation rows against the model's, from origins both reach.
