@@ -103,7 +103,7 @@ struct TrainCommand: ParsableCommand {
         }
         let start = Date()
         let (set, statics) = try input.loadTrainingSet(statics: splitList(settings.statics))
-        var options = settings.forecasterOptions()
+        var options = settings.forecasterOptions(for: set)
         options.statics = statics
         try TrainingBudget.checkSeries(set, targets: settings.target, options: options)
         let reporter = ProgressReporter(json: json, quiet: quiet)

@@ -6,7 +6,7 @@ enum EnsembleCLI {
     static func train(input: DataOptions, settings: ModelOptions, out: String, json: Bool, quiet: Bool) throws {
         let start = Date()
         let set = try input.load()
-        let options = settings.forecasterOptions()
+        let options = settings.forecasterOptions(for: set)
         try TrainingBudget.checkSeries(set, targets: settings.target, options: options)
         let reporter = ProgressReporter(json: json, quiet: quiet)
         let freq = set.frequency.map { "\($0)" } ?? "row order"
