@@ -44,15 +44,34 @@ final class IntermittentDefaultsCLITests: XCTestCase {
         XCTAssertEqual(quantiles.loss, .quantile([0.1, 0.5, 0.9]), "--quantiles sets the loss")
     }
 
-    /// Without --model (the auto ensemble) the LSTM member gets the same defaults.
-    func testDefaultModelOnManySeriesFileTrainsItsLSTMOnMAE() throws {
-        let path = dir + "/auto.safetensors"
-        let r = try ForecastBinary.run(["train", "--data", fixturePath("long_format_daily.csv"), "--horizon", "7", "--lookback", "14",
-                                        "--epochs", "1", "--hidden", "8", "--workers", "1", "--out", path, "--quiet"])
+    /// Without --model the many-series fixture gets the LSTM (not the auto ensemble) with those
+    /// defaults; `--model auto` still trains the ensemble, whose LSTM member gets them too.
+    func testDefaultModelOnManySeriesFileIsTheLSTMOnMAE() throws {
+        let common = ["train", "--data", fixturePath("long_format_daily.csv"), "--horizon", "7", "--lookback", "14",
+                      "--epochs", "1", "--hidden", "8", "--workers", "1", "--quiet"]
+        let lstm = dir + "/default.safetensors"
+        let r = try ForecastBinary.run(common + ["--out", lstm])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let model = try EnsembleForecaster.load(from: path)
+        let spec = try Forecaster.load(from: lstm).spec
+        XCTAssertEqual(spec.loss, .mae)
+        XCTAssertFalse(spec.levelNormalization)
+
+        let auto = dir + "/auto.safetensors"
+        let a = try ForecastBinary.run(common + ["--model", "auto", "--out", auto])
+        XCTAssertEqual(a.status, 0, a.stderr)
+        let model = try EnsembleForecaster.load(from: auto)
         XCTAssertEqual(model.networks.map(\.spec.loss), [.mae])
         XCTAssertEqual(model.networks.map(\.spec.levelNormalization), [false])
+    }
+
+    /// Without --model a single series still gets the auto ensemble (air passengers).
+    func testDefaultModelOnOneSeriesIsStillAuto() throws {
+        let path = dir + "/air.safetensors"
+        let r = try ForecastBinary.run(["train", "--data", fixturePath("air_passengers.csv"), "--target", "value", "--epochs", "1",
+                                        "--hidden", "8", "--workers", "1", "--members", "1", "--out", path, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try EnsembleForecaster.load(from: path).networks.count, 1, "the auto ensemble")
+        XCTAssertThrowsError(try Forecaster.load(from: path), "not a single recurrent model")
     }
 
     /// Single series keep MSE and level normalisation, even one with 57% zeros (Seattle's

@@ -55,6 +55,8 @@ struct BacktestCommand: ParsableCommand {
     func run() throws {
         if grid.grid { return try runGrid() }
         let (set, statics) = try input.loadTrainingSet(statics: splitList(settings.statics))
+        var settings = self.settings
+        settings.chooseModel(for: set)
         var options = settings.forecasterOptions()
         options.statics = statics
         options.split = SplitSpec(validation: settings.valFraction ?? 0.1, test: 0)

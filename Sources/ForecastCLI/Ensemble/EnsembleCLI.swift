@@ -3,9 +3,10 @@ import Forecast
 
 /// The `ensemble` family (`--model auto`) in train, evaluate, predict, inspect and plot.
 enum EnsembleCLI {
-    static func train(input: DataOptions, settings: ModelOptions, out: String, json: Bool, quiet: Bool) throws {
+    /// `set`: the file already read (`input.load()`), else it is read here.
+    static func train(input: DataOptions, settings: ModelOptions, set: TimeSeriesSet? = nil, out: String, json: Bool, quiet: Bool) throws {
         let start = Date()
-        let set = try input.load()
+        let set = try set ?? input.load()
         let options = settings.forecasterOptions(for: set)
         try TrainingBudget.checkSeries(set, targets: settings.target, options: options)
         let reporter = ProgressReporter(json: json, quiet: quiet)

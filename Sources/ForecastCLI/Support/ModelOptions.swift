@@ -17,7 +17,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Calendar inputs from the timestamps, comma-separated: hour (hour of day), dow (day of week), doy (day of year), each as sin/cos.", valueName: "features"))
     var calendar: String?
 
-    @Option(name: .customLong("model"), help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor), seq2seq (encoder-decoder with attention), deepar (autoregressive, sampled), auto (median ensemble of LSTMs, ETS and Theta chosen on the validation split; docs/ensembles.md), or eshybrid (per-series Holt-Winters smoothing learned with a global LSTM; docs/eshybrid.md). Default: auto (also with --intervals conformal), or lstm when an option only a single network serves is given (--loss other than mse, --quantiles, --dilations, --tau, --learn-tau, --bidirectional, --dropout, --checkpoint-dir, --resume).", valueName: "model"))
+    @Option(name: .customLong("model"), help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor), seq2seq (encoder-decoder with attention), deepar (autoregressive, sampled), auto (median ensemble of LSTMs, ETS and Theta chosen on the validation split; docs/ensembles.md), or eshybrid (per-series Holt-Winters smoothing learned with a global LSTM; docs/eshybrid.md). Default: auto (also with --intervals conformal), or lstm for a global model over intermittent series (as for --loss) or when an option only a single network serves is given (--loss other than mse, --quantiles, --dilations, --tau, --learn-tau, --bidirectional, --dropout, --checkpoint-dir, --resume).", valueName: "model"))
     var modelChoice: ModelChoice?
 
     /// The model to train: the one named, else `auto`, unless an option asks for something only a
@@ -228,6 +228,18 @@ struct ModelOptions: ParsableArguments {
         guard let dilations else { return [] }
         let parts = splitList(dilations).map { Int($0) }
         return parts.contains(nil) ? nil : parts.compactMap { $0 }
+    }
+
+    /// Without `--model` (and `--members`), the LSTM instead of `auto` for a global model over
+    /// intermittent series (``IntermittentDefaults``): the ensemble's statistical members (ETS,
+    /// Theta) are methods for smooth series, fitted one series at a time. On the 3,000-series
+    /// generator file `auto` itself chose its LSTM alone on validation (ETS 0.856, Theta 0.849,
+    /// LSTM 0.725) after 688 s and 5 GB, nearly all of it the per-series fits (docs/performance.md).
+    mutating func chooseModel(for set: TimeSeriesSet) {
+        guard modelChoice == nil, members == nil, model == .auto,
+              IntermittentDefaults.applies(set, targets: target, split: SplitSpec(validation: valFraction ?? 0.1, test: testFraction ?? 0.1))
+        else { return }
+        modelChoice = .recurrent(.lstm)
     }
 
     /// The library options for training on `set`: ``forecasterOptions()`` with the loss and level
