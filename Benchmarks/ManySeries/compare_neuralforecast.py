@@ -4,8 +4,10 @@
 Both models get the same data (every series but its last H days), horizon H, lookback L and
 the same number of training windows (steps x windows per step: NeuralForecast's defaults,
 max_steps 1000 x windows_batch_size 128; forecast --batch 128 and --windows-per-epoch x
---epochs = 1000 batches; --steps changes both). forecast trains its LSTM (`--model lstm`: its
-default model is the auto ensemble); everything else is each tool's default. NeuralForecast runs
+--epochs = 1000 batches; --steps changes both). forecast trains its LSTM (`--model lstm`;
+`--forecast-model default` passes no --model, so forecast picks its default model: the LSTM on
+intermittent many-series files, else the auto ensemble); everything else is each tool's default.
+--nf-seed sets NeuralForecast's random_seed (default 1). NeuralForecast runs
 first (the long half; --nf-timeout stops it), then forecast. Each tool runs as its own
 process under /usr/bin/time -v (wall time, peak RSS); MASE is scored here on the held-out last
 H days (scale: in-sample seasonal-naive MAE, season 7, of each series' training days; mean over
