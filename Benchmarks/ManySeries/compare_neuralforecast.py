@@ -4,8 +4,10 @@
 Both models get the same data (every series but its last H days), horizon H, lookback L and
 the same number of training windows (steps x windows per step: NeuralForecast's defaults,
 max_steps 1000 x windows_batch_size 128; forecast --batch 128 and --windows-per-epoch x
---epochs = 1000 batches; --steps changes both). forecast trains its LSTM (`--model lstm`: its
-default model is the auto ensemble); everything else is each tool's default. NeuralForecast runs
+--epochs = 1000 batches; --steps changes both). forecast trains its LSTM (`--model lstm`;
+`--forecast-model default` passes no --model, so forecast picks its default model: the LSTM on
+intermittent many-series files, else the auto ensemble); everything else is each tool's default.
+--nf-seed sets NeuralForecast's random_seed (default 1). NeuralForecast runs
 first (the long half; --nf-timeout stops it), then forecast. Each tool runs as its own
 process under /usr/bin/time -v (wall time, peak RSS); MASE is scored here on the held-out last
 H days (scale: in-sample seasonal-naive MAE, season 7, of each series' training days; mean over
@@ -35,10 +37,10 @@ import sys, time, pandas as pd
 from neuralforecast import NeuralForecast
 from neuralforecast.models import LSTM
 train, out, h, L = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-steps, windows = int(sys.argv[5]), int(sys.argv[6])
+steps, windows, seed = int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
 df = pd.read_csv(train, parse_dates=["ds"])
 t0 = time.time()
-nf = NeuralForecast(models=[LSTM(h=h, input_size=L, max_steps=steps, windows_batch_size=windows, random_seed=1, enable_progress_bar=False, logger=False,
+nf = NeuralForecast(models=[LSTM(h=h, input_size=L, max_steps=steps, windows_batch_size=windows, random_seed=seed, enable_progress_bar=False, logger=False,
                                  enable_checkpointing=False, accelerator="cpu")], freq="D")
 nf.fit(df)
 t1 = time.time()
@@ -96,6 +98,9 @@ def main():
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--nf-timeout", type=float, default=None, help="stop NeuralForecast after this many seconds")
     ap.add_argument("--skip-nf", action="store_true")
+    ap.add_argument("--nf-seed", type=int, default=1, help="NeuralForecast's random_seed")
+    ap.add_argument("--forecast-model", default="lstm",
+                    help="forecast's --model (default lstm); 'default' passes none, so forecast picks its default model")
     ap.add_argument("--forecast-args", default="", help="extra `forecast train` options (e.g. '--loss mae'), space-separated")
     a = ap.parse_args()
     H, L = a.horizon, a.lookback
@@ -116,7 +121,7 @@ def main():
         out = os.path.join(tmp, "nf.csv")
         env = dict(os.environ, OMP_NUM_THREADS=str(a.workers), MKL_NUM_THREADS=str(a.workers))
         t0 = time.time()
-        r = timed([sys.executable, script, train_path, out, str(H), str(L), str(a.steps), str(a.windows_per_step)],
+        r = timed([sys.executable, script, train_path, out, str(H), str(L), str(a.steps), str(a.windows_per_step), str(a.nf_seed)],
                   env=env, timeout=a.nf_timeout)
         if r is None:
             rows["neuralforecast_lstm"] = dict(stopped_after_s=round(time.time() - t0, 1))
@@ -136,7 +141,8 @@ def main():
     per_epoch = a.steps * a.windows_per_step // a.epochs
     model = os.path.join(tmp, "m.safetensors")
     pred = os.path.join(tmp, "forecast.csv")
-    t_train, r_train, _ = timed([a.forecast, "train", "--data", train_path, "--model", "lstm",
+    model_args = [] if a.forecast_model == "default" else ["--model", a.forecast_model]
+    t_train, r_train, _ = timed([a.forecast, "train", "--data", train_path] + model_args + [
                                  "--horizon", str(H), "--lookback", str(L),
                                  "--batch", str(a.windows_per_step), "--windows-per-epoch", str(per_epoch),
                                  "--epochs", str(a.epochs), "--val-fraction", "0", "--test-fraction", "0",
@@ -149,7 +155,7 @@ def main():
     rows["forecast"] = dict(train_s=t_train, predict_s=t_pred, total_s=t_train + t_pred,
                             peak_rss_mb=max(r_train, r_pred), mase=m)
     rows["seasonal_naive"] = dict(mase=sn)
-    rows["setup"] = dict(forecast_args=a.forecast_args, series=len(test), horizon=H, lookback=L, steps=a.steps, windows_per_step=a.windows_per_step,
+    rows["setup"] = dict(forecast_model=a.forecast_model, forecast_args=a.forecast_args, nf_seed=a.nf_seed, series=len(test), horizon=H, lookback=L, steps=a.steps, windows_per_step=a.windows_per_step,
                          windows_trained=a.steps * a.windows_per_step)
     rows["load_end"] = os.getloadavg()[0]
     rows["ended"] = time.strftime("%H:%M:%S", time.gmtime())

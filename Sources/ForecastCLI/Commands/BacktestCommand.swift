@@ -55,9 +55,14 @@ struct BacktestCommand: ParsableCommand {
     func run() throws {
         if grid.grid { return try runGrid() }
         let (set, statics) = try input.loadTrainingSet(statics: splitList(settings.statics))
+        var settings = self.settings
+        settings.chooseModel(for: set)
         var options = settings.forecasterOptions()
         options.statics = statics
         options.split = SplitSpec(validation: settings.valFraction ?? 0.1, test: 0)
+        options = IntermittentDefaults.resolve(options, set: set, targets: settings.target,
+                                               chooseLoss: settings.lossChoice == nil && settings.quantiles == nil,
+                                               chooseLevelNormalization: settings.levelNorm == nil)
         let onFold: ((Backtest.Fold) -> Void)? = json ? nil : { f in
             Output.note("fold \(f.fold): origin \(f.originTime ?? "row \(f.originRow)")  MASE \(Output.format(f.model.mase))")
         }

@@ -75,6 +75,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        var settings = self.settings
         InputFiles.prepareOutput(out, quiet: quiet)
         let checkpoint = try checkpointPath()
         if grid.grid {
@@ -97,13 +98,20 @@ struct TrainCommand: ParsableCommand {
             try ESHybridCLI.train(input: input, settings: settings, out: out, json: json, quiet: quiet)
             return
         }
-        if settings.model == .auto {
-            try EnsembleCLI.train(input: input, settings: settings, out: out, json: json, quiet: quiet)
-            return
-        }
         let start = Date()
-        let (set, statics) = try input.loadTrainingSet(statics: splitList(settings.statics))
-        var options = settings.forecasterOptions()
+        var loaded: (TimeSeriesSet, StaticSpec?)? = nil
+        if settings.model == .auto {
+            // Without --model the data may pick the LSTM (intermittent series, ModelOptions.chooseModel).
+            let set = try input.load()
+            if settings.modelChoice == nil { settings.chooseModel(for: set) }
+            if settings.model == .auto {
+                try EnsembleCLI.train(input: input, settings: settings, set: set, out: out, json: json, quiet: quiet)
+                return
+            }
+            if input.staticFile == nil { loaded = (set, nil) }
+        }
+        let (set, statics) = try loaded ?? input.loadTrainingSet(statics: splitList(settings.statics))
+        var options = settings.forecasterOptions(for: set)
         options.statics = statics
         if settings.conformalCalibration == nil { options.conformalRule = ConformalRule.default(rows: set.rowCount) }
         try TrainingBudget.checkSeries(set, targets: settings.target, options: options)

@@ -3,10 +3,11 @@ import Forecast
 
 /// The `ensemble` family (`--model auto`) in train, evaluate, predict, inspect and plot.
 enum EnsembleCLI {
-    static func train(input: DataOptions, settings: ModelOptions, out: String, json: Bool, quiet: Bool) throws {
+    /// `set`: the file already read (`input.load()`), else it is read here.
+    static func train(input: DataOptions, settings: ModelOptions, set: TimeSeriesSet? = nil, out: String, json: Bool, quiet: Bool) throws {
         let start = Date()
-        let set = try input.load()
-        var options = settings.forecasterOptions()
+        let set = try set ?? input.load()
+        var options = settings.forecasterOptions(for: set)
         if settings.conformalCalibration == nil { options.conformalRule = ConformalRule.default(rows: set.rowCount) }
         try TrainingBudget.checkSeries(set, targets: settings.target, options: options)
         let reporter = ProgressReporter(json: json, quiet: quiet)

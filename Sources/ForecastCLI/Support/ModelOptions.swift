@@ -17,7 +17,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Calendar inputs from the timestamps, comma-separated: hour (hour of day), dow (day of week), doy (day of year), each as sin/cos.", valueName: "features"))
     var calendar: String?
 
-    @Option(name: .customLong("model"), help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor), seq2seq (encoder-decoder with attention), deepar (autoregressive, sampled), auto (median ensemble of LSTMs, ETS and Theta chosen on the validation split; docs/ensembles.md), or eshybrid (per-series Holt-Winters smoothing learned with a global LSTM; docs/eshybrid.md). Default: auto (also with --intervals conformal), or lstm when an option only a single network serves is given (--loss other than mse, --quantiles, --dilations, --tau, --learn-tau, --bidirectional, --dropout, --checkpoint-dir, --resume).", valueName: "model"))
+    @Option(name: .customLong("model"), help: ArgumentHelp("Model: lstm, gru or rnn (windowed regressor), seq2seq (encoder-decoder with attention), deepar (autoregressive, sampled), auto (median ensemble of LSTMs, ETS and Theta chosen on the validation split; docs/ensembles.md), or eshybrid (per-series Holt-Winters smoothing learned with a global LSTM; docs/eshybrid.md). Default: auto (also with --intervals conformal), or lstm for a global model over intermittent series (as for --loss) or when an option only a single network serves is given (--loss other than mse, --quantiles, --dilations, --tau, --learn-tau, --bidirectional, --dropout, --checkpoint-dir, --resume).", valueName: "model"))
     var modelChoice: ModelChoice?
 
     /// The model to train: the one named, else `auto`, unless an option asks for something only a
@@ -65,8 +65,14 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Dropout between stacked layers (training only).")
     var dropout: Float = 0
 
-    @Option(help: ArgumentHelp("Loss: mse, mae, huber, gaussian (adds 80% intervals) or quantile (0.1/0.5/0.9).", valueName: "loss"))
-    var loss: LossKind = .mse
+    @Option(name: .customLong("loss"), help: ArgumentHelp("Loss: mse, mae, huber, gaussian (adds 80% intervals) or quantile (0.1/0.5/0.9). Default mse; mae for a global model over intermittent series (several series, no negative values, at least 24.2% zeros on the training rows; docs/performance.md).", valueName: "loss"))
+    var lossChoice: LossKind?
+
+    /// The loss given, else mse (``forecasterOptions(for:)`` may choose MAE for intermittent series).
+    var loss: LossKind {
+        get { lossChoice ?? .mse }
+        set { lossChoice = newValue }
+    }
 
     @Option(help: ArgumentHelp("Quantile levels of a quantile head, comma-separated, each in (0, 1) (e.g. 0.025,0.1,0.5,0.9,0.975); implies --loss quantile.", valueName: "list"))
     var quantiles: NumberList?
@@ -134,8 +140,8 @@ struct ModelOptions: ParsableArguments {
     @Flag(name: .customLong("skip-nonfinite"), help: "Skip minibatches whose loss or gradient is not finite instead of stopping.")
     var skipNonFinite = false
 
-    @Flag(name: .customLong("no-level-norm"), help: "Do not subtract each window's last value (level normalisation); such a model streams with a carried state (predict --follow, docs/deploy.md).")
-    var noLevelNorm = false
+    @Flag(name: .customLong("level-norm"), inversion: .prefixedNo, help: "Subtract each window's last value (level normalisation; the default, except for a global model over intermittent series, as for --loss). A model without it streams with a carried state (predict --follow, docs/deploy.md).")
+    var levelNorm: Bool?
 
     @Option(name: .customLong("scaler-scope"), help: ArgumentHelp("Scaling of the targets: series (each series divided by its mean absolute training value first; the default for several series) or global (one scaler per column; the default for one series). Recurrent models.", valueName: "scope"))
     var scalerScope: ScalerScope?
@@ -238,7 +244,27 @@ struct ModelOptions: ParsableArguments {
         return parts.contains(nil) ? nil : parts.compactMap { $0 }
     }
 
-    /// The library options these flags describe.
+    /// Without `--model` (and `--members`), the LSTM instead of `auto` for a global model over
+    /// intermittent series (``IntermittentDefaults``): the ensemble's statistical members (ETS,
+    /// Theta) are methods for smooth series, fitted one series at a time. On the 3,000-series
+    /// generator file `auto` itself chose its LSTM alone on validation (ETS 0.856, Theta 0.849,
+    /// LSTM 0.725) after 688 s and 5 GB, nearly all of it the per-series fits (docs/performance.md).
+    mutating func chooseModel(for set: TimeSeriesSet) {
+        guard modelChoice == nil, members == nil, model == .auto,
+              IntermittentDefaults.applies(set, targets: target, split: SplitSpec(validation: valFraction ?? 0.1, test: testFraction ?? 0.1))
+        else { return }
+        modelChoice = .recurrent(.lstm)
+    }
+
+    /// The library options for training on `set`: ``forecasterOptions()`` with the loss and level
+    /// normalisation left unset chosen by the data (``IntermittentDefaults``: MAE and none for a
+    /// global model over intermittent series).
+    func forecasterOptions(for set: TimeSeriesSet) -> ForecasterOptions {
+        IntermittentDefaults.resolve(forecasterOptions(), set: set, targets: target,
+                                     chooseLoss: lossChoice == nil && quantiles == nil, chooseLevelNormalization: levelNorm == nil)
+    }
+
+    /// The library options these flags describe (without the data's defaults, ``forecasterOptions(for:)``).
     func forecasterOptions() -> ForecasterOptions {
         var options = ForecasterOptions()
         if case .recurrent(let cell) = model { options.cell = cell }
@@ -256,7 +282,7 @@ struct ModelOptions: ParsableArguments {
         options.calendar = splitList(calendar).compactMap(ModelOptions.calendarFeature)
         options.split = SplitSpec(validation: valFraction ?? 0.1, test: testFraction ?? 0.1)
         options.missing = missing
-        options.levelNormalization = !noLevelNorm
+        options.levelNormalization = levelNorm ?? true
         options.scalerScope = scalerScope
         options.training.loss = loss
         if let q = quantiles { options.training.loss = .quantile(q.values.map { Float($0) }) }
