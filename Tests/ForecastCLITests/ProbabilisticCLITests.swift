@@ -61,15 +61,7 @@ final class ProbabilisticCLITests: XCTestCase {
             let t = try ForecastBinary.run(["train", "--data", sun, "--target", "value", "--model", "lstm", "--epochs", "2", "--hidden", "8", "--horizon", "6",
                                             "--intervals", "conformal", "--conformal-calibration", rule, "--out", m, "--quiet"])
             XCTAssertEqual(t.status, 0, t.stderr)
-            let p = try ForecastBinary.run(["predict", "--model", m, "--data", sun, "--level", "80,95"])
-            XCTAssertEqual(p.status, 0, p.stderr)
-            let lines = p.stdout.split(separator: "\n")
-            XCTAssertEqual(lines.first, "time,value,lo-95,lo-80,hi-80,hi-95")
-            XCTAssertEqual(lines.count, 7)
-            for line in lines.dropFirst() {
-                let v = line.split(separator: ",").dropFirst().map { Double($0)! }
-                XCTAssert(v[1] < v[2] && v[2] < v[0] && v[0] < v[3] && v[3] < v[4], "\(rule): nested intervals around the point: \(line)")
-            }
+            try assertNestedIntervals(model: m, data: sun, steps: 6, label: rule)
             let e = try ForecastBinary.run(["evaluate", "--model", m, "--data", sun, "--json"])
             XCTAssertEqual(e.status, 0, e.stderr)
             let model = try XCTUnwrap(try json(e.stdout)["model"] as? [String: Any])
@@ -93,20 +85,28 @@ final class ProbabilisticCLITests: XCTestCase {
             let i = try ForecastBinary.run(["inspect", m])
             XCTAssertEqual(i.status, 0, i.stderr)
             XCTAssert(i.stdout.contains("rule cross (") && i.stdout.contains(" of 2 refits kept; error ratios on the validation rows "), "\(model): \(i.stdout)")
-            let p = try ForecastBinary.run(["predict", "--model", m, "--data", sun, "--level", "80,95"])
-            XCTAssertEqual(p.status, 0, p.stderr)
-            let lines = p.stdout.split(separator: "\n")
-            XCTAssertEqual(lines.first, "time,value,lo-95,lo-80,hi-80,hi-95")
-            XCTAssertEqual(lines.count, 7)
-            for line in lines.dropFirst() {
-                let v = line.split(separator: ",").dropFirst().map { Double($0)! }
-                XCTAssert(v[1] < v[2] && v[2] < v[0] && v[0] < v[3] && v[3] < v[4], "\(model): nested intervals around the point: \(line)")
-            }
+            try assertNestedIntervals(model: m, data: sun, steps: 6, label: model)
             let e = try ForecastBinary.run(["evaluate", "--model", m, "--data", sun, "--json"])
             XCTAssertEqual(e.status, 0, e.stderr)
             let scores = try XCTUnwrap(try json(e.stdout)["model"] as? [String: Any])
             let coverage = try XCTUnwrap(scores["coverage_levels"] as? [String: Double])
             XCTAssert(coverage["80"]! > 0.5 && coverage["95"]! >= coverage["80"]!, "\(model): \(coverage)")
+        }
+    }
+
+    /// `predict --level 80,95` on a time-indexed `value` file: the ecosystem's column names and,
+    /// on each of `steps` rows, lo-95 < lo-80 < point < hi-80 < hi-95.
+    func assertNestedIntervals(model m: String, data: String, steps: Int, label: String,
+                               file: StaticString = #filePath, line: UInt = #line) throws {
+        let p = try ForecastBinary.run(["predict", "--model", m, "--data", data, "--level", "80,95"])
+        XCTAssertEqual(p.status, 0, p.stderr, file: file, line: line)
+        let lines = p.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.first, "time,value,lo-95,lo-80,hi-80,hi-95", file: file, line: line)
+        XCTAssertEqual(lines.count, 1 + steps, file: file, line: line)
+        for row in lines.dropFirst() {
+            let v = row.split(separator: ",").dropFirst().map { Double($0)! }
+            XCTAssert(v[1] < v[2] && v[2] < v[0] && v[0] < v[3] && v[3] < v[4], "\(label): nested intervals around the point: \(row)",
+                      file: file, line: line)
         }
     }
 

@@ -53,6 +53,9 @@ public struct ExponentialSmoothing: Codable, Sendable, Equatable {
     /// The recursion's state after some prefix of a series: level ℓ, trend b, the m seasonal
     /// values (s[k] is s_{t-m} for the next t) and the running sum of squared one-step errors.
     struct State {
+        /// Season length m (at least 1) and the damping φ (1 without damping), fixed per model.
+        let m: Int
+        let ph: Double
         var level: Double
         var trend: Double
         var seasonal: [Double]
@@ -63,15 +66,14 @@ public struct ExponentialSmoothing: Codable, Sendable, Equatable {
     /// The state before the first value: the start states ℓ_0, b_0, s_{1-m} … s_0.
     func initialState() -> State {
         let m = max(1, period)
-        return State(level: level0, trend: trend == .none ? 0 : trend0,
+        return State(m: m, ph: trend == .damped ? phi : 1, level: level0, trend: trend == .none ? 0 : trend0,
                      seasonal: season == .none ? [Double](repeating: season == .multiplicative ? 1 : 0, count: m) : seasonal0)
     }
 
     /// One step of the recursions with the observation `v` (and its squared one-step error).
     @inline(__always)
     func step(_ state: inout State, _ v: Double) {
-        let m = max(1, period)
-        let ph = trend == .damped ? phi : 1
+        let m = state.m, ph = state.ph
         let l = state.level, b = state.trend, k = state.k
         let base = l + ph * b
         let st = season == .none ? (0.0) : state.seasonal[k]
@@ -102,8 +104,7 @@ public struct ExponentialSmoothing: Codable, Sendable, Equatable {
 
     /// The `horizon`-step forecast from `state`.
     func forecast(from state: State, horizon: Int) -> [Double] {
-        let m = max(1, period)
-        let ph = trend == .damped ? phi : 1
+        let m = state.m, ph = state.ph
         var out = [Double](repeating: 0, count: horizon)
         var damp = 0.0, p = 1.0
         for h in 0..<horizon {

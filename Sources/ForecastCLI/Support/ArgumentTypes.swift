@@ -68,6 +68,11 @@ enum IntervalMethod: String, ExpressibleByArgument, CaseIterable {
     case conformal
 }
 
+extension LearningRateSchedule: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { ["constant", "step", "cosine", "plateau"] }
+}
+
 extension ConformalScore: ExpressibleByArgument {}
 extension ConformalRule: ExpressibleByArgument {}
 extension AutoregressiveScaling: ExpressibleByArgument {}

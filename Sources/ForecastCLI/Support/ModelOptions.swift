@@ -117,7 +117,7 @@ struct ModelOptions: ParsableArguments {
     var patience: Int?
 
     @Option(name: .customLong("lr-schedule"), help: ArgumentHelp("Learning-rate schedule per epoch: constant (the default), step (halve every 10 epochs), cosine (2 warm-up epochs, then cosine decay to 5% at the last epoch) or plateau (halve after 5 epochs without validation improvement, down to 1%).", valueName: "name"))
-    var lrSchedule: String?
+    var lrSchedule: LearningRateSchedule?
 
     @Option(help: "Worker threads (default: number of cores). Results do not depend on it.")
     var workers: Int?
@@ -170,9 +170,6 @@ struct ModelOptions: ParsableArguments {
             guard case .recurrent = model else { throw ValidationError("--static and --scaler-scope need --model lstm, gru or rnn, not \(model)") }
         }
         if let p = patience, p < 0 { throw ValidationError("--patience must be 0 or more") }
-        if let name = lrSchedule, LearningRateSchedule(name: name) == nil {
-            throw ValidationError("--lr-schedule must be constant, step, cosine or plateau, got '\(name)'")
-        }
         if !(0..<1).contains(dropout) { throw ValidationError("--dropout must be in [0, 1)") }
         if let lr, !(lr > 0) { throw ValidationError("--lr must be positive") }
         let v = valFraction ?? 0.1, t = testFraction ?? 0.1
@@ -299,7 +296,7 @@ struct ModelOptions: ParsableArguments {
         options.training.nonFinite = skipNonFinite ? .skip : .stop
         if let w = workers { options.training.workers = w }
         options.training.windowsPerEpoch = windowsPerEpoch
-        if let name = lrSchedule, let schedule = LearningRateSchedule(name: name) { options.training.schedule = schedule }
+        if let schedule = lrSchedule { options.training.schedule = schedule }
         return options
     }
 }
