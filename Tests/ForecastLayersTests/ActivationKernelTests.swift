@@ -24,13 +24,14 @@ final class ActivationKernelTests: XCTestCase {
 }
 
 /// The per-step product kernel against a plain loop, over shapes that hit every path
-/// (8-row and 4-row blocks and leftover rows, 256-, 128-, 64- and 32-column blocks and leftover
-/// columns, strided input, overwrite and accumulate).
+/// (8-row and 4-row blocks and leftover rows, 256-, 128-, 64-, 32- and 16-column blocks and
+/// leftover columns, strided input, overwrite and accumulate).
 final class StepMatmulKernelTests: XCTestCase {
     func testAgainstNaiveLoop() {
         var seed: UInt64 = 7
         func rnd() -> Float { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Float(Int64(bitPattern: seed >> 11) % 2000) / 1000 - 1 }
-        for (B, K, N) in [(1, 64, 256), (3, 64, 256), (4, 64, 256), (9, 33, 130), (16, 256, 64), (5, 7, 1), (8, 128, 512), (17, 40, 160), (2, 1, 65), (1, 64, 128), (3, 16, 448)] {
+        for (B, K, N) in [(1, 64, 256), (3, 64, 256), (4, 64, 256), (9, 33, 130), (16, 256, 64), (5, 7, 1), (8, 128, 512), (17, 40, 160), (2, 1, 65), (1, 64, 128), (3, 16, 448),
+                          (8, 128, 32), (13, 192, 48), (16, 256, 96), (11, 64, 16), (5, 32, 80), (1, 128, 48), (7, 96, 112)] {
             for accumulate in [Int32(0), 1] {
                 let ldx = K + 3, ldy = N + 2
                 let x = (0..<(B * ldx)).map { _ in rnd() }
@@ -51,7 +52,7 @@ final class StepMatmulBlockingTests: XCTestCase {
     func testRowsGetTheSameBitsInAnyBlock() {
         var seed: UInt64 = 21
         func rnd() -> Float { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Float(Int64(bitPattern: seed >> 11) % 2000) / 1000 - 1 }
-        for (B, K, N) in [(17, 64, 256), (6, 8, 256), (13, 72, 192), (40, 64, 128), (9, 33, 130)] {
+        for (B, K, N) in [(17, 64, 256), (6, 8, 256), (13, 72, 192), (40, 64, 128), (9, 33, 130), (13, 128, 32), (11, 192, 48), (9, 64, 96)] {
             for accumulate in [Int32(0), 1] {
                 let ldx = K + 1, ldy = N + 5
                 let x = (0..<(B * ldx)).map { _ in rnd() }
