@@ -27,6 +27,9 @@ public enum IntermittentDefaults {
     public static let loss = LossKind.mae
     /// Level normalisation for intermittent series.
     public static let levelNormalization = false
+    /// Per-window scaling for intermittent series (without level normalisation, for point and
+    /// quantile losses).
+    public static let windowScaling = WindowScaling.robust
     /// Syntetos–Boylan average inter-demand interval above which demand is intermittent.
     public static let demandIntervalCutoff = 1.32
     /// The smallest pooled share of zeros that counts as intermittent: `1 - 1 / 1.32`.
@@ -70,14 +73,19 @@ public enum IntermittentDefaults {
         set.series.count > 1 && profile(set, targets: targets, split: split).isIntermittentGlobal
     }
 
-    /// `options` with the intermittent defaults for `set`, where `chooseLoss` and
-    /// `chooseLevelNormalization` say which of the two the caller left unset.
+    /// `options` with the intermittent defaults for `set`, where `chooseLoss`,
+    /// `chooseLevelNormalization` and `chooseWindowScaling` say which of the three the caller
+    /// left unset. Window scaling is chosen only where the result has no level normalisation
+    /// and a point or quantile loss.
     public static func resolve(_ options: ForecasterOptions, set: TimeSeriesSet, targets: [String],
-                               chooseLoss: Bool, chooseLevelNormalization: Bool) -> ForecasterOptions {
-        guard chooseLoss || chooseLevelNormalization, applies(set, targets: targets, split: options.split) else { return options }
+                               chooseLoss: Bool, chooseLevelNormalization: Bool, chooseWindowScaling: Bool = false) -> ForecasterOptions {
+        guard chooseLoss || chooseLevelNormalization || chooseWindowScaling, applies(set, targets: targets, split: options.split) else { return options }
         var o = options
         if chooseLoss { o.training.loss = loss }
         if chooseLevelNormalization { o.levelNormalization = levelNormalization }
+        if chooseWindowScaling && !o.levelNormalization {
+            if case .gaussian = o.training.loss {} else { o.windowScaling = windowScaling }
+        }
         return o
     }
 }
