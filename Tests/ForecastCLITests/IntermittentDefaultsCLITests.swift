@@ -87,6 +87,8 @@ final class IntermittentDefaultsCLITests: XCTestCase {
         }
         let data = ["--data", fixturePath("long_format_daily.csv"), "--horizon", "7", "--lookback", "14"]
         XCTAssertEqual(try windowScaling(data, name: "default"), .robust, "no --model: the LSTM, window-scaled")
+        let provenance = try Forecaster.load(from: dir + "/default.safetensors").provenance
+        XCTAssertEqual(provenance?.training.schedule, .cosine(warmup: 2, minFactor: 0.05), "and the cosine schedule")
         XCTAssertEqual(try windowScaling(data + ["--model", "lstm", "--loss", "mse"], name: "mse"), .robust)
         XCTAssertEqual(try windowScaling(data + ["--quantiles", "0.1,0.5,0.9"], name: "q"), .robust)
         XCTAssertNil(try windowScaling(data + ["--no-level-norm"], name: "nolevel"), "--no-level-norm: the earlier default")
@@ -95,6 +97,9 @@ final class IntermittentDefaultsCLITests: XCTestCase {
         XCTAssertNil(try windowScaling(data + ["--loss", "gaussian"], name: "gaussian"))
         let air = ["--data", fixturePath("air_passengers.csv"), "--target", "value", "--model", "lstm"]
         XCTAssertNil(try windowScaling(air, name: "air"), "one series: none")
+        XCTAssertEqual(try Forecaster.load(from: dir + "/air.safetensors").provenance?.training.schedule, .constant)
+        XCTAssertEqual(try windowScaling(data + ["--lr-schedule", "constant"], name: "constant"), .robust)
+        XCTAssertEqual(try Forecaster.load(from: dir + "/constant.safetensors").provenance?.training.schedule, .constant, "an explicit --lr-schedule is kept")
         let path = dir + "/air-robust.safetensors"
         let r = try ForecastBinary.run(["train"] + air + ["--window-scaling", "robust", "--out", path, "--epochs", "1", "--hidden", "8", "--workers", "1", "--quiet"])
         XCTAssertEqual(r.status, 0, r.stderr)

@@ -13,10 +13,8 @@ final class WindowScalingTests: XCTestCase {
         return .nan
     }
 
-    func refMedian(_ v: [Double]) -> Double {
-        let n = v.count
-        return n % 2 == 1 ? kth(v, n / 2) : (kth(v, n / 2 - 1) + kth(v, n / 2)) / 2
-    }
+    /// torch.median's convention: the lower middle value for an even count.
+    func refMedian(_ v: [Double]) -> Double { kth(v, (v.count - 1) / 2) }
 
     /// NeuralForecast's `robust_statistics` for one window column, in Double.
     func reference(_ v: [Double]) -> (centre: Double, scale: Double) {
@@ -87,13 +85,16 @@ final class WindowScalingTests: XCTestCase {
             XCTAssertEqual(Double(x[i]), expected, accuracy: 1e-5 * max(1, abs(expected)))
         } } }
         var rng = SeededGenerator(seed: 3)
-        let y = (0..<(n * K * steps * P)).map { _ in Float.random(in: -5...5, using: &rng) }
+        var y = [Float](repeating: 0, count: n * K * steps * P)
+        for i in y.indices { y[i] = Float.random(in: -5...5, using: &rng) }
         var z = y
         // Targets [N, steps*P] per block: normalise each block as the training targets are.
+        let width: Int = steps * P, row: Int = K * width
         for b in 0..<K {
-            var block = (0..<n).flatMap { w in z[(w * K * steps * P + b * steps * P)..<(w * K * steps * P + (b + 1) * steps * P)] }
-            block.withUnsafeMutableBufferPointer { WindowScaling.normalizeTargets($0.baseAddress!, centre: c, scale: s, windows: n, stepsTimesP: steps * P, targets: P) }
-            for w in 0..<n { for i in 0..<(steps * P) { z[w * K * steps * P + b * steps * P + i] = block[w * steps * P + i] } }
+            var block = [Float](repeating: 0, count: n * width)
+            for w in 0..<n { for i in 0..<width { block[w * width + i] = z[w * row + b * width + i] } }
+            block.withUnsafeMutableBufferPointer { WindowScaling.normalizeTargets($0.baseAddress!, centre: c, scale: s, windows: n, stepsTimesP: width, targets: P) }
+            for w in 0..<n { for i in 0..<width { z[w * row + b * width + i] = block[w * width + i] } }
         }
         z.withUnsafeMutableBufferPointer { WindowScaling.denormalize($0.baseAddress!, centre: c, scale: s, windows: n, stepsTimesP: steps * P, targets: P, blocks: K) }
         for i in y.indices { XCTAssertEqual(z[i], y[i], accuracy: 1e-4) }
@@ -150,7 +151,8 @@ final class WindowScalingTests: XCTestCase {
 
         let n = 5, T = 14
         var rng = SeededGenerator(seed: 5)
-        let x = (0..<(n * T)).map { _ in Float(Int.random(in: 0...3, using: &rng)) * (Bool.random(using: &rng) ? 1 : 0) }
+        var x = [Float](repeating: 0, count: n * T)
+        for i in x.indices where Bool.random(using: &rng) { x[i] = Float(Int.random(in: 1...3, using: &rng)) }
         let out = loaded.predictScaled(x, windows: n)
         let (c, s) = x.withUnsafeBufferPointer { WindowScaling.robust.statistics(x: $0.baseAddress!, windows: n, lookback: T, features: 1, targets: 1) }
         var xn = x

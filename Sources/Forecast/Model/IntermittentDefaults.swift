@@ -30,6 +30,9 @@ public enum IntermittentDefaults {
     /// Per-window scaling for intermittent series (without level normalisation, for point and
     /// quantile losses).
     public static let windowScaling = WindowScaling.robust
+    /// The learning-rate schedule for intermittent series: `--lr-schedule cosine` (two warm-up
+    /// epochs, then cosine decay to 5% at the last epoch).
+    public static let schedule = LearningRateSchedule.cosine(warmup: 2, minFactor: 0.05)
     /// Syntetos–Boylan average inter-demand interval above which demand is intermittent.
     public static let demandIntervalCutoff = 1.32
     /// The smallest pooled share of zeros that counts as intermittent: `1 - 1 / 1.32`.
@@ -74,18 +77,21 @@ public enum IntermittentDefaults {
     }
 
     /// `options` with the intermittent defaults for `set`, where `chooseLoss`,
-    /// `chooseLevelNormalization` and `chooseWindowScaling` say which of the three the caller
-    /// left unset. Window scaling is chosen only where the result has no level normalisation
-    /// and a point or quantile loss.
+    /// `chooseLevelNormalization`, `chooseWindowScaling` and `chooseSchedule` say which the
+    /// caller left unset. Window scaling is chosen only where the result has no level
+    /// normalisation and a point or quantile loss.
     public static func resolve(_ options: ForecasterOptions, set: TimeSeriesSet, targets: [String],
-                               chooseLoss: Bool, chooseLevelNormalization: Bool, chooseWindowScaling: Bool = false) -> ForecasterOptions {
-        guard chooseLoss || chooseLevelNormalization || chooseWindowScaling, applies(set, targets: targets, split: options.split) else { return options }
+                               chooseLoss: Bool, chooseLevelNormalization: Bool, chooseWindowScaling: Bool = false,
+                               chooseSchedule: Bool = false) -> ForecasterOptions {
+        guard chooseLoss || chooseLevelNormalization || chooseWindowScaling || chooseSchedule,
+              applies(set, targets: targets, split: options.split) else { return options }
         var o = options
         if chooseLoss { o.training.loss = loss }
         if chooseLevelNormalization { o.levelNormalization = levelNormalization }
         if chooseWindowScaling && !o.levelNormalization {
             if case .gaussian = o.training.loss {} else { o.windowScaling = windowScaling }
         }
+        if chooseSchedule { o.training.schedule = schedule }
         return o
     }
 }

@@ -7,8 +7,9 @@ import Foundation
 /// For window w and target column p, with `v = x[w, 0..<T, p]` (in model units, after any
 /// per-series scaling and the column scaler):
 ///
-///     centre = median(v)                     (mean of the two middle values for even T)
-///     mad    = median(|v - centre|)
+///     centre = median(v)                     (the lower middle value for even T, as
+///                                             torch.nanmedian, which NeuralForecast uses)
+///     mad    = median(|v - centre|)          (likewise)
 ///     scale  = mad, or 0.6745 * std(v) when mad = 0 (population std), or 1 when that is 0
 ///              too; plus eps = 1e-6
 ///
@@ -53,12 +54,11 @@ public enum WindowScaling: String, Codable, Sendable, CaseIterable {
         return (centre, scale)
     }
 
-    /// Median of `v` (the mean of the two middle values for an even count, 0 for none); sorts `v`.
+    /// Median of `v`: its ⌊(n-1)/2⌋-th smallest value (the lower of the two middle values for an
+    /// even count, torch's convention), 0 for none; sorts `v`.
     static func median(_ v: inout [Double]) -> Double {
         v.sort()
-        let n = v.count
-        guard n > 0 else { return 0 }
-        return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2])
+        return v.isEmpty ? 0 : v[(v.count - 1) / 2]
     }
 
     /// Scales the target columns of `x [N, T, F]` in place.

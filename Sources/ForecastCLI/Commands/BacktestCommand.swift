@@ -63,7 +63,8 @@ struct BacktestCommand: ParsableCommand {
         options = IntermittentDefaults.resolve(options, set: set, targets: settings.target,
                                                chooseLoss: settings.lossChoice == nil && settings.quantiles == nil,
                                                chooseLevelNormalization: settings.levelNorm == nil,
-                                               chooseWindowScaling: settings.windowScaling == nil && settings.levelNorm == nil)
+                                               chooseWindowScaling: settings.windowScaling == nil && settings.levelNorm == nil,
+                                               chooseSchedule: settings.lrSchedule == nil)
         let onFold: ((Backtest.Fold) -> Void)? = json ? nil : { f in
             Output.note("fold \(f.fold): origin \(f.originTime ?? "row \(f.originRow)")  MASE \(Output.format(f.model.mase))")
         }

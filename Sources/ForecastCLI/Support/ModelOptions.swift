@@ -257,12 +257,14 @@ struct ModelOptions: ParsableArguments {
     }
 
     /// The library options for training on `set`: ``forecasterOptions()`` with the loss, level
-    /// normalisation and window scaling left unset chosen by the data (``IntermittentDefaults``:
-    /// MAE, none and robust for a global model over intermittent series).
+    /// normalisation, window scaling and learning-rate schedule left unset chosen by the data
+    /// (``IntermittentDefaults``: MAE, none, robust and cosine for a global model over
+    /// intermittent series).
     func forecasterOptions(for set: TimeSeriesSet) -> ForecasterOptions {
         IntermittentDefaults.resolve(forecasterOptions(), set: set, targets: target,
                                      chooseLoss: lossChoice == nil && quantiles == nil, chooseLevelNormalization: levelNorm == nil,
-                                     chooseWindowScaling: windowScaling == nil && levelNorm == nil)
+                                     chooseWindowScaling: windowScaling == nil && levelNorm == nil,
+                                     chooseSchedule: lrSchedule == nil)
     }
 
     /// The library options these flags describe (without the data's defaults, ``forecasterOptions(for:)``).
