@@ -19,8 +19,8 @@ import Foundation
 ///
 /// Statistics are computed in Double from the Float inputs and stored as Float. A window's
 /// median and spread follow its own level, so a series that grows or shrinks looks the same to
-/// the network throughout; on intermittent counts (more than half zeros) the centre is 0 and
-/// the scale the window's standard deviation. Exclusive with ``LevelNormalization`` (both
+/// the network throughout; on intermittent counts (at least half zeros) the centre is 0 and
+/// the scale 0.6745 × the window's standard deviation. Exclusive with ``LevelNormalization`` (both
 /// re-centre each window).
 public enum WindowScaling: String, Codable, Sendable, CaseIterable {
     /// Median centre, median-absolute-deviation scale (see the type's description).
