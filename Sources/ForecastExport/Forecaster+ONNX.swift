@@ -19,6 +19,9 @@ extension Forecaster {
         if spec.seriesScaling != nil {
             throw ExportError.unsupported(model: name, reason: "it scales each series by its own factor (per-series scaling, the default for several series); train it with --scaler-scope global to export one graph for every series")
         }
+        if spec.windowScaling != nil {
+            throw ExportError.unsupported(model: name, reason: "it scales each window by its own median and spread (window scaling, the default for intermittent series), which the exported graph does not compute; train it with --window-scaling none to export it")
+        }
         if let reason = ONNXGraphBuilder.unsupportedReason(spec.architecture.recurrent) {
             throw ExportError.unsupported(model: name, reason: reason)
         }

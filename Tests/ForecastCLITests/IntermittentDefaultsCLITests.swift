@@ -62,6 +62,7 @@ final class IntermittentDefaultsCLITests: XCTestCase {
         let model = try EnsembleForecaster.load(from: auto)
         XCTAssertEqual(model.networks.map(\.spec.loss), [.mae])
         XCTAssertEqual(model.networks.map(\.spec.levelNormalization), [false])
+        XCTAssertEqual(model.networks.map(\.spec.windowScaling), [.robust])
     }
 
     /// Without --model a single series still gets the auto ensemble (air passengers).
@@ -72,6 +73,42 @@ final class IntermittentDefaultsCLITests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(try EnsembleForecaster.load(from: path).networks.count, 1, "the auto ensemble")
         XCTAssertThrowsError(try Forecaster.load(from: path), "not a single recurrent model")
+    }
+
+    /// The fixture's default model is window-scaled (robust); an explicit level-normalisation
+    /// choice or `--window-scaling none` turns it off, the gaussian loss never gets it, and
+    /// `--window-scaling robust` alone on one series replaces the level normalisation.
+    func testIntermittentDefaultIsRobustWindowScaling() throws {
+        func windowScaling(_ args: [String], name: String) throws -> WindowScaling? {
+            let path = dir + "/\(name).safetensors"
+            let r = try ForecastBinary.run(["train"] + args + ["--out", path, "--epochs", "1", "--hidden", "8", "--workers", "1", "--quiet"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return try Forecaster.load(from: path).spec.windowScaling
+        }
+        let data = ["--data", fixturePath("long_format_daily.csv"), "--horizon", "7", "--lookback", "14"]
+        XCTAssertEqual(try windowScaling(data, name: "default"), .robust, "no --model: the LSTM, window-scaled")
+        let provenance = try Forecaster.load(from: dir + "/default.safetensors").provenance
+        XCTAssertEqual(provenance?.training.schedule, .cosine(warmup: 2, minFactor: 0.05), "and the cosine schedule")
+        XCTAssertEqual(try windowScaling(data + ["--model", "lstm", "--loss", "mse"], name: "mse"), .robust)
+        XCTAssertEqual(try windowScaling(data + ["--quantiles", "0.1,0.5,0.9"], name: "q"), .robust)
+        XCTAssertNil(try windowScaling(data + ["--no-level-norm"], name: "nolevel"), "--no-level-norm: the earlier default")
+        XCTAssertNil(try windowScaling(data + ["--level-norm"], name: "level"))
+        XCTAssertNil(try windowScaling(data + ["--window-scaling", "none"], name: "none"))
+        XCTAssertNil(try windowScaling(data + ["--loss", "gaussian"], name: "gaussian"))
+        let air = ["--data", fixturePath("air_passengers.csv"), "--target", "value", "--model", "lstm"]
+        XCTAssertNil(try windowScaling(air, name: "air"), "one series: none")
+        XCTAssertEqual(try Forecaster.load(from: dir + "/air.safetensors").provenance?.training.schedule, .constant)
+        XCTAssertEqual(try windowScaling(data + ["--lr-schedule", "constant"], name: "constant"), .robust)
+        XCTAssertEqual(try Forecaster.load(from: dir + "/constant.safetensors").provenance?.training.schedule, .constant, "an explicit --lr-schedule is kept")
+        let path = dir + "/air-robust.safetensors"
+        let r = try ForecastBinary.run(["train"] + air + ["--window-scaling", "robust", "--out", path, "--epochs", "1", "--hidden", "8", "--workers", "1", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let spec = try Forecaster.load(from: path).spec
+        XCTAssertEqual(spec.windowScaling, .robust)
+        XCTAssertFalse(spec.levelNormalization)
+        let both = try ForecastBinary.run(["train"] + air + ["--window-scaling", "robust", "--level-norm", "--out", dir + "/both.safetensors", "--epochs", "1", "--quiet"])
+        XCTAssertNotEqual(both.status, 0, "window scaling and level normalisation together are refused")
+        XCTAssertTrue(both.stderr.contains("choose one"), both.stderr)
     }
 
     /// Single series keep MSE and level normalisation, even one with 57% zeros (Seattle's
@@ -86,6 +123,7 @@ final class IntermittentDefaultsCLITests: XCTestCase {
             let d = try trained(args + ["--model", "lstm"], name: name)
             XCTAssertEqual(d.loss, .mse, name)
             XCTAssertTrue(d.levelNormalization, name)
+            XCTAssertNil(try Forecaster.load(from: dir + "/\(name).safetensors").spec.windowScaling, name)
         }
     }
 }

@@ -161,5 +161,13 @@ final class ONNXExportTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/leaky.onnx"))
         let same = try ForecastBinary.run(["export", "--model", model, "--format", "onnx", "--out", model])
         XCTAssertEqual(same.status, 2, "exporting over the model file must be refused: \(same.stderr)")
+        // A window-scaled model (robust median and spread per window) is refused with its reason.
+        let scaled = "\(dir)/scaled.safetensors"
+        try forecast(["train", "--data", fixturePath("air_passengers.csv"), "--target", "value", "--model", "lstm",
+                      "--window-scaling", "robust", "--epochs", "1", "--hidden", "8", "--out", scaled])
+        let w = try ForecastBinary.run(["export", "--model", scaled, "--format", "onnx", "--out", "\(dir)/scaled.onnx"])
+        XCTAssertEqual(w.status, 1)
+        XCTAssertTrue(w.stderr.contains("window scaling"), w.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/scaled.onnx"))
     }
 }

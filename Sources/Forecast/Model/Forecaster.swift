@@ -95,6 +95,14 @@ public final class Forecaster: @unchecked Sendable {
             throw DataError.invalidArgument("\(set.source): no training windows: the shortest series has \(shortest) rows, too few for lookback \(lookback) + horizon \(horizon) after holding out \(Int((options.split.validation + options.split.test) * 100))% for validation and test")
         }
         let loss = options.training.loss
+        if options.windowScaling != nil {
+            if options.levelNormalization {
+                throw DataError.invalidArgument("window scaling and level normalisation both re-centre each window; choose one (--window-scaling none or --no-level-norm)")
+            }
+            if case .gaussian = loss {
+                throw DataError.invalidArgument("window scaling is for point and quantile losses; the gaussian loss's log-variances are not in target units (use --window-scaling none)")
+            }
+        }
         let embeddings = categorical.compactMap { c in data.inputNames.firstIndex(of: c.name).map {
             EmbeddingInput(column: $0, cardinality: (c.levels?.count ?? 0) + 1, dimension: EmbeddingInput.dimension(levels: c.levels?.count ?? 0))
         } }
@@ -109,13 +117,14 @@ public final class Forecaster: @unchecked Sendable {
             shared: SeriesDataSpec(loss: loss, window: window, scaler: data.scaler, missing: options.missing,
                                    levelNormalization: options.levelNormalization, inputNames: data.inputNames,
                                    timeColumn: set.timeColumn, seriesKey: set.seriesKeyColumn, frequency: set.frequency,
-                                   seasonLength: season, split: options.split, seriesScaling: seriesScaling, statics: options.statics),
+                                   seasonLength: season, split: options.split, seriesScaling: seriesScaling, statics: options.statics,
+                                   windowScaling: options.windowScaling),
             own: RecurrentNetworkSpec(architecture: architecture))
         let trainer = try makeTrainer(spec: spec, training: options.training, checkpointPath: checkpointPath, resume: resume)
         trainer.onEvent = onEvent
         trainer.exchange = options.exchange
         try fitViews(trainer, train: data.train, validation: data.validation, levelNormalization: options.levelNormalization,
-                     targets: targets.count, checkpointPath: options.writesCheckpoints ? checkpointPath : nil,
+                     windowScaling: options.windowScaling, targets: targets.count, checkpointPath: options.writesCheckpoints ? checkpointPath : nil,
                      checkpointSections: try specSection(spec), shards: shards)
         let params = trainer.params
         var calibration: ConformalCalibration? = nil
@@ -175,8 +184,10 @@ public final class Forecaster: @unchecked Sendable {
                              config: training, initial: initial, checkpointPath: checkpointPath, resume: resume, spec: spec)
     }
 
-    /// Trains on window views, level-normalised as they are gathered when the model asks for it.
+    /// Trains on window views, level-normalised or window-scaled as they are gathered when the
+    /// model asks for it.
     static func fitViews(_ trainer: Trainer<WindowedRegressor>, train: WindowViews, validation: WindowViews, levelNormalization: Bool,
+                         windowScaling: WindowScaling? = nil,
                          targets P: Int, checkpointPath: String?, checkpointSections: [String: String],
                          shards: SeriesShardPlan? = nil) throws {
         func fit<T: TrainingSamples>(_ t: T, _ v: T) throws {
@@ -189,7 +200,9 @@ public final class Forecaster: @unchecked Sendable {
                 try trainer.fit(train: t, validation: v.isEmpty ? nil : v, checkpointPath: checkpointPath, checkpointSections: checkpointSections)
             }
         }
-        if levelNormalization {
+        if let windowScaling {
+            try fit(train.windowScaled(windowScaling, targets: P), validation.windowScaled(windowScaling, targets: P))
+        } else if levelNormalization {
             try fit(train.levelNormalized(targets: P), validation.levelNormalized(targets: P))
         } else {
             try fit(train, validation)
@@ -213,6 +226,7 @@ public final class Forecaster: @unchecked Sendable {
         let trainer = try Forecaster.makeTrainer(spec: spec, training: cfg, checkpointPath: checkpointPath, resume: resume, initial: params)
         trainer.onEvent = onEvent
         try Forecaster.fitViews(trainer, train: train, validation: validation, levelNormalization: spec.levelNormalization,
+                                windowScaling: spec.windowScaling,
                                 targets: spec.window.targets.count, checkpointPath: checkpointPath,
                                 checkpointSections: try Forecaster.specSection(spec))
         // A conformal model is recalibrated on the new validation windows (its residuals change with the weights).
@@ -234,13 +248,19 @@ public final class Forecaster: @unchecked Sendable {
     // MARK: Predict
 
     /// Raw model outputs for windows `x [N, lookback, F]` in model units: `[N, outputs]`
-    /// (level normalisation undone). Thread-safe.
+    /// (level normalisation or window scaling undone). Thread-safe.
     public func predictScaled(_ x: [Float], windows n: Int) -> [Float] {
         let T = spec.window.lookback, F = spec.inputNames.count, P = spec.window.targets.count
         let M = spec.window.targetLength, K = spec.loss.outputsPerTarget
         var input = x
         var levels: [Float] = []
-        if spec.levelNormalization {
+        var windowStats: (centre: [Float], scale: [Float]) = ([], [])
+        if let scaling = spec.windowScaling {
+            windowStats = input.withUnsafeBufferPointer { scaling.statistics(x: $0.baseAddress!, windows: n, lookback: T, features: F, targets: P) }
+            input.withUnsafeMutableBufferPointer {
+                WindowScaling.normalizeInputs($0.baseAddress!, centre: windowStats.centre, scale: windowStats.scale, windows: n, lookback: T, features: F, targets: P)
+            }
+        } else if spec.levelNormalization {
             levels = input.withUnsafeBufferPointer { LevelNormalization.levels(x: $0.baseAddress!, windows: n, lookback: T, features: F, targets: P) }
             input.withUnsafeMutableBufferPointer { LevelNormalization.normalizeInputs($0.baseAddress!, levels: levels, windows: n, lookback: T, features: F, targets: P) }
         }
@@ -256,7 +276,11 @@ public final class Forecaster: @unchecked Sendable {
             out.withUnsafeMutableBufferPointer { ($0.baseAddress! + start * M * K).update(from: pred.pointer, count: b * M * K) }
             start += b
         }
-        if spec.levelNormalization {
+        if spec.windowScaling != nil {
+            out.withUnsafeMutableBufferPointer {
+                WindowScaling.denormalize($0.baseAddress!, centre: windowStats.centre, scale: windowStats.scale, windows: n, stepsTimesP: M, targets: P, blocks: K)
+            }
+        } else if spec.levelNormalization {
             let levelBlocks: Int
             switch spec.loss { case .gaussian: levelBlocks = 1; default: levelBlocks = K }
             out.withUnsafeMutableBufferPointer {

@@ -33,6 +33,9 @@ public struct ForecasterOptions: Sendable {
     public var statics: StaticSpec? = nil
     public var missing: MissingPolicy = .error
     public var levelNormalization = true
+    /// Per-window scaling of the targets (``WindowScaling``); nil for none. Exclusive with
+    /// `levelNormalization`; point and quantile losses.
+    public var windowScaling: WindowScaling? = nil
     /// Split conformal intervals for a point loss: after training, the validation windows'
     /// residuals are kept in the model file (``ConformalCalibration``) and give quantiles and
     /// intervals at any level.

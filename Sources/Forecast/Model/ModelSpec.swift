@@ -35,15 +35,19 @@ public struct SeriesDataSpec: Codable, Sendable, Equatable {
     public var seriesScaling: SeriesScaling? = nil
     /// Static covariates (names, kinds, vocabularies); nil for none.
     public var statics: StaticSpec? = nil
+    /// Per-window scaling of the targets (``WindowScaling``); nil for none (absent from the
+    /// files of models without it and of earlier releases).
+    public var windowScaling: WindowScaling? = nil
 
     public init(loss: LossKind, window: WindowSpec, scaler: Scaler, missing: MissingPolicy, levelNormalization: Bool,
                 inputNames: [String], timeColumn: String?, seriesKey: String?, frequency: Frequency?, seasonLength: Int, split: SplitSpec,
-                seriesScaling: SeriesScaling? = nil, statics: StaticSpec? = nil) {
+                seriesScaling: SeriesScaling? = nil, statics: StaticSpec? = nil, windowScaling: WindowScaling? = nil) {
         self.loss = loss; self.window = window; self.scaler = scaler; self.missing = missing
         self.levelNormalization = levelNormalization; self.inputNames = inputNames; self.timeColumn = timeColumn
         self.seriesKey = seriesKey; self.frequency = frequency; self.seasonLength = seasonLength; self.split = split
         self.seriesScaling = seriesScaling
         self.statics = statics
+        self.windowScaling = windowScaling
     }
 }
 

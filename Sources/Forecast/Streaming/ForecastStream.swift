@@ -53,7 +53,7 @@ public final class ForecastStream: @unchecked Sendable {
         let spec = forecaster.spec
         self.spec = spec
         scalers = spec.inputNames.map { spec.scaler.scaler(for: $0) }
-        let incremental = !spec.levelNormalization && spec.window.mode == .manyToOne && RecurrentStepper.supports(spec.architecture)
+        let incremental = !spec.levelNormalization && spec.windowScaling == nil && spec.window.mode == .manyToOne && RecurrentStepper.supports(spec.architecture)
         isIncremental = incremental
         if incremental {
             stepper = RecurrentStepper(model: forecaster.model, params: forecaster.params)

@@ -62,7 +62,9 @@ struct BacktestCommand: ParsableCommand {
         options.split = SplitSpec(validation: settings.valFraction ?? 0.1, test: 0)
         options = IntermittentDefaults.resolve(options, set: set, targets: settings.target,
                                                chooseLoss: settings.lossChoice == nil && settings.quantiles == nil,
-                                               chooseLevelNormalization: settings.levelNorm == nil)
+                                               chooseLevelNormalization: settings.levelNorm == nil,
+                                               chooseWindowScaling: settings.windowScaling == nil && settings.levelNorm == nil,
+                                               chooseSchedule: settings.lrSchedule == nil)
         let onFold: ((Backtest.Fold) -> Void)? = json ? nil : { f in
             Output.note("fold \(f.fold): origin \(f.originTime ?? "row \(f.originRow)")  MASE \(Output.format(f.model.mase))")
         }

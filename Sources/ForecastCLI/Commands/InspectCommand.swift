@@ -53,7 +53,7 @@ struct InspectCommand: ParsableCommand {
         for e in f.model.layout.entries { print("  \(e.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(e.shape)") }
         print("loss:         \(spec.loss.name)")
         if let c = f.conformal { print("intervals:    conformal, " + EnsembleCLI.conformalSummary(c, targets: spec.window.targets.count)) }
-        print("window:       lookback \(spec.window.lookback), horizon \(spec.window.horizon), stride \(spec.window.stride)\(spec.levelNormalization ? ", level-normalised" : "")")
+        print("window:       lookback \(spec.window.lookback), horizon \(spec.window.horizon), stride \(spec.window.stride)\(spec.levelNormalization ? ", level-normalised" : "")\(spec.windowScaling.map { ", window-scaled (\($0.rawValue))" } ?? "")")
         print("targets:      \(spec.window.targets.joined(separator: ", "))")
         print("inputs:       \(spec.inputNames.joined(separator: ", "))")
         if let st = spec.statics {

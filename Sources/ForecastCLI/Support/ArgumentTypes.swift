@@ -139,3 +139,13 @@ enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension ScalerScope: ExpressibleByArgument {}
+
+/// `--window-scaling`: a ``WindowScaling`` or `none`.
+enum WindowScalingChoice: String, ExpressibleByArgument, CaseIterable {
+    /// Median and median absolute deviation of each window's inputs (``WindowScaling/robust``).
+    case robust
+    /// No per-window scaling.
+    case none
+
+    var scaling: WindowScaling? { self == .robust ? .robust : nil }
+}

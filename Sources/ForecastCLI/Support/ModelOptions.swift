@@ -143,6 +143,9 @@ struct ModelOptions: ParsableArguments {
     @Flag(name: .customLong("level-norm"), inversion: .prefixedNo, help: "Subtract each window's last value (level normalisation; the default, except for a global model over intermittent series, as for --loss). A model without it streams with a carried state (predict --follow, docs/deploy.md).")
     var levelNorm: Bool?
 
+    @Option(name: .customLong("window-scaling"), help: ArgumentHelp("Per-window scaling of the targets: robust (each window's inputs and targets centred on the median of its inputs and divided by their median absolute deviation; forecasts scaled back; NeuralForecast's robust scaler) or none. Default: robust for a global model over intermittent series when neither --level-norm nor --no-level-norm is given, else none. Exclusive with --level-norm; not with --loss gaussian.", valueName: "name"))
+    var windowScaling: WindowScalingChoice?
+
     @Option(name: .customLong("scaler-scope"), help: ArgumentHelp("Scaling of the targets: series (each series divided by its mean absolute training value first; the default for several series) or global (one scaler per column; the default for one series). Recurrent models.", valueName: "scope"))
     var scalerScope: ScalerScope?
 
@@ -253,12 +256,15 @@ struct ModelOptions: ParsableArguments {
         modelChoice = .recurrent(.lstm)
     }
 
-    /// The library options for training on `set`: ``forecasterOptions()`` with the loss and level
-    /// normalisation left unset chosen by the data (``IntermittentDefaults``: MAE and none for a
-    /// global model over intermittent series).
+    /// The library options for training on `set`: ``forecasterOptions()`` with the loss, level
+    /// normalisation, window scaling and learning-rate schedule left unset chosen by the data
+    /// (``IntermittentDefaults``: MAE, none, robust and cosine for a global model over
+    /// intermittent series).
     func forecasterOptions(for set: TimeSeriesSet) -> ForecasterOptions {
         IntermittentDefaults.resolve(forecasterOptions(), set: set, targets: target,
-                                     chooseLoss: lossChoice == nil && quantiles == nil, chooseLevelNormalization: levelNorm == nil)
+                                     chooseLoss: lossChoice == nil && quantiles == nil, chooseLevelNormalization: levelNorm == nil,
+                                     chooseWindowScaling: windowScaling == nil && levelNorm == nil,
+                                     chooseSchedule: lrSchedule == nil)
     }
 
     /// The library options these flags describe (without the data's defaults, ``forecasterOptions(for:)``).
@@ -280,6 +286,9 @@ struct ModelOptions: ParsableArguments {
         options.split = SplitSpec(validation: valFraction ?? 0.1, test: testFraction ?? 0.1)
         options.missing = missing
         options.levelNormalization = levelNorm ?? true
+        options.windowScaling = windowScaling?.scaling
+        // --window-scaling robust alone replaces the default level normalisation.
+        if options.windowScaling != nil && levelNorm == nil { options.levelNormalization = false }
         options.scalerScope = scalerScope
         options.training.loss = loss
         if let q = quantiles { options.training.loss = .quantile(q.values.map { Float($0) }) }
