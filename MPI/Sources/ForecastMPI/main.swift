@@ -36,6 +36,13 @@ struct TrainMPI: ParsableCommand {
     @Option(help: "Default 32 (--grid 8).") var batch: Int?
     @Option(help: "Default 3e-3 (--grid 2e-3).") var lr: Float?
     @Option(help: "Default 10 (--grid 8); 0 disables early stopping.") var patience: Int?
+    @Option(help: "Loss: mse, mae or huber. Default as 'forecast train': mse, or mae for a global model over intermittent series (docs/performance.md, \"Intermittent defaults\"; decided on every rank's series together with --shard-series).") var loss: String?
+    @Flag(name: .customLong("level-norm"), inversion: .prefixedNo, help: "Subtract each window's last value (the default, except for intermittent series, as 'forecast train').")
+    var levelNorm: Bool?
+    @Option(name: .customLong("window-scaling"), help: "robust or none: per-window scaling as 'forecast train' (default robust for intermittent series without --level-norm/--no-level-norm).")
+    var windowScaling: String?
+    @Option(name: .customLong("lr-schedule"), help: "constant, step, cosine or plateau (default constant; cosine for intermittent series, as 'forecast train').")
+    var lrSchedule: String?
     @Option var seed: UInt64 = 42
     @Option(help: "Dispatch workers per rank.") var workers: Int?
     @Option(help: "Shards per minibatch, across all ranks (must match the run you compare with).") var shards: Int = 4
@@ -50,6 +57,9 @@ struct TrainMPI: ParsableCommand {
         if shards < 1 { throw ValidationError("--shards must be at least 1") }
         if shardSeries && (grid || model == "seq2seq") { throw ValidationError("--shard-series trains the recurrent models (lstm, gru, rnn), not --grid or seq2seq") }
         if let w = windowsPerEpoch, w < 1 { throw ValidationError("--windows-per-epoch must be at least 1") }
+        if let l = loss, !["mse", "mae", "huber"].contains(l) { throw ValidationError("--loss must be mse, mae or huber") }
+        if let w = windowScaling, !["robust", "none"].contains(w) { throw ValidationError("--window-scaling must be robust or none") }
+        if let name = lrSchedule, LearningRateSchedule(name: name) == nil { throw ValidationError("--lr-schedule must be constant, step, cosine or plateau") }
     }
 
     func run() throws {
@@ -66,6 +76,7 @@ struct TrainMPI: ParsableCommand {
             t.seed = seed
             t.shards = shards
             if let windowsPerEpoch { t.windowsPerEpoch = windowsPerEpoch }
+            if let name = lrSchedule, let schedule = LearningRateSchedule(name: name) { t.schedule = schedule }
             return t
         }
         var checkpoint: String? = nil
@@ -136,6 +147,22 @@ struct TrainMPI: ParsableCommand {
             options.missing = .interpolate
             options.exchange = exchange.size > 1 ? exchange : nil
             options.writesCheckpoints = rank == 0
+            if let l = loss, let kind = LossKind(name: l) { options.training.loss = kind }
+            options.levelNormalization = levelNorm ?? true
+            if windowScaling == "robust" {
+                options.windowScaling = .robust
+                if levelNorm == nil { options.levelNormalization = false }
+            }
+            if model != "seq2seq" {
+                // The data's defaults, as `forecast train` chooses them (IntermittentDefaults),
+                // from the whole file's series even when each rank holds only its own.
+                let profile = plan?.profile(set, targets: target, split: options.split)
+                    ?? IntermittentDefaults.profile(set, targets: target, split: options.split)
+                options = IntermittentDefaults.resolve(options, profile: profile, chooseLoss: loss == nil,
+                                                       chooseLevelNormalization: levelNorm == nil,
+                                                       chooseWindowScaling: windowScaling == nil && levelNorm == nil,
+                                                       chooseSchedule: lrSchedule == nil)
+            }
             if model == "seq2seq" {
                 options.cell = .lstm
                 trained = .seq2seq(try Seq2SeqForecaster.fit(set, targets: target, options: Seq2SeqOptions(base: options), dataFile: data,

@@ -90,8 +90,19 @@ public enum IntermittentDefaults {
     public static func resolve(_ options: ForecasterOptions, set: TimeSeriesSet, targets: [String],
                                chooseLoss: Bool, chooseLevelNormalization: Bool, chooseWindowScaling: Bool = false,
                                chooseSchedule: Bool = false) -> ForecasterOptions {
+        guard chooseLoss || chooseLevelNormalization || chooseWindowScaling || chooseSchedule, set.series.count > 1 else { return options }
+        return resolve(options, profile: profile(set, targets: targets, split: options.split), chooseLoss: chooseLoss,
+                       chooseLevelNormalization: chooseLevelNormalization, chooseWindowScaling: chooseWindowScaling, chooseSchedule: chooseSchedule)
+    }
+
+    /// ``resolve(_:set:targets:chooseLoss:chooseLevelNormalization:chooseWindowScaling:chooseSchedule:)``
+    /// from a set's ``Profile`` already taken (`forecast-mpi --shard-series`: the profile of
+    /// every rank's series together, ``SeriesShardPlan/profile(_:targets:split:)``).
+    public static func resolve(_ options: ForecasterOptions, profile: Profile,
+                               chooseLoss: Bool, chooseLevelNormalization: Bool, chooseWindowScaling: Bool = false,
+                               chooseSchedule: Bool = false) -> ForecasterOptions {
         guard chooseLoss || chooseLevelNormalization || chooseWindowScaling || chooseSchedule,
-              applies(set, targets: targets, split: options.split) else { return options }
+              profile.isIntermittentGlobal else { return options }
         var o = options
         if chooseLoss { o.training.loss = loss }
         if chooseLevelNormalization { o.levelNormalization = levelNormalization }
