@@ -104,6 +104,10 @@ public struct RetrainJob: Sendable, Equatable {
         /// Share of every series used for validation (early stopping), before the holdout.
         public var validation = 0.1
         public var clipNorm: Float? = 1
+        /// Sampled epochs: this many training windows per epoch (seeded; validation on a fixed
+        /// seeded sample of the same size), as `forecast train --windows-per-epoch`; nil visits
+        /// every window.
+        public var windowsPerEpoch: Int? = nil
         public init() {}
     }
 
@@ -300,7 +304,8 @@ public struct RetrainJob: Sendable, Equatable {
 
         // training
         if let trainingNode = top["training"] {
-            let t = try r.mapping(trainingNode, "training", keys: ["epochs", "batch_size", "learning_rate", "patience", "seed", "workers", "validation", "clip_norm"])
+            let t = try r.mapping(trainingNode, "training", keys: ["epochs", "batch_size", "learning_rate", "patience", "seed", "workers", "validation", "clip_norm",
+                                                                    "windows_per_epoch"])
             if let n = t["epochs"] { job.training.epochs = try r.int(n, "training.epochs", min: 1) }
             if let n = t["batch_size"] { job.training.batchSize = try r.int(n, "training.batch_size", min: 1) }
             if let n = t["learning_rate"] { job.training.learningRate = try r.positiveFloat(n, "training.learning_rate") }
@@ -319,6 +324,9 @@ public struct RetrainJob: Sendable, Equatable {
             }
             if let n = t["clip_norm"] {
                 job.training.clipNorm = r.isNull(n) ? nil : try r.positiveFloat(n, "training.clip_norm")
+            }
+            if let n = t["windows_per_epoch"] {
+                job.training.windowsPerEpoch = r.isNull(n) ? nil : try r.int(n, "training.windows_per_epoch", min: 1)
             }
         }
 
@@ -395,9 +403,11 @@ public struct RetrainJob: Sendable, Equatable {
         var mode: Mode, warmEpochs: Int, warmLearningRate: Float?, holdout: Holdout, delimiter: String?
     }
 
-    /// Training settings without `workers` (it does not change results).
+    /// Training settings without `workers` (it does not change results). `windowsPerEpoch` is
+    /// left out of the encoding when nil, so jobs without it keep their earlier hash.
     struct TrainingSettingsForHash: Codable, Equatable {
         var epochs: Int, batchSize: Int, learningRate: Float, patience: Int?, seed: UInt64, validation: Double, clipNorm: Float?
+        var windowsPerEpoch: Int?
     }
 
     var modelIdentity: ModelIdentity {
@@ -414,7 +424,8 @@ public struct RetrainJob: Sendable, Equatable {
         return canonicalHash(RunIdentity(
             model: modelIdentity,
             training: TrainingSettingsForHash(epochs: t.epochs, batchSize: t.batchSize, learningRate: t.learningRate, patience: t.patience,
-                                              seed: t.seed, validation: t.validation, clipNorm: t.clipNorm),
+                                              seed: t.seed, validation: t.validation, clipNorm: t.clipNorm,
+                                              windowsPerEpoch: t.windowsPerEpoch),
             mode: retrain.mode, warmEpochs: retrain.warmEpochs, warmLearningRate: retrain.warmLearningRate,
             holdout: retrain.holdout, delimiter: data.delimiter))
     }
@@ -439,7 +450,8 @@ public struct RetrainJob: Sendable, Equatable {
         return o
     }
 
-    var coldTrainingConfig: TrainingConfig { trainingConfig(base: TrainingConfig()) }
+    /// The cold-training settings of the recurrent family (the job's training section over the defaults).
+    public var coldTrainingConfig: TrainingConfig { trainingConfig(base: TrainingConfig()) }
 
     /// The job's training section applied over `base`, which supplies what a job file does
     /// not set (schedule, shards: the family's defaults).
@@ -452,11 +464,13 @@ public struct RetrainJob: Sendable, Equatable {
         t.seed = training.seed
         t.workers = training.workers ?? defaultWorkers()
         t.clipNorm = training.clipNorm
+        t.windowsPerEpoch = training.windowsPerEpoch
         t.loss = LossKind(name: model.loss) ?? .mse
         return t
     }
 
-    var warmTrainingConfig: TrainingConfig { warmTrainingConfig(base: TrainingConfig()) }
+    /// The warm-start (fine-tuning) settings of the recurrent family.
+    public var warmTrainingConfig: TrainingConfig { warmTrainingConfig(base: TrainingConfig()) }
 
     /// The fine-tuning settings (warm epochs and learning rate) over `base`.
     func warmTrainingConfig(base: TrainingConfig) -> TrainingConfig {

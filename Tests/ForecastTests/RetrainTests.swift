@@ -70,6 +70,23 @@ final class RetrainTests: XCTestCase {
         XCTAssertEqual(other.modelSettingsHash, job.modelSettingsHash)
     }
 
+    /// `training.windows_per_epoch` (sampled epochs, as `forecast train --windows-per-epoch`)
+    /// reaches the training config and the run's identity; absent or null, the job is what it
+    /// was before the key existed.
+    func testWindowsPerEpochReachesTrainingAndTheRunHash() throws {
+        let plain = try makeJob()
+        XCTAssertNil(plain.training.windowsPerEpoch)
+        XCTAssertNil(plain.coldTrainingConfig.windowsPerEpoch)
+        let sampled = try makeJob([("  seed: 42\n", "  seed: 42\n  windows_per_epoch: 500\n")])
+        XCTAssertEqual(sampled.training.windowsPerEpoch, 500)
+        XCTAssertEqual(sampled.coldTrainingConfig.windowsPerEpoch, 500)
+        XCTAssertEqual(sampled.warmTrainingConfig.windowsPerEpoch, 500)
+        XCTAssertNotEqual(sampled.runSettingsHash, plain.runSettingsHash)
+        XCTAssertEqual(sampled.modelSettingsHash, plain.modelSettingsHash)
+        let null = try makeJob([("  seed: 42\n", "  seed: 42\n  windows_per_epoch: ~\n")])
+        XCTAssertEqual(null.runSettingsHash, plain.runSettingsHash)
+    }
+
     func testJobErrorsNameFileLineAndKey() {
         func error(_ yaml: String) -> String {
             do { _ = try RetrainJob.parse(yaml: yaml, jobPath: "/x/job.yaml"); return "no error" } catch { return "\(error)" }
@@ -84,6 +101,7 @@ final class RetrainTests: XCTestCase {
         XCTAssert(error("data:\n  path: d\nregistry:\n  path: r\n  name: m\n").contains("data.targets is required"))
         XCTAssert(error(base.replacingOccurrences(of: "name: m", with: "name: ../m")).contains("registry.name '../m'"))
         XCTAssert(error(base + "retrain:\n  mode: lukewarm\n").contains("retrain.mode must be warm or cold"))
+        XCTAssert(error(base + "training:\n  windows_per_epoch: 0\n").contains("training.windows_per_epoch"), error(base + "training:\n  windows_per_epoch: 0\n"))
         XCTAssert(error(base + "model:\n  horizon: 6\nretrain:\n  holdout: 3\n").contains("must cover at least one horizon"))
         XCTAssert(error("data: [oops\n").hasPrefix("/x/job.yaml:"), error("data: [oops\n"))
         for message in [unknown, badInt] { XCTAssertFalse(message.contains("\n"), message) }
