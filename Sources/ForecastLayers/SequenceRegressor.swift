@@ -95,11 +95,13 @@ public struct SequenceRegressor: Sendable {
 
     /// Forward over a batch-first window `x [B, T, I]` (I = `config.rawInputSize`: with
     /// embeddings, index columns expand into vectors as they are moved time-major); returns `ws.pred`.
-    /// Initial states, when given, are `[L*D, B, H]`.
+    /// Initial states, when given, are `[L*D, B, H]`. With `.everyStep`, `readFrom` f > 0 reads
+    /// the head at steps f ..< T only: `ws.pred` then starts with `[B, T - f, P]` (span training,
+    /// ``SpanRegressor``).
     @discardableResult
     public func forward(_ x: UnsafePointer<Float>, workspace ws: Workspace, params: ParameterStore,
                         h0: UnsafePointer<Float>? = nil, c0: UnsafePointer<Float>? = nil,
-                        training: Bool = false, rng: inout SeededGenerator) -> FloatBuffer {
+                        training: Bool = false, readFrom f: Int = 0, rng: inout SeededGenerator) -> FloatBuffer {
         let cache = ws.cache
         let B = cache.batch, T = cache.length
         let rc = config.recurrent
@@ -120,17 +122,18 @@ public struct SequenceRegressor: Sendable {
         case .last:
             head.forward(y + (T - 1) * B * rc.outputSize, rows: B, into: ws.pred.pointer, params: params)
         case .everyStep:
-            let ptm = ws.predTimeMajor!.pointer                          // [T, B, P]
-            head.forward(y, rows: T * B, into: ptm, params: params)
-            transposeBatchTime(ptm, ws.pred.pointer, batch: B, time: T, features: config.outputs, inverse: true)
+            let ptm = ws.predTimeMajor!.pointer                          // [T - f, B, P]
+            head.forward(y + f * B * rc.outputSize, rows: (T - f) * B, into: ptm, params: params)
+            transposeBatchTime(ptm, ws.pred.pointer, batch: B, time: T - f, features: config.outputs, inverse: true)
         }
         return ws.pred
     }
 
     /// Backward from `dPred` (same shape as `ws.pred`); accumulates parameter gradients into
     /// `grads`. Afterwards `ws.cache.dX` holds `dL/dx` time-major `[T, B, I]` and
-    /// `ws.cache.dH0`/`dC0` the initial-state gradients.
-    public func backward(_ dPred: UnsafePointer<Float>, workspace ws: Workspace, params: ParameterStore, grads: ParameterStore) {
+    /// `ws.cache.dH0`/`dC0` the initial-state gradients. `readFrom` as in forward.
+    public func backward(_ dPred: UnsafePointer<Float>, workspace ws: Workspace, params: ParameterStore, grads: ParameterStore,
+                         readFrom f: Int = 0) {
         let cache = ws.cache
         let B = cache.batch, T = cache.length, DH = config.recurrent.outputSize
         let y = UnsafePointer(cache.output.pointer)
@@ -141,8 +144,9 @@ public struct SequenceRegressor: Sendable {
             head.backward(dPred, x: y + (T - 1) * B * DH, rows: B, dx: dTop + (T - 1) * B * DH, params: params, grads: grads)
         case .everyStep:
             let dtm = ws.dPredTimeMajor!.pointer
-            transposeBatchTime(dPred, dtm, batch: B, time: T, features: config.outputs)
-            head.backward(dtm, x: y, rows: T * B, dx: dTop, params: params, grads: grads)
+            transposeBatchTime(dPred, dtm, batch: B, time: T - f, features: config.outputs)
+            dTop.update(repeating: 0, count: f * B * DH)
+            head.backward(dtm, x: y + f * B * DH, rows: (T - f) * B, dx: dTop + f * B * DH, params: params, grads: grads)
         }
         rnn.backward(cache, dTop: dTop, params: params, grads: grads)
         if let embedding { embedding.backward(cache.dX!.pointer, rows: T * B, indices: ws.indices, grads: grads) }

@@ -22,6 +22,10 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// windows, without replacement within an epoch) instead of visiting every window, and
     /// score validation on one fixed seeded sample of the same size. nil: every window.
     public var windowsPerEpoch: Int? = nil
+    /// Span training (windowed recurrent models): each sample is `span` consecutive windows of
+    /// one series read in one recurrent pass (``WindowSpans``, ``SpanRegressor``); the model and
+    /// its parameters are the windowed model's. nil: one window per sample.
+    public var span: Int? = nil
     /// What to do with a minibatch whose loss or gradient is not finite.
     public var nonFinite: NonFinitePolicy = .stop
 

@@ -190,3 +190,23 @@ final class EnsembleForecasterTests: XCTestCase {
         XCTAssertNil(EnsembleForecaster.choose([c([.lstm], .infinity)]))
     }
 }
+
+/// ``LongSeriesDefaults``: when `auto` trains two members on spans.
+final class LongSeriesDefaultsTests: XCTestCase {
+    func testAppliesFromTenThousandTrainingWindows() throws {
+        let elec = try TimeSeriesSet(table: CSVReader.read(path: fixturePath("elecdemand_halfhourly.csv")))
+        var o = ForecasterOptions()
+        o.features = ["Temperature", "WorkDay"]
+        // 17,520 rows: 14,016 training rows, lookback 96 and horizon 48 (the season).
+        XCTAssertEqual(LongSeriesDefaults.trainingWindows(elec, lookback: 96, horizon: 48, split: o.split), 14_016 - 96 - 48 + 1)
+        XCTAssertTrue(LongSeriesDefaults.applies(elec, targets: ["Demand"], options: o))
+        var windowed = o
+        windowed.training.span = 1
+        XCTAssertFalse(LongSeriesDefaults.applies(elec, targets: ["Demand"], options: windowed), "an explicit span is kept")
+        var scaled = o
+        scaled.windowScaling = .robust
+        XCTAssertFalse(LongSeriesDefaults.applies(elec, targets: ["Demand"], options: scaled))
+        let air = try TimeSeriesSet(table: CSVReader.read(path: fixturePath("air_passengers.csv")))
+        XCTAssertFalse(LongSeriesDefaults.applies(air, targets: ["value"], options: ForecasterOptions()))
+    }
+}

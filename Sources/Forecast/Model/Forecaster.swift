@@ -120,13 +120,29 @@ public final class Forecaster: @unchecked Sendable {
                                    seasonLength: season, split: options.split, seriesScaling: seriesScaling, statics: options.statics,
                                    windowScaling: options.windowScaling),
             own: RecurrentNetworkSpec(architecture: architecture))
-        let trainer = try makeTrainer(spec: spec, training: options.training, checkpointPath: checkpointPath, resume: resume)
-        trainer.onEvent = onEvent
-        trainer.exchange = options.exchange
-        try fitViews(trainer, train: data.train, validation: data.validation, levelNormalization: options.levelNormalization,
-                     windowScaling: options.windowScaling, targets: targets.count, checkpointPath: options.writesCheckpoints ? checkpointPath : nil,
-                     checkpointSections: try specSection(spec), shards: shards)
-        let params = trainer.params
+        let trained: (params: ParameterStore, history: [EpochRecord], bestEpoch: Int)
+        if let span = options.training.span, span > 1 {
+            guard options.windowScaling == nil, shards == nil else {
+                throw DataError.invalidArgument("span training reads the rows of consecutive windows in one pass; it is not available with window scaling or series-sharded training")
+            }
+            var training = options.training
+            training.windowsPerEpoch = training.windowsPerEpoch ?? spansPerEpoch
+            let trainer = try makeSpanTrainer(spec: spec, training: training, span: span, checkpointPath: checkpointPath, resume: resume)
+            trainer.onEvent = onEvent
+            trainer.exchange = options.exchange
+            try fitSpans(trainer, train: data.train, validation: data.validation, span: span, levelNormalization: options.levelNormalization,
+                         checkpointPath: options.writesCheckpoints ? checkpointPath : nil, checkpointSections: try specSection(spec))
+            trained = (trainer.params, trainer.history, trainer.bestEpoch)
+        } else {
+            let trainer = try makeTrainer(spec: spec, training: options.training, checkpointPath: checkpointPath, resume: resume)
+            trainer.onEvent = onEvent
+            trainer.exchange = options.exchange
+            try fitViews(trainer, train: data.train, validation: data.validation, levelNormalization: options.levelNormalization,
+                         windowScaling: options.windowScaling, targets: targets.count, checkpointPath: options.writesCheckpoints ? checkpointPath : nil,
+                         checkpointSections: try specSection(spec), shards: shards)
+            trained = (trainer.params, trainer.history, trainer.bestEpoch)
+        }
+        let params = trained.params
         var calibration: ConformalCalibration? = nil
         if options.conformal {
             guard shards == nil else { throw DataError.invalidArgument("conformal intervals are not available with series-sharded training") }
@@ -146,7 +162,7 @@ public final class Forecaster: @unchecked Sendable {
         // Series-sharded: each process sees only its series, so no test metrics in the file.
         let report = data.test.isEmpty || shards != nil ? nil : try untested.evaluate(set, prepared: data, factors: scaled?.factors)
         let provenance = Provenance(
-            dataFile: dataFile, source: set.source, training: options.training, history: trainer.history, bestEpoch: trainer.bestEpoch,
+            dataFile: dataFile, source: set.source, training: options.training, history: trained.history, bestEpoch: trained.bestEpoch,
             trainWindows: windowCounts[0], validationWindows: windowCounts[1], testWindows: windowCounts[2],
             extra: SeriesRecord(rows: shards?.sum(set.rowCount) ?? set.rowCount, series: shards?.seriesCount ?? set.series.count,
                                 testMetrics: report))
@@ -182,6 +198,28 @@ public final class Forecaster: @unchecked Sendable {
                             initial: ParameterStore? = nil) throws -> Trainer<WindowedRegressor> {
         try Trainer.starting(model: WindowedRegressor(.init(regressor: spec.architecture, length: spec.window.lookback)),
                              config: training, initial: initial, checkpointPath: checkpointPath, resume: resume, spec: spec)
+    }
+
+    /// Spans drawn per epoch of span training unless `windowsPerEpoch` says otherwise: 125
+    /// minibatches of 32 (all spans when there are fewer).
+    public static let spansPerEpoch = 4_000
+
+    /// A fresh span trainer (``SpanRegressor``) for `spec`'s windowed model, or one restored from
+    /// `checkpointPath` when `resume` is set and the file exists.
+    static func makeSpanTrainer(spec: ModelSpec, training: TrainingConfig, span: Int, checkpointPath: String?, resume: Bool,
+                                initial: ParameterStore? = nil) throws -> Trainer<SpanRegressor> {
+        let model = SpanRegressor(.init(regressor: spec.architecture, length: spec.window.lookback, span: span,
+                                        outputsPerTarget: spec.loss.outputsPerTarget))
+        return try Trainer.starting(model: model, config: training, initial: initial, checkpointPath: checkpointPath, resume: resume, spec: spec)
+    }
+
+    /// Trains on spans of `span` consecutive windows (``WindowSpans``): training spans start at
+    /// every window, validation spans tile the validation windows.
+    static func fitSpans(_ trainer: Trainer<SpanRegressor>, train: WindowViews, validation: WindowViews, span: Int, levelNormalization: Bool,
+                         checkpointPath: String?, checkpointSections: [String: String]) throws {
+        let t = WindowSpans(train, span: span, step: 1, levelNormalized: levelNormalization)
+        let v = WindowSpans(validation, span: span, step: span, levelNormalized: levelNormalization)
+        try trainer.fit(train: t, validation: v.isEmpty ? nil : v, checkpointPath: checkpointPath, checkpointSections: checkpointSections)
     }
 
     /// Trains on window views, level-normalised or window-scaled as they are gathered when the

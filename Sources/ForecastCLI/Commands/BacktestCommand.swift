@@ -73,8 +73,9 @@ struct BacktestCommand: ParsableCommand {
         case .recurrent:
             result = try Backtest.run(set, targets: settings.target, options: options, folds: folds, refit: refit, onFold: onFold)
         case .auto:
-            result = try Backtest.run(set, targets: settings.target, options: options, folds: folds, refit: refit, onFold: onFold) { history, o in
-                try EnsembleForecaster.fit(history, targets: settings.target, options: o, networkMembers: settings.members)
+            let (resolved, members) = settings.ensembleDefaults(options, set: set)
+            result = try Backtest.run(set, targets: settings.target, options: resolved, folds: folds, refit: refit, onFold: onFold) { history, o in
+                try EnsembleForecaster.fit(history, targets: settings.target, options: o, networkMembers: members)
             }
         case .eshybrid:
             let eo = try ESHybridCLI.options(settings: settings)

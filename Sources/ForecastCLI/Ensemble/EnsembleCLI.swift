@@ -7,7 +7,8 @@ enum EnsembleCLI {
     static func train(input: DataOptions, settings: ModelOptions, set: TimeSeriesSet? = nil, out: String, json: Bool, quiet: Bool) throws {
         let start = Date()
         let set = try set ?? input.load()
-        var options = settings.forecasterOptions(for: set)
+        let (resolved, members) = settings.ensembleDefaults(settings.forecasterOptions(for: set), set: set)
+        var options = resolved
         if settings.conformalCalibration == nil { options.conformalRule = ConformalRule.default(rows: set.rowCount) }
         try TrainingBudget.checkSeries(set, targets: settings.target, options: options)
         let reporter = ProgressReporter(json: json, quiet: quiet)
@@ -19,7 +20,7 @@ enum EnsembleCLI {
         }
         reporter.preamble = preamble
         let model = try EnsembleForecaster.fit(set, targets: settings.target, options: options, dataFile: input.data,
-                                                 networkMembers: settings.members, onEvent: reporter.handle)
+                                                 networkMembers: members, onEvent: reporter.handle)
         try model.save(to: out)
         let spec = model.spec
         let seconds = Date().timeIntervalSince(start)

@@ -137,6 +137,9 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("windows-per-epoch"), help: ArgumentHelp("Sampled epochs for large sets: train on this many windows per epoch, drawn (seeded) uniformly over all windows, and validate on one fixed seeded sample of as many (default: every window).", valueName: "n"))
     var windowsPerEpoch: Int?
 
+    @Option(help: ArgumentHelp("Span training for windowed recurrent models: read this many consecutive windows in one recurrent pass (lookback + span - 1 rows), each position forecasting its window; an epoch then visits about every window once (spans drawn at random starts).", valueName: "n"))
+    var span: Int?
+
     @Flag(name: .customLong("skip-nonfinite"), help: "Skip minibatches whose loss or gradient is not finite instead of stopping.")
     var skipNonFinite = false
 
@@ -165,6 +168,7 @@ struct ModelOptions: ParsableArguments {
             if let v, v < 1 { throw ValidationError("\(name) must be at least 1") }
         }
         if let n = windowsPerEpoch, n < 1 { throw ValidationError("--windows-per-epoch must be at least 1") }
+        if let n = span, n < 1 { throw ValidationError("--span must be at least 1") }
         if let n = members {
             guard (1...9).contains(n) else { throw ValidationError("--members must be from 1 to 9, got \(n)") }
             guard case .auto = model else { throw ValidationError("--members needs --model auto, not \(model)") }
@@ -267,6 +271,17 @@ struct ModelOptions: ParsableArguments {
                                      chooseSchedule: lrSchedule == nil)
     }
 
+    /// `--model auto`'s options and recurrent members for `set`: with `--members`, `--span` and
+    /// `--window-scaling` unset on a long set (``LongSeriesDefaults``), two members trained on
+    /// spans; otherwise `options` and `--members` as given.
+    func ensembleDefaults(_ options: ForecasterOptions, set: TimeSeriesSet) -> (options: ForecasterOptions, members: Int?) {
+        guard members == nil, span == nil, windowScaling == nil,
+              LongSeriesDefaults.applies(set, targets: target, options: options) else { return (options, members) }
+        var o = options
+        o.training.span = LongSeriesDefaults.span
+        return (o, LongSeriesDefaults.members)
+    }
+
     /// The library options these flags describe (without the data's defaults, ``forecasterOptions(for:)``).
     func forecasterOptions() -> ForecasterOptions {
         var options = ForecasterOptions()
@@ -305,6 +320,7 @@ struct ModelOptions: ParsableArguments {
         options.training.nonFinite = skipNonFinite ? .skip : .stop
         if let w = workers { options.training.workers = w }
         options.training.windowsPerEpoch = windowsPerEpoch
+        options.training.span = span
         if let schedule = lrSchedule { options.training.schedule = schedule }
         return options
     }

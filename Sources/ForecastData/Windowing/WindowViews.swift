@@ -74,6 +74,12 @@ public struct WindowViews: Sendable {
         return counts
     }
 
+    /// The runs of windows with consecutive indices whose end rows are `stride` apart in one
+    /// series: window indices `first ..< first + count` (in order, O(runs)).
+    public var consecutiveRuns: [(first: Int, count: Int)] {
+        runs.indices.map { (runStarts[$0], Int(runs[$0].count)) }
+    }
+
     /// Copies window `i` into `input` (`lookback × F` floats) and `target` (`targetLength`).
     public func copy(_ i: Int, input: UnsafeMutablePointer<Float>, target: UnsafeMutablePointer<Float>) {
         let (s, e) = origin(i)
