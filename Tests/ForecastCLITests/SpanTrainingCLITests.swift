@@ -23,6 +23,8 @@ final class SpanTrainingCLITests: XCTestCase {
             XCTAssertEqual(predict.status, 0, predict.stderr)
             XCTAssertFalse(predict.stdout.isEmpty)
             forecasts.append(predict.stdout)
+            let inspect = try ForecastBinary.run(["inspect", model])
+            XCTAssertEqual(inspect.stdout.contains("on spans of 6 windows"), name != "plain", inspect.stdout)
         }
         XCTAssertEqual(forecasts[0], forecasts[1], "1 and 2 workers give the same model")
         XCTAssertNotEqual(forecasts[0], forecasts[2], "spans of 6 train another model than spans of 1")
