@@ -26,6 +26,10 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// one series read in one recurrent pass (``WindowSpans``, ``SpanRegressor``); the model and
     /// its parameters are the windowed model's. nil: one window per sample.
     public var span: Int? = nil
+    /// Span training with truncated backpropagation: gradients flow through at most this many
+    /// steps before a span's first forecast; earlier steps run as an inference pass
+    /// (``SpanRegressor/Config/truncation``). nil: through every step.
+    public var spanTruncation: Int? = nil
     /// What to do with a minibatch whose loss or gradient is not finite.
     public var nonFinite: NonFinitePolicy = .stop
 

@@ -30,11 +30,31 @@ final class SpanTrainingCLITests: XCTestCase {
         XCTAssertNotEqual(forecasts[0], forecasts[2], "spans of 6 train another model than spans of 1")
     }
 
+    /// Truncated spans: the same model for 1 and 2 workers; inspect names the truncation.
+    func testTruncatedSpansAreTheSameForAnyWorkerCount() throws {
+        var forecasts: [String] = []
+        for workers in ["1", "2"] {
+            let model = dir + "/cut\(workers).safetensors"
+            let train = try ForecastBinary.run(base + ["--span-truncation", "3", "--workers", workers, "--out", model])
+            XCTAssertEqual(train.status, 0, train.stderr)
+            let predict = try ForecastBinary.run(["predict", "--model", model, "--data", fixturePath("air_passengers.csv")])
+            XCTAssertEqual(predict.status, 0, predict.stderr)
+            forecasts.append(predict.stdout)
+            let inspect = try ForecastBinary.run(["inspect", model])
+            XCTAssertTrue(inspect.stdout.contains("on spans of 6 windows (gradients through 3 steps before each)"), inspect.stdout)
+        }
+        XCTAssertEqual(forecasts[0], forecasts[1])
+    }
+
     func testRefusedWhereWindowsAreRescaledOneByOne() throws {
         let out = dir + "/bad.safetensors"
         let r = try ForecastBinary.run(base + ["--window-scaling", "robust", "--out", out])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("span"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing written")
+        let bidirectional = try ForecastBinary.run(base + ["--bidirectional", "--out", out])
+        XCTAssertNotEqual(bidirectional.status, 0)
+        XCTAssertTrue(bidirectional.stderr.contains("bidirectional"), bidirectional.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing written")
         let zero = try ForecastBinary.run(base + ["--span", "0", "--out", out])
         XCTAssertEqual(zero.status, 2)

@@ -108,4 +108,66 @@ final class SpanRegressorTests: XCTestCase {
             XCTAssert(abs(Double(dx[i]) - numeric) <= 2e-3 + 2e-2 * abs(numeric), "x[\(i)]: analytic \(dx[i]) vs numeric \(numeric)")
         }
     }
+
+    /// Truncated spans: the forecasts are the untruncated ones (the warm-up pass hands its state
+    /// on), and the gradient is the exact gradient with the warm-up state held fixed.
+    func testTruncatedSpansForecastTheSameAndHoldTheWarmupStateFixed() {
+        K = 1
+        let full = makeModel()
+        var cfg = full.config
+        cfg.truncation = 1                                   // W = L - 1 - 1 = 2 warm-up steps
+        let cut = SpanRegressor(cfg)
+        XCTAssertEqual(cut.warmup, L - 2)
+        var noCut = cfg
+        noCut.truncation = L                                  // more than L - 1: no warm-up
+        XCTAssertEqual(SpanRegressor(noCut).warmup, 0)
+        var rng = SeededGenerator(seed: 21)
+        let params = full.makeParameters(rng: &rng)
+        for i in 0..<params.layout.count { params.base[i] *= 2 }
+        params.markModified()
+        let T = L + S - 1, W = cut.warmup
+        let x = randomArray(B * T * I, &rng)
+        let w = randomArray(B * cut.predictionCount, &rng)
+        let wsFull = full.makeWorkspace(batch: B), wsCut = cut.makeWorkspace(batch: B)
+        let pFull = x.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: full.forward($0.baseAddress!, workspace: wsFull, params: params), count: w.count)) }
+        let pCut = x.withUnsafeBufferPointer { Array(UnsafeBufferPointer(start: cut.forward($0.baseAddress!, workspace: wsCut, params: params), count: w.count)) }
+        assertClose(pCut, pFull, tol: 1e-5, "truncated forecasts")
+        let grads = ParameterStore(layout: cut.layout)
+        w.withUnsafeBufferPointer { cut.backward($0.baseAddress!, workspace: wsCut, params: params, grads: grads) }
+
+        // The warm-up state with the unperturbed weights, then L = Σ w·pred over rows W ..< T.
+        let windowed = SequenceRegressor(cfg.regressor)
+        var every = cfg.regressor
+        every.readout = .everyStep
+        let main = SequenceRegressor(every)
+        var xw: [Float] = [], xm: [Float] = []
+        for b in 0..<B { xw += x[(b * T * I)..<((b * T + W) * I)]; xm += x[((b * T + W) * I)..<((b + 1) * T * I)] }
+        let warm = SequenceRegressor.Workspace(model: windowed, batch: B, length: W)
+        var r0 = SeededGenerator(seed: 0)
+        _ = xw.withUnsafeBufferPointer { windowed.forward($0.baseAddress!, workspace: warm, params: params, rng: &r0) }
+        let h0 = warm.cache.hN.toArray(), c0 = warm.cache.cN.toArray()
+        let wsMain = SequenceRegressor.Workspace(model: main, batch: B, length: T - W)
+        func lossValue() -> Double {
+            var r = SeededGenerator(seed: 0)
+            let p = xm.withUnsafeBufferPointer { xp in h0.withUnsafeBufferPointer { hp in c0.withUnsafeBufferPointer { cp in
+                main.forward(xp.baseAddress!, workspace: wsMain, params: params, h0: hp.baseAddress, c0: cp.baseAddress,
+                             readFrom: L - 1 - W, rng: &r).pointer
+            } } }
+            var sum = 0.0
+            for i in 0..<w.count { sum += Double(w[i]) * Double(p[i]) }
+            return sum
+        }
+        let eps: Float = 1e-2
+        for e in cut.layout.entries {
+            for _ in 0..<4 {
+                let i = e.offset + Int(rng.next() % UInt64(e.count))
+                let old = params.base[i]
+                params.base[i] = old + eps; params.markModified(); let fp = lossValue()
+                params.base[i] = old - eps; params.markModified(); let fm = lossValue()
+                params.base[i] = old; params.markModified()
+                let numeric = (fp - fm) / Double(2 * eps)
+                XCTAssert(abs(Double(grads.base[i]) - numeric) <= 2e-3 + 2e-2 * abs(numeric), "\(e.name)[\(i)]: analytic \(grads.base[i]) vs numeric \(numeric)")
+            }
+        }
+    }
 }

@@ -122,8 +122,8 @@ public final class Forecaster: @unchecked Sendable {
             own: RecurrentNetworkSpec(architecture: architecture))
         let trained: (params: ParameterStore, history: [EpochRecord], bestEpoch: Int)
         if let span = options.training.span, span > 1 {
-            guard options.windowScaling == nil, shards == nil else {
-                throw DataError.invalidArgument("span training reads the rows of consecutive windows in one pass; it is not available with window scaling or series-sharded training")
+            guard options.windowScaling == nil, shards == nil, !options.bidirectional else {
+                throw DataError.invalidArgument("span training reads the rows of consecutive windows in one pass; it is not available with window scaling, series-sharded training or a bidirectional network (its reverse direction would read later windows' targets)")
             }
             var training = options.training
             training.windowsPerEpoch = training.windowsPerEpoch ?? spansPerEpoch
@@ -209,7 +209,7 @@ public final class Forecaster: @unchecked Sendable {
     static func makeSpanTrainer(spec: ModelSpec, training: TrainingConfig, span: Int, checkpointPath: String?, resume: Bool,
                                 initial: ParameterStore? = nil) throws -> Trainer<SpanRegressor> {
         let model = SpanRegressor(.init(regressor: spec.architecture, length: spec.window.lookback, span: span,
-                                        outputsPerTarget: spec.loss.outputsPerTarget))
+                                        outputsPerTarget: spec.loss.outputsPerTarget, truncation: training.spanTruncation))
         return try Trainer.starting(model: model, config: training, initial: initial, checkpointPath: checkpointPath, resume: resume, spec: spec)
     }
 

@@ -65,7 +65,7 @@ struct InspectCommand: ParsableCommand {
         print("scaler:       " + zip(spec.scaler.columns, spec.scaler.scalers).map { "\($0) \($1.kind.rawValue) (offset \(Output.format($1.offset)), scale \(Output.format($1.scale)))" }.joined(separator: "; "))
         print("missing:      \(spec.missing.rawValue)")
         if let p = f.provenance {
-            print("trained:      \(p.createdAt) by forecast \(p.forecastVersion), seed \(p.training.seed)\(p.training.span.map { $0 > 1 ? ", on spans of \($0) windows" : "" } ?? "")")
+            print("trained:      \(p.createdAt) by forecast \(p.forecastVersion), seed \(p.training.seed)\(InspectLines.spans(p.training))")
             print("data:         \(p.dataFile) (\(p.rows) rows, \(p.series) series\(p.dataSHA256.isEmpty ? "" : ", sha256 \(p.dataSHA256.prefix(16))…"))")
             print(InspectLines.windows(train: p.trainWindows, validation: p.validationWindows, test: p.testWindows))
             if let line = InspectLines.epochs(p.history, best: p.bestEpoch) { print(line) }

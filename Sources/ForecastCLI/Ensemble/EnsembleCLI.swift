@@ -107,7 +107,7 @@ enum EnsembleCLI {
         }
         if let c = model.conformal { print("intervals:    conformal, " + conformalSummary(c, targets: spec.window.targets.count)) }
         if let p = model.provenance {
-            print("trained:      \(p.createdAt) by forecast \(p.forecastVersion), seed \(p.training.seed)\(p.training.span.map { $0 > 1 ? ", on spans of \($0) windows" : "" } ?? "")")
+            print("trained:      \(p.createdAt) by forecast \(p.forecastVersion), seed \(p.training.seed)\(InspectLines.spans(p.training))")
             print("data:         \(p.dataFile) (\(p.rows) rows, \(p.series) series\(p.dataSHA256.isEmpty ? "" : ", sha256 \(p.dataSHA256.prefix(16))…"))")
             print(InspectLines.windows(train: p.trainWindows, validation: p.validationWindows, test: p.testWindows))
             if let r = p.testMetrics { print(InspectLines.table("test metrics:", EvaluateCommand.table(r))) }

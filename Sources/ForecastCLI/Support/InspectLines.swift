@@ -7,6 +7,12 @@ enum InspectLines {
         "windows:      train \(train), validation \(validation), test \(test)"
     }
 
+    /// `, on spans of S windows (gradients through K steps before each)` for span training; "" otherwise.
+    static func spans(_ training: TrainingConfig) -> String {
+        guard let s = training.span, s > 1 else { return "" }
+        return ", on spans of \(s) windows" + (training.spanTruncation.map { " (gradients through \($0) steps before each)" } ?? "")
+    }
+
     /// `epochs:       N (best B), last loss L, val_loss V`; nil without history.
     static func epochs(_ history: [EpochRecord], best: Int) -> String? {
         guard let last = history.last else { return nil }

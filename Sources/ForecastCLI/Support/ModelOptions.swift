@@ -137,8 +137,11 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("windows-per-epoch"), help: ArgumentHelp("Sampled epochs for large sets: train on this many windows per epoch, drawn (seeded) uniformly over all windows, and validate on one fixed seeded sample of as many (default: every window).", valueName: "n"))
     var windowsPerEpoch: Int?
 
-    @Option(help: ArgumentHelp("Span training for windowed recurrent models: read this many consecutive windows in one recurrent pass (lookback + span - 1 rows), each position forecasting its window; an epoch then visits about every window once (spans drawn at random starts).", valueName: "n"))
+    @Option(help: ArgumentHelp("Span training for windowed recurrent models: read this many consecutive windows in one recurrent pass (lookback + span - 1 rows), each position forecasting its window; an epoch draws 4,000 spans at random starts (--windows-per-epoch counts spans). The model file is the windowed model.", valueName: "n"))
     var span: Int?
+
+    @Option(name: .customLong("span-truncation"), help: ArgumentHelp("Span training: backpropagate through at most this many steps before each span's first forecast (the earlier rows run as an inference pass that sets the state).", valueName: "k"))
+    var spanTruncation: Int?
 
     @Flag(name: .customLong("skip-nonfinite"), help: "Skip minibatches whose loss or gradient is not finite instead of stopping.")
     var skipNonFinite = false
@@ -169,6 +172,7 @@ struct ModelOptions: ParsableArguments {
         }
         if let n = windowsPerEpoch, n < 1 { throw ValidationError("--windows-per-epoch must be at least 1") }
         if let n = span, n < 1 { throw ValidationError("--span must be at least 1") }
+        if let k = spanTruncation, k < 0 { throw ValidationError("--span-truncation must be at least 0") }
         if let n = members {
             guard (1...9).contains(n) else { throw ValidationError("--members must be from 1 to 9, got \(n)") }
             guard case .auto = model else { throw ValidationError("--members needs --model auto, not \(model)") }
@@ -279,6 +283,7 @@ struct ModelOptions: ParsableArguments {
               LongSeriesDefaults.applies(set, targets: target, options: options) else { return (options, members) }
         var o = options
         o.training.span = LongSeriesDefaults.span
+        o.training.spanTruncation = spanTruncation ?? LongSeriesDefaults.truncation
         return (o, LongSeriesDefaults.members)
     }
 
@@ -321,6 +326,7 @@ struct ModelOptions: ParsableArguments {
         if let w = workers { options.training.workers = w }
         options.training.windowsPerEpoch = windowsPerEpoch
         options.training.span = span
+        options.training.spanTruncation = spanTruncation
         if let schedule = lrSchedule { options.training.schedule = schedule }
         return options
     }
