@@ -173,6 +173,10 @@ struct ModelOptions: ParsableArguments {
         if let n = windowsPerEpoch, n < 1 { throw ValidationError("--windows-per-epoch must be at least 1") }
         if let n = span, n < 1 { throw ValidationError("--span must be at least 1") }
         if let k = spanTruncation, k < 0 { throw ValidationError("--span-truncation must be at least 0") }
+        if spanTruncation != nil, span == nil {
+            // auto applies it with its long-set span default; elsewhere it needs --span.
+            guard case .auto = model else { throw ValidationError("--span-truncation needs --span (or --model auto on a long set)") }
+        }
         if let n = members {
             guard (1...9).contains(n) else { throw ValidationError("--members must be from 1 to 9, got \(n)") }
             guard case .auto = model else { throw ValidationError("--members needs --model auto, not \(model)") }
